@@ -1,0 +1,27 @@
+//! The user API's schema: Strapi v5 Users & Permissions.
+
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use super::auth::{AuthMutation, AuthQuery};
+use crate::config::LimitsConfig;
+use crate::core::Core;
+
+#[derive(MergedObject, Default)]
+pub struct Query(AuthQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(AuthMutation);
+
+pub type UserSchema = Schema<Query, Mutation, EmptySubscription>;
+
+pub fn build(core: Option<Arc<Core>>, limits: &LimitsConfig) -> UserSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity);
+    if let Some(core) = core {
+        builder = builder.data(core);
+    }
+    builder.finish()
+}

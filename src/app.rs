@@ -1,0 +1,101 @@
+//! Starting Gatehouse: storage, core, and one server per configured listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::api::user::{UserEndpoint, build_schema as build_user_schema};
+use crate::config::{Config, Handler};
+use crate::core::Core;
+use crate::http::Mounted;
+use crate::http::server::{endpoint_routes, spawn};
+use crate::storage;
+
+/// A listener that is accepting connections.
+#[derive(Debug, Clone)]
+pub struct BoundListener {
+    pub handler: Handler,
+    pub address: SocketAddr,
+    pub path: String,
+}
+
+impl BoundListener {
+    pub fn url(&self) -> String {
+        format!("http://{}{}", self.address, self.path)
+    }
+}
+
+/// A running Gatehouse.
+pub struct App {
+    pub core: Arc<Core>,
+    pub listeners: Vec<BoundListener>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl App {
+    /// Opens storage, prepares the core and binds every listener. Port 0 binds a free port;
+    /// the bound addresses are in `listeners`.
+    pub async fn start(config: &Config) -> anyhow::Result<App> {
+        let store = storage::open(&config.storage.url, config.storage.pool_size).await?;
+        let static_domains: Vec<String> = config
+            .domains
+            .iter()
+            .map(|d| crate::core::model::normalize_domain(&d.name).map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<_>>()?;
+        let core = Core::start(
+            store,
+            &static_domains,
+            config.jwt.secret.as_deref(),
+            config.server.hash_threads,
+            config.server.public_url.clone(),
+        )
+        .await?;
+
+        let (shutdown, stop) = watch::channel(false);
+        let mut listeners = Vec::new();
+        let mut tasks = Vec::new();
+        for listen in &config.listen {
+            let path = listen.path().to_string();
+            let router = match listen.handler {
+                Handler::User => endpoint_routes(Mounted {
+                    endpoint: UserEndpoint {
+                        core: core.clone(),
+                        schema: build_user_schema(Some(core.clone()), &config.limits),
+                        default_domain: listen.default_domain(),
+                    },
+                    path: path.clone(),
+                    limits: config.limits.clone(),
+                    sse_keepalive_seconds: config.server.sse_keepalive_seconds,
+                }),
+                Handler::Admin | Handler::DomainAdmin => {
+                    tracing::warn!(handler = listen.handler.name(), "admin API not available in this build");
+                    continue;
+                }
+            };
+            let socket = TcpListener::bind(listen.address)
+                .await
+                .with_context(|| format!("cannot listen on {} ({} handler)", listen.address, listen.handler.name()))?;
+            let address = socket.local_addr()?;
+            tasks.push(spawn(socket, router, stop.clone()));
+            listeners.push(BoundListener { handler: listen.handler, address, path });
+        }
+        Ok(App { core, listeners, shutdown, tasks })
+    }
+
+    /// The first listener of a handler.
+    pub fn listener(&self, handler: Handler) -> Option<&BoundListener> {
+        self.listeners.iter().find(|l| l.handler == handler)
+    }
+
+    /// Stops accepting, lets open requests finish.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! The end-user flows: register, login, token authentication, password change.
+
+use super::error::{CoreError, CoreResult, Entity, StoreError};
+use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
+use super::password::Verdict;
+use super::{Core, permissions};
+
+/// A successful login, registration or password change.
+#[derive(Debug)]
+pub struct Session {
+    /// Absent when the account still has to confirm its email.
+    pub jwt: Option<String>,
+    pub user: UserWithRole,
+}
+
+pub struct Registration {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// Why a presented token was refused; each maps to an HTTP 401 message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRefusal {
+    /// Malformed, expired, revoked, foreign-domain or of a deleted user.
+    Invalid,
+    /// The owner is blocked or has not confirmed its email.
+    OwnerNotAllowed,
+    DomainDisabled,
+}
+
+impl TokenRefusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            TokenRefusal::Invalid => "Missing or invalid credentials",
+            TokenRefusal::OwnerNotAllowed => "Invalid credentials",
+            TokenRefusal::DomainDisabled => "This domain is disabled",
+        }
+    }
+}
+
+impl Core {
+    pub async fn register(&self, domain: &Domain, input: Registration) -> CoreResult<Session> {
+        ensure_enabled(domain)?;
+        let settings = &domain.settings;
+        if !settings.allow_register {
+            return Err(CoreError::refused("Register action is currently disabled"));
+        }
+        let email = input.email.trim().to_lowercase();
+        validate_email(&email)?;
+        if input.username.chars().count() < 3 {
+            return Err(CoreError::invalid("username must be at least 3 characters"));
+        }
+        self.validate_password(domain, &input.password)?;
+        let role = self
+            .store
+            .role_by_kind(domain.id, &settings.default_role)
+            .await?
+            .ok_or_else(|| CoreError::refused("Impossible to find the default role"))?;
+        // Strapi's conflict rule: the new username or email may be neither an existing
+        // username nor an existing email.
+        let taken = self.store.user_exists(domain.id, &input.username, &email).await?
+            || self.store.user_exists(domain.id, &email, &input.username.to_lowercase()).await?;
+        if taken {
+            return Err(CoreError::refused("Email or Username are already taken"));
+        }
+        let hash = self.passwords.hash(&input.password).await?;
+        let new_user = NewUser {
+            domain_id: domain.id,
+            username: input.username,
+            email,
+            password_hash: Some(hash),
+            confirmed: !settings.email_confirmation,
+            blocked: false,
+            role_id: Some(role.id),
+        };
+        let user = match self.store.insert_user(&new_user).await {
+            Err(StoreError::Duplicate) => return Err(CoreError::refused("Email or Username are already taken")),
+            other => other?,
+        };
+        let jwt = if settings.email_confirmation { None } else { Some(self.issue_jwt(domain, &user)?) };
+        Ok(Session { jwt, user: UserWithRole { user, role: Some(role) } })
+    }
+
+    pub async fn login(&self, domain: &Domain, identifier: &str, password: &str) -> CoreResult<Session> {
+        ensure_enabled(domain)?;
+        if identifier.is_empty() {
+            return Err(CoreError::invalid("identifier is a required field"));
+        }
+        if password.is_empty() {
+            return Err(CoreError::invalid("password is a required field"));
+        }
+        let found = self.store.user_by_login(domain.id, identifier, &identifier.to_lowercase()).await?;
+        // Unknown user, no password, wrong password: the same answer after the same work.
+        let (user, verdict) = match found {
+            Some(user) if user.password_hash.is_some() => {
+                let verdict = self.passwords.verify(password, user.password_hash.as_deref().unwrap_or("")).await?;
+                (Some(user), verdict)
+            }
+            _ => (None, self.passwords.verify_dummy(password).await?),
+        };
+        let user = match (user, verdict) {
+            (Some(user), Verdict::Correct | Verdict::CorrectNeedsRehash) => user,
+            _ => return Err(CoreError::InvalidCredentials),
+        };
+        if domain.settings.email_confirmation && !user.confirmed {
+            return Err(CoreError::refused("Your account email is not confirmed"));
+        }
+        if user.blocked {
+            return Err(CoreError::refused("Your account has been blocked by an administrator"));
+        }
+        let now = now_millis();
+        if verdict == Verdict::CorrectNeedsRehash {
+            let hash = self.passwords.hash(password).await?;
+            self.store.set_password_hash(user.id, &hash, false, now).await?;
+        }
+        self.store.record_login(user.id, now).await?;
+        let jwt = self.issue_jwt(domain, &user)?;
+        let role = self.role_of(&user).await?;
+        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role } })
+    }
+
+    /// The user a bearer token speaks for, checked against the current state of the account.
+    pub async fn authenticate_token(&self, domain: &Domain, jwt: &str) -> Result<User, TokenRefusal> {
+        let claims = self.tokens.verify(jwt).ok_or(TokenRefusal::Invalid)?;
+        if claims.domain != domain.name {
+            return Err(TokenRefusal::Invalid);
+        }
+        if domain.status == DomainStatus::Disabled {
+            return Err(TokenRefusal::DomainDisabled);
+        }
+        let user = match self.store.user_by_id(domain.id, claims.id).await {
+            Ok(Some(user)) => user,
+            Ok(None) => return Err(TokenRefusal::Invalid),
+            Err(e) => {
+                tracing::error!(error = %e, "token owner lookup failed");
+                return Err(TokenRefusal::Invalid);
+            }
+        };
+        if user.token_version != claims.ver {
+            return Err(TokenRefusal::Invalid);
+        }
+        if user.blocked || (domain.settings.email_confirmation && !user.confirmed) {
+            return Err(TokenRefusal::OwnerNotAllowed);
+        }
+        Ok(user)
+    }
+
+    pub async fn change_password(
+        &self,
+        domain: &Domain,
+        user: &User,
+        current: &str,
+        password: &str,
+        confirmation: &str,
+    ) -> CoreResult<Session> {
+        ensure_enabled(domain)?;
+        self.validate_password(domain, password)?;
+        if password != confirmation {
+            return Err(CoreError::invalid("Passwords do not match"));
+        }
+        let stored = user.password_hash.as_deref().unwrap_or("");
+        if self.passwords.verify(current, stored).await? == Verdict::Wrong {
+            return Err(CoreError::invalid("The provided current password is invalid"));
+        }
+        if current == password {
+            return Err(CoreError::invalid("Your new password must be different than your current password"));
+        }
+        let hash = self.passwords.hash(password).await?;
+        self.store.set_password_hash(user.id, &hash, true, now_millis()).await?;
+        let user = self
+            .store
+            .user_by_id(domain.id, user.id)
+            .await?
+            .ok_or_else(|| CoreError::not_found(Entity::User, "User not found"))?;
+        let jwt = self.issue_jwt(domain, &user)?;
+        let role = self.role_of(&user).await?;
+        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role } })
+    }
+
+    /// Whether `user` (or an anonymous caller, with the Public role) may perform `action`.
+    pub async fn is_allowed(&self, domain: &Domain, user: Option<&User>, action: &str) -> CoreResult<bool> {
+        let role_id = match user {
+            Some(user) => user.role_id,
+            None => self.store.role_by_kind(domain.id, permissions::PUBLIC).await?.map(|r| r.id),
+        };
+        let Some(role_id) = role_id else { return Ok(false) };
+        Ok(self.store.role_permissions(role_id).await?.iter().any(|a| a == action))
+    }
+
+    pub async fn role_of(&self, user: &User) -> CoreResult<Option<super::model::Role>> {
+        match user.role_id {
+            Some(id) => Ok(self.store.role_by_id(user.domain_id, id).await?),
+            None => Ok(None),
+        }
+    }
+
+    pub fn issue_jwt(&self, domain: &Domain, user: &User) -> CoreResult<String> {
+        let (jwt, _) = self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
+        Ok(jwt)
+    }
+
+    /// The domain's password policy.
+    pub fn validate_password(&self, domain: &Domain, password: &str) -> CoreResult<()> {
+        let policy = &domain.settings;
+        if password.chars().count() < policy.password_min_length as usize {
+            return Err(CoreError::invalid(format!(
+                "password must be at least {} characters",
+                policy.password_min_length
+            )));
+        }
+        if password.len() > policy.password_max_bytes as usize {
+            return Err(CoreError::invalid(format!(
+                "Password must be less than {} bytes",
+                policy.password_max_bytes + 1
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn ensure_enabled(domain: &Domain) -> CoreResult<()> {
+    match domain.status {
+        DomainStatus::Enabled => Ok(()),
+        DomainStatus::Disabled => Err(CoreError::DomainDisabled),
+    }
+}
+
+/// A pragmatic email check: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn validate_email(email: &str) -> CoreResult<()> {
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, host)| {
+            !local.is_empty()
+                && !host.contains('@')
+                && host.contains('.')
+                && !host.starts_with('.')
+                && !host.ends_with('.')
+                && !email.chars().any(char::is_whitespace)
+        });
+    if valid { Ok(()) } else { Err(CoreError::invalid("email must be a valid email")) }
+}

@@ -1,0 +1,60 @@
+//! What the first start (and every start) prepares: the JWT secret and the static domains.
+
+use rand::RngCore;
+
+use super::Core;
+use super::error::{CoreResult, StoreError};
+use super::model::{Domain, Settings};
+use super::permissions;
+use super::store::Store;
+
+const JWT_SECRET_KEY: &str = "jwt_secret";
+
+/// The generated JWT secret kept in the database, created by whichever node starts first.
+pub(super) async fn stored_jwt_secret(store: &dyn Store) -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    Ok(store.meta_get_or_insert(JWT_SECRET_KEY, &hex::encode(bytes)).await?)
+}
+
+/// Creates the static domains that do not exist yet, and marks the configured ones static.
+pub(super) async fn static_domains(core: &Core, names: &[String]) -> anyhow::Result<()> {
+    for existing in core.store.list_domains().await? {
+        let wanted = names.contains(&existing.name);
+        if existing.is_static != wanted {
+            core.store.set_domain_static(existing.id, wanted).await?;
+        }
+    }
+    for name in names {
+        if core.store.domain_by_name(name).await?.is_none() {
+            match create_domain(core.store.as_ref(), name, true).await {
+                // Another node created it in the meantime.
+                Err(super::CoreError::Conflict { .. }) => {}
+                other => {
+                    other?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A new domain with its Authenticated and Public roles (in that order, so that a fresh
+/// installation numbers them 1 and 2 as Strapi does) and Strapi's default permissions.
+pub(crate) async fn create_domain(store: &dyn Store, name: &str, is_static: bool) -> CoreResult<Domain> {
+    let domain = match store.insert_domain(name, is_static, &Settings::default()).await {
+        Err(StoreError::Duplicate) => {
+            return Err(super::CoreError::conflict(super::Entity::Domain, "Domain already exists"));
+        }
+        other => other?,
+    };
+    let roles = [
+        (permissions::AUTHENTICATED, "Authenticated", "Default role given to authenticated user."),
+        (permissions::PUBLIC, "Public", "Default role given to unauthenticated user."),
+    ];
+    for (kind, name, description) in roles {
+        let role = store.insert_role(domain.id, name, Some(description), kind).await?;
+        store.set_role_permissions(role.id, &permissions::defaults(kind)).await?;
+    }
+    Ok(domain)
+}

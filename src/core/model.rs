@@ -1,0 +1,174 @@
+//! The entities Gatehouse manages: domains, users, roles, settings.
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch; what storage keeps for every timestamp.
+pub type Millis = i64;
+
+pub fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// RFC 3339 with milliseconds, as Strapi prints `createdAt`.
+pub fn format_millis(millis: Millis) -> String {
+    let nanos = i128::from(millis) * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| t.format(&time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        )).ok())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DomainStatus {
+    Enabled,
+    Disabled,
+}
+
+impl DomainStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainStatus::Enabled => "ENABLED",
+            DomainStatus::Disabled => "DISABLED",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        if s == "DISABLED" { DomainStatus::Disabled } else { DomainStatus::Enabled }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub id: i64,
+    pub name: String,
+    pub status: DomainStatus,
+    /// Declared in the config file: cannot be removed or disabled through the API.
+    pub is_static: bool,
+    pub settings: Settings,
+    pub has_admin_password: bool,
+    pub created_at: Millis,
+}
+
+/// Lower-cases and checks a DNS-like domain name.
+pub fn normalize_domain(name: &str) -> Result<String, String> {
+    let name = name.trim().to_lowercase();
+    if name.is_empty() {
+        return Err("domain name is empty".into());
+    }
+    if name.len() > 253 {
+        return Err("domain name is longer than 253 characters".into());
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if !name.split('.').all(label_ok) {
+        return Err(format!("{name:?} is not a valid domain name"));
+    }
+    Ok(name)
+}
+
+/// Per-domain settings (Strapi's "advanced" settings plus Gatehouse's policies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub allow_register: bool,
+    pub email_confirmation: bool,
+    pub unique_email: bool,
+    pub default_role: String,
+    pub email_reset_password: Option<String>,
+    pub email_confirmation_redirection: Option<String>,
+    pub register_allowed_fields: Vec<String>,
+    pub password_min_length: u32,
+    pub password_max_bytes: u32,
+    pub jwt_lifetime_seconds: i64,
+    pub reset_token_lifetime_seconds: i64,
+    pub rate_limit_max: u32,
+    pub rate_limit_interval_seconds: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            allow_register: true,
+            email_confirmation: false,
+            unique_email: true,
+            default_role: "authenticated".into(),
+            email_reset_password: None,
+            email_confirmation_redirection: None,
+            register_allowed_fields: Vec::new(),
+            password_min_length: 6,
+            password_max_bytes: 1024,
+            jwt_lifetime_seconds: 30 * 24 * 3600,
+            reset_token_lifetime_seconds: 3600,
+            rate_limit_max: 10,
+            rate_limit_interval_seconds: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub id: i64,
+    pub document_id: String,
+    pub domain_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    /// Unique in its domain: `public`, `authenticated`, `editor`.
+    pub kind: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub document_id: String,
+    pub domain_id: i64,
+    pub username: String,
+    pub email: String,
+    pub provider: String,
+    pub password_hash: Option<String>,
+    pub confirmed: bool,
+    pub blocked: bool,
+    pub role_id: Option<i64>,
+    /// Bumped by every change that must invalidate the tokens issued before it.
+    pub token_version: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub last_login_at: Option<Millis>,
+}
+
+/// A user together with its role, as most answers need both.
+#[derive(Debug, Clone)]
+pub struct UserWithRole {
+    pub user: User,
+    pub role: Option<Role>,
+}
+
+/// What a new user is created with.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub domain_id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub confirmed: bool,
+    pub blocked: bool,
+    pub role_id: Option<i64>,
+}
+
+/// Strapi's document ids: 24 lower-case alphanumerics.
+pub fn new_document_id() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..24).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}

@@ -1,0 +1,12 @@
+//! The HTTP side shared by every endpoint: GraphQL over HTTP, GraphiQL, and the listeners.
+
+pub mod graphiql;
+pub mod graphql;
+pub mod limits;
+pub mod negotiate;
+pub mod rejection;
+pub mod request;
+pub mod server;
+
+pub use graphql::{Endpoint, Mounted, RequestErrorKind, RequestHead, Transport};
+pub use rejection::Rejection;

@@ -1,0 +1,83 @@
+//! Storage on SQLite (embedded default) or PostgreSQL, behind `core::store::Store`.
+//! One set of portable SQL through sqlx's `Any` driver; migrations per dialect.
+
+mod sql;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::{MigrateError, Migrator};
+
+pub use sql::SqlStore;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Backend {
+        if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres }
+    }
+}
+
+/// Opens (creating an SQLite file when needed) and migrates the database at `url`.
+pub async fn open(url: &str, pool_size: u32) -> anyhow::Result<Arc<SqlStore>> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of(url);
+    let url = match backend {
+        Backend::Sqlite if !url.contains("mode=") => {
+            format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+        }
+        _ => url.to_string(),
+    };
+    let pool = AnyPoolOptions::new()
+        .max_connections(pool_size.max(1))
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL survives a process crash without losing a committed write;
+                    // NORMAL sync is safe under WAL and much faster than FULL.
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .with_context(|| format!("cannot open storage at {}", redact(&url)))?;
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator.run(&pool).await.map_err(|e| match e {
+        MigrateError::VersionMissing(v) => anyhow::anyhow!(
+            "the database was migrated by a newer Gatehouse (schema version {v} is unknown to this binary); refusing to start"
+        ),
+        other => anyhow::Error::new(other).context("database migration failed"),
+    })?;
+    Ok(Arc::new(SqlStore::new(pool, backend)))
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
