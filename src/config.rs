@@ -215,9 +215,7 @@ impl Config {
                 return Err(ConfigError(format!("config file {} does not exist", path.display())));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None if Path::new("gatehouse.toml").exists() => {
-                figment = figment.merge(Toml::file_exact("gatehouse.toml"))
-            }
+            None if Path::new("gatehouse.toml").exists() => figment = figment.merge(Toml::file_exact("gatehouse.toml")),
             None => {}
         }
         figment = figment.merge(Env::prefixed("GATEHOUSE_").split("__").ignore(&["CONFIG"]));

@@ -196,7 +196,8 @@ impl Core {
     }
 
     pub fn issue_jwt(&self, domain: &Domain, user: &User) -> CoreResult<String> {
-        let (jwt, _) = self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
+        let (jwt, _) =
+            self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
         Ok(jwt)
     }
 

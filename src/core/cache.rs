@@ -9,9 +9,12 @@ use super::model::Domain;
 
 const TTL: Duration = Duration::from_secs(2);
 
+/// When an entry was read, and the domain (or `None`: no domain has that name).
+type Entry = (Instant, Option<Arc<Domain>>);
+
 #[derive(Default)]
 pub struct DomainCache {
-    entries: RwLock<HashMap<String, (Instant, Option<Arc<Domain>>)>>,
+    entries: RwLock<HashMap<String, Entry>>,
 }
 
 impl DomainCache {

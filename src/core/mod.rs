@@ -2,6 +2,7 @@
 //! It knows nothing of HTTP, GraphQL or SQL.
 
 pub mod auth;
+mod bootstrap;
 pub mod cache;
 pub mod error;
 pub mod model;
@@ -9,7 +10,6 @@ pub mod password;
 pub mod permissions;
 pub mod store;
 pub mod token;
-mod bootstrap;
 
 pub use error::{CoreError, CoreResult, Entity};
 pub use model::*;

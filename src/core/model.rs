@@ -6,10 +6,7 @@ use serde::{Deserialize, Serialize};
 pub type Millis = i64;
 
 pub fn now_millis() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// RFC 3339 with milliseconds, as Strapi prints `createdAt`.
@@ -17,9 +14,12 @@ pub fn format_millis(millis: Millis) -> String {
     let nanos = i128::from(millis) * 1_000_000;
     time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
-        .and_then(|t| t.format(&time::macros::format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-        )).ok())
+        .and_then(|t| {
+            t.format(&time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
+            .ok()
+        })
         .unwrap_or_default()
 }
 

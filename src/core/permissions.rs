@@ -45,11 +45,8 @@ pub fn defaults(role_type: &str) -> Vec<String> {
 
 /// Every action Gatehouse itself knows; applications may grant others of their own.
 pub fn known_actions() -> Vec<String> {
-    let mut actions: Vec<String> = PUBLIC_DEFAULTS
-        .iter()
-        .chain(AUTHENTICATED_DEFAULTS)
-        .map(|a| format!("{PREFIX}{a}"))
-        .collect();
+    let mut actions: Vec<String> =
+        PUBLIC_DEFAULTS.iter().chain(AUTHENTICATED_DEFAULTS).map(|a| format!("{PREFIX}{a}")).collect();
     actions.extend(
         [
             USER_FIND,
@@ -78,7 +75,5 @@ pub fn is_valid_action(action: &str) -> bool {
     };
     let parts: Vec<&str> = rest.split('.').collect();
     parts.len() == 3
-        && parts.iter().all(|p| {
-            !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        })
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
 }

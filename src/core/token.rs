@@ -31,7 +31,13 @@ impl TokenService {
     }
 
     /// Issues a token valid for `lifetime_seconds`; returns it with its expiry (Unix seconds).
-    pub fn issue(&self, user_id: i64, domain: &str, version: i64, lifetime_seconds: i64) -> anyhow::Result<(String, i64)> {
+    pub fn issue(
+        &self,
+        user_id: i64,
+        domain: &str,
+        version: i64,
+        lifetime_seconds: i64,
+    ) -> anyhow::Result<(String, i64)> {
         let iat = super::model::now_millis() / 1000;
         let claims = Claims { id: user_id, domain: domain.to_string(), ver: version, iat, exp: iat + lifetime_seconds };
         let jwt = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;

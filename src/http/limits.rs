@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
+use async_graphql::Name;
 use async_graphql::Positioned;
 use async_graphql::parser::types::{ExecutableDocument, FragmentDefinition, Selection, SelectionSet};
-use async_graphql::Name;
 
 pub struct DocumentLimits {
     pub depth: usize,

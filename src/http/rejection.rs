@@ -36,8 +36,8 @@ impl Rejection {
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        let mut response = (self.status, [(header::CONTENT_TYPE, self.content_type)], self.body.to_string())
-            .into_response();
+        let mut response =
+            (self.status, [(header::CONTENT_TYPE, self.content_type)], self.body.to_string()).into_response();
         for (name, value) in self.headers {
             response.headers_mut().append(name, value);
         }

@@ -14,13 +14,15 @@ use super::graphql::{self, Endpoint, Mounted};
 pub fn endpoint_routes<E: Endpoint>(mounted: Mounted<E>) -> Router {
     let path = mounted.path.clone();
     let shared = Arc::new(mounted);
-    Router::new()
-        .route(&path, get(graphql::get::<E>).post(graphql::post::<E>))
-        .with_state(shared)
+    Router::new().route(&path, get(graphql::get::<E>).post(graphql::post::<E>)).with_state(shared)
 }
 
 /// Serves `router` on an already bound listener until `shutdown` turns true.
-pub fn spawn(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    listener: TcpListener,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(listener, service)

@@ -28,7 +28,11 @@ pub struct AuthMutation;
 
 #[Object]
 impl AuthMutation {
-    async fn login(&self, ctx: &Context<'_>, input: UsersPermissionsLoginInput) -> ApiResult<UsersPermissionsLoginPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        input: UsersPermissionsLoginInput,
+    ) -> ApiResult<UsersPermissionsLoginPayload> {
         let (core, caller) = (ctx.data_unchecked::<Arc<Core>>(), ctx.data_unchecked::<UserCaller>());
         if input.provider != "local" {
             return Err(CoreError::refused("This provider is disabled")).or_strapi();

@@ -9,7 +9,9 @@ use crate::core::CoreError;
 /// Maps a core error once, for every resolver of the user API.
 pub fn strapi_error(error: CoreError) -> async_graphql::Error {
     let (code, name, message) = match &error {
-        CoreError::Invalid(_) | CoreError::InvalidCredentials => ("BAD_USER_INPUT", "ValidationError", error.to_string()),
+        CoreError::Invalid(_) | CoreError::InvalidCredentials => {
+            ("BAD_USER_INPUT", "ValidationError", error.to_string())
+        }
         CoreError::Refused(_) | CoreError::Conflict { .. } | CoreError::DomainDisabled | CoreError::StaticDomain => {
             ("STRAPI_APPLICATION_ERROR", "ApplicationError", error.to_string())
         }

@@ -35,7 +35,11 @@ impl Endpoint for UserEndpoint {
     async fn authenticate(&self, head: &RequestHead) -> Result<UserCaller, Rejection> {
         let internal = |e: crate::core::CoreError| {
             tracing::error!(error = %e, "domain lookup failed");
-            Rejection::graphql(axum::http::StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "Storage is unavailable")
+            Rejection::graphql(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "Storage is unavailable",
+            )
         };
         let mut domain = None;
         if let Some(host) = host_name(&head.headers) {

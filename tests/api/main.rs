@@ -1,0 +1,8 @@
+//! Integration tests: every test starts a real Gatehouse on free ports, on a fresh SQLite
+//! file, or on a fresh PostgreSQL database when `GATEHOUSE_TEST_DATABASE_URL` names a server.
+
+#[allow(dead_code)] // Each suite uses its own part of the harness.
+mod helpers;
+
+mod foundation;
+mod transport;
