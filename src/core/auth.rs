@@ -1,6 +1,7 @@
 //! The end-user flows: register, login, token authentication, password change.
 
 use super::error::{CoreError, CoreResult, Entity, StoreError};
+use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
 use super::password::Verdict;
 use super::{Core, permissions};
@@ -79,6 +80,12 @@ impl Core {
             other => other?,
         };
         let jwt = if settings.email_confirmation { None } else { Some(self.issue_jwt(domain, &user)?) };
+        self.record(
+            NewEvent::new(EventKind::UserRegistered, &domain.name, Actor::Anonymous)
+                .user(&user.username, &domain.name)
+                .details(serde_json::json!({ "email": user.email, "confirmed": user.confirmed })),
+        )
+        .await;
         Ok(Session { jwt, user: UserWithRole { user, role: Some(role) } })
     }
 
@@ -99,14 +106,27 @@ impl Core {
             }
             _ => (None, self.passwords.verify_dummy(password).await?),
         };
+        let failed = |reason: &str, user: Option<&User>| {
+            let mut event = NewEvent::new(EventKind::LoginFailed, &domain.name, Actor::Anonymous)
+                .details(serde_json::json!({ "identifier": identifier, "reason": reason }));
+            if let Some(user) = user {
+                event = event.user(&user.username, &domain.name);
+            }
+            event
+        };
         let user = match (user, verdict) {
             (Some(user), Verdict::Correct | Verdict::CorrectNeedsRehash) => user,
-            _ => return Err(CoreError::InvalidCredentials),
+            (user, _) => {
+                self.record(failed("invalid_credentials", user.as_ref())).await;
+                return Err(CoreError::InvalidCredentials);
+            }
         };
         if domain.settings.email_confirmation && !user.confirmed {
+            self.record(failed("not_confirmed", Some(&user))).await;
             return Err(CoreError::refused("Your account email is not confirmed"));
         }
         if user.blocked {
+            self.record(failed("blocked", Some(&user))).await;
             return Err(CoreError::refused("Your account has been blocked by an administrator"));
         }
         let now = now_millis();
@@ -116,6 +136,15 @@ impl Core {
         }
         self.store.record_login(user.id, now).await?;
         let jwt = self.issue_jwt(domain, &user)?;
+        self.record(
+            NewEvent::new(
+                EventKind::LoginSucceeded,
+                &domain.name,
+                Actor::User(format!("{}@{}", user.username, domain.name)),
+            )
+            .user(&user.username, &domain.name),
+        )
+        .await;
         let role = self.role_of(&user).await?;
         Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role } })
     }
@@ -175,6 +204,11 @@ impl Core {
             .ok_or_else(|| CoreError::not_found(Entity::User, "User not found"))?;
         let jwt = self.issue_jwt(domain, &user)?;
         let role = self.role_of(&user).await?;
+        let me = format!("{}@{}", user.username, domain.name);
+        self.record(
+            NewEvent::new(EventKind::PasswordChanged, &domain.name, Actor::User(me)).user(&user.username, &domain.name),
+        )
+        .await;
         Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role } })
     }
 

@@ -5,6 +5,7 @@ pub mod auth;
 mod bootstrap;
 pub mod cache;
 pub mod error;
+pub mod events;
 pub mod model;
 pub mod password;
 pub mod permissions;
@@ -27,6 +28,7 @@ pub struct Core {
     pub tokens: TokenService,
     pub public_url: String,
     pub domains: cache::DomainCache,
+    pub events: events::EventBus,
 }
 
 impl Core {
@@ -48,6 +50,7 @@ impl Core {
             store,
             public_url,
             domains: cache::DomainCache::default(),
+            events: events::EventBus::default(),
         };
         bootstrap::static_domains(&core, static_domains).await?;
         Ok(Arc::new(core))

@@ -66,7 +66,10 @@ async fn login_errors_do_not_tell_unknown_users_from_wrong_passwords() {
     assert_eq!(answer.error_message(), "identifier is a required field");
     let answer = app
         .user()
-        .query(r#"mutation { login(input: {identifier: "bob", password: "secret123", provider: "github"}) { jwt } }"#, json!({}))
+        .query(
+            r#"mutation { login(input: {identifier: "bob", password: "secret123", provider: "github"}) { jwt } }"#,
+            json!({}),
+        )
         .await;
     assert_eq!(answer.error_message(), "This provider is disabled");
     assert_eq!(answer.error_code(), "STRAPI_APPLICATION_ERROR");
@@ -91,7 +94,11 @@ async fn register_errors() {
     let cases = [
         (("dave", "new@example.com", "secret123"), "Email or Username are already taken", "STRAPI_APPLICATION_ERROR"),
         (("other", "DAVE@example.com", "secret123"), "Email or Username are already taken", "STRAPI_APPLICATION_ERROR"),
-        (("dave@example.com", "x@example.com", "secret123"), "Email or Username are already taken", "STRAPI_APPLICATION_ERROR"),
+        (
+            ("dave@example.com", "x@example.com", "secret123"),
+            "Email or Username are already taken",
+            "STRAPI_APPLICATION_ERROR",
+        ),
         (("eve", "not-an-email", "secret123"), "email must be a valid email", "BAD_USER_INPUT"),
         (("ev", "eve@example.com", "secret123"), "username must be at least 3 characters", "BAD_USER_INPUT"),
         (("eve", "eve@example.com", "short"), "password must be at least 6 characters", "BAD_USER_INPUT"),

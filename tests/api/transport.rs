@@ -5,7 +5,8 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, spawn_app};
 
-const REGISTER: &str = r#"mutation { register(input: {username: "mallory", email: "m@example.com", password: "secret123"}) { jwt } }"#;
+const REGISTER: &str =
+    r#"mutation { register(input: {username: "mallory", email: "m@example.com", password: "secret123"}) { jwt } }"#;
 
 async fn assert_nothing_stored(app: &TestApp) {
     let answer = app.login("mallory", "secret123").await;
@@ -23,7 +24,8 @@ async fn malformed_json_is_a_400() {
     let answer = app.user().raw("application/json", "{}").await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(answer.error_code(), "no_query_supplied");
-    let answer = app.user().raw("application/json", json!({"query": REGISTER, "variables": "{1: 2}"}).to_string()).await;
+    let answer =
+        app.user().raw("application/json", json!({"query": REGISTER, "variables": "{1: 2}"}).to_string()).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(answer.error_code(), "variables_invalid_json");
     assert_nothing_stored(&app).await;
@@ -60,11 +62,11 @@ async fn a_query_100_levels_deep_is_refused() {
     for _ in 0..100 {
         query = format!("me {{ role {{ {query} }} }}");
     }
-    let query = format!("mutation {{ register(input: {{username: \"mallory\", email: \"m@example.com\", password: \"secret123\"}}) {{ user {{ role {{ name }} }} }} }} query Deep {{ {query} }}");
-    let answer = app
-        .user()
-        .raw("application/json", json!({ "query": query, "operationName": "Deep" }).to_string())
-        .await;
+    let query = format!(
+        "mutation {{ register(input: {{username: \"mallory\", email: \"m@example.com\", password: \"secret123\"}}) {{ user {{ role {{ name }} }} }} }} query Deep {{ {query} }}"
+    );
+    let answer =
+        app.user().raw("application/json", json!({ "query": query, "operationName": "Deep" }).to_string()).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
     assert!(answer.error_message().contains("deeper than"), "{}", answer.body);
     assert_nothing_stored(&app).await;
@@ -82,7 +84,10 @@ async fn too_many_aliases_are_refused() {
 #[tokio::test]
 async fn get_runs_queries_but_not_mutations() {
     let app = spawn_app().await;
-    let answer = app.user().get(&[("query", "query A { a: __typename } query B { b: __typename }"), ("operationName", "B")]).await;
+    let answer = app
+        .user()
+        .get(&[("query", "query A { a: __typename } query B { b: __typename }"), ("operationName", "B")])
+        .await;
     assert_eq!(answer.data(), &json!({ "b": "Query" }), "operationName selects the operation");
     let answer = app.user().get(&[("query", REGISTER)]).await;
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);

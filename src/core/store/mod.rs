@@ -2,10 +2,12 @@
 //! `crate::storage` implements them on SQLite and PostgreSQL; the core never sees SQL.
 
 mod domains;
+mod events;
 mod roles;
 mod users;
 
 pub use domains::DomainStore;
+pub use events::{EventFilter, EventStore};
 pub use roles::RoleStore;
 pub use users::UserStore;
 
@@ -14,9 +16,9 @@ use async_trait::async_trait;
 use super::error::StoreResult;
 
 /// Everything the core stores.
-pub trait Store: MetaStore + DomainStore + RoleStore + UserStore {}
+pub trait Store: MetaStore + DomainStore + RoleStore + UserStore + EventStore {}
 
-impl<T: MetaStore + DomainStore + RoleStore + UserStore> Store for T {}
+impl<T: MetaStore + DomainStore + RoleStore + UserStore + EventStore> Store for T {}
 
 #[async_trait]
 pub trait MetaStore: Send + Sync + 'static {

@@ -2,6 +2,7 @@
 //! One file per kind of record.
 
 mod domains;
+mod events;
 mod meta;
 mod roles;
 mod users;

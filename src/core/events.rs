@@ -1,0 +1,147 @@
+//! The audit log: every change and every auth outcome is recorded and published to live
+//! subscribers. Never a password, a hash or a token in `details`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+use super::Core;
+use super::model::{Millis, now_millis};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventKind {
+    UserRegistered,
+    UserCreated,
+    UserUpdated,
+    UserDeleted,
+    UserBlocked,
+    UserUnblocked,
+    LoginSucceeded,
+    LoginFailed,
+    PasswordChanged,
+    PasswordResetRequested,
+    PasswordReset,
+    EmailConfirmed,
+    TokenRevoked,
+    RoleCreated,
+    RoleUpdated,
+    RoleDeleted,
+    DomainAdded,
+    DomainRemoved,
+    DomainEnabled,
+    DomainDisabled,
+    DomainPasswordSet,
+    DomainPasswordDeleted,
+    SettingsChanged,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        serde_json::from_value(Value::String(s.to_string())).ok()
+    }
+}
+
+/// Who caused an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Actor {
+    GlobalAdmin,
+    /// The admin of this domain.
+    DomainAdmin(String),
+    /// A user, as `username@domain`.
+    User(String),
+    Anonymous,
+}
+
+impl Actor {
+    /// `global_admin`, `admin@example.com`, `alice@example.com` or `anonymous`.
+    pub fn describe(&self) -> String {
+        match self {
+            Actor::GlobalAdmin => "global_admin".into(),
+            Actor::DomainAdmin(domain) => format!("admin@{domain}"),
+            Actor::User(user) => user.clone(),
+            Actor::Anonymous => "anonymous".into(),
+        }
+    }
+}
+
+/// A recorded event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    pub id: i64,
+    pub kind: EventKind,
+    pub at: Millis,
+    pub domain: Option<String>,
+    /// The user concerned, as `username@domain`.
+    pub user: Option<String>,
+    pub actor: String,
+    pub details: Value,
+}
+
+/// An event before it is stored.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub domain: Option<String>,
+    pub user: Option<String>,
+    pub actor: Actor,
+    pub details: Value,
+}
+
+impl NewEvent {
+    pub fn new(kind: EventKind, domain: &str, actor: Actor) -> Self {
+        Self { kind, domain: Some(domain.to_string()), user: None, actor, details: Value::Object(Default::default()) }
+    }
+    pub fn user(mut self, username: &str, domain: &str) -> Self {
+        self.user = Some(format!("{username}@{domain}"));
+        self
+    }
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// In-process fan-out of recorded events to live subscribers.
+pub struct EventBus {
+    sender: broadcast::Sender<Event>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self { sender: broadcast::channel(4096).0 }
+    }
+}
+
+impl EventBus {
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.sender.subscribe()
+    }
+    pub fn publish(&self, event: Event) {
+        // No subscriber is not an error.
+        let _ = self.sender.send(event);
+    }
+}
+
+impl Core {
+    /// Records an event in the audit log and publishes it. A failure to record is logged,
+    /// never turned into a failure of the operation that caused it.
+    pub async fn record(&self, event: NewEvent) {
+        let at = now_millis();
+        match self.store.insert_event(&event, at).await {
+            Ok(id) => self.events.publish(Event {
+                id,
+                kind: event.kind,
+                at,
+                domain: event.domain,
+                user: event.user,
+                actor: event.actor.describe(),
+                details: event.details,
+            }),
+            Err(e) => tracing::error!(error = %e, kind = ?event.kind, "cannot record event"),
+        }
+    }
+}
