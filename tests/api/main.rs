@@ -4,6 +4,6 @@
 #[allow(dead_code)] // Each suite uses its own part of the harness.
 mod helpers;
 
-mod config;
+mod binary;
 mod foundation;
 mod transport;
