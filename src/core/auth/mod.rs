@@ -1,4 +1,10 @@
-//! The end-user flows: register, login, token authentication, password change.
+//! The end-user flows: register, login, token authentication, password change; the email
+//! flows are in `recovery`, HTTP Basic credentials in `basic`.
+
+mod basic;
+mod recovery;
+
+pub use basic::CredentialCache;
 
 use super::error::{CoreError, CoreResult, Entity, StoreError};
 use super::events::{Actor, EventKind, NewEvent};
@@ -28,6 +34,8 @@ pub enum TokenRefusal {
     /// The owner is blocked or has not confirmed its email.
     OwnerNotAllowed,
     DomainDisabled,
+    /// Too many failed attempts with Basic credentials.
+    RateLimited,
 }
 
 impl TokenRefusal {
@@ -36,6 +44,7 @@ impl TokenRefusal {
             TokenRefusal::Invalid => "Missing or invalid credentials",
             TokenRefusal::OwnerNotAllowed => "Invalid credentials",
             TokenRefusal::DomainDisabled => "This domain is disabled",
+            TokenRefusal::RateLimited => "Too many requests, please try again later.",
         }
     }
 }
@@ -79,14 +88,19 @@ impl Core {
             Err(StoreError::Duplicate) => return Err(CoreError::refused("Email or Username are already taken")),
             other => other?,
         };
-        let jwt = if settings.email_confirmation { None } else { Some(self.issue_jwt(domain, &user)?) };
         self.record(
             NewEvent::new(EventKind::UserRegistered, &domain.name, Actor::Anonymous)
                 .user(&user.username, &domain.name)
                 .details(serde_json::json!({ "email": user.email, "confirmed": user.confirmed })),
         )
         .await;
-        Ok(Session { jwt, user: UserWithRole { user, role: Some(role) } })
+        if settings.email_confirmation {
+            // The user is kept when the mail cannot be sent, as in Strapi.
+            self.send_confirmation(domain, &user).await?;
+            return Ok(Session { jwt: None, user: UserWithRole { user, role: Some(role) } });
+        }
+        let jwt = self.issue_jwt(domain, &user)?;
+        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role: Some(role) } })
     }
 
     pub async fn login(&self, domain: &Domain, identifier: &str, password: &str) -> CoreResult<Session> {
@@ -169,9 +183,7 @@ impl Core {
         if user.token_version != claims.ver {
             return Err(TokenRefusal::Invalid);
         }
-        if user.blocked || (domain.settings.email_confirmation && !user.confirmed) {
-            return Err(TokenRefusal::OwnerNotAllowed);
-        }
+        check_owner(domain, &user)?;
         Ok(user)
     }
 
@@ -252,6 +264,14 @@ impl Core {
         }
         Ok(())
     }
+}
+
+/// A blocked owner, or an unconfirmed one while the domain asks for confirmation, is refused.
+fn check_owner(domain: &Domain, user: &User) -> Result<(), TokenRefusal> {
+    if user.blocked || (domain.settings.email_confirmation && !user.confirmed) {
+        return Err(TokenRefusal::OwnerNotAllowed);
+    }
+    Ok(())
 }
 
 fn ensure_enabled(domain: &Domain) -> CoreResult<()> {
