@@ -37,6 +37,10 @@ pub enum Subject {
 impl Subject {
     /// The attribute of this subject named `name` (Strapi's camelCase names).
     pub fn column(self, name: &str) -> Option<Column> {
+        // Permissions are action strings: they have no attribute of their own but `action`.
+        if self == Subject::Permission {
+            return (name == "action").then_some(Column::Action);
+        }
         let column = match name {
             "documentId" => Column::DocumentId,
             "createdAt" => Column::CreatedAt,

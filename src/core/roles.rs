@@ -169,6 +169,14 @@ impl Core {
         Ok(self.store.query_roles(domain.id, query).await?)
     }
 
+    pub async fn query_role_permissions(&self, role: &Role, query: &ListQuery) -> CoreResult<Vec<String>> {
+        Ok(self.store.query_role_permissions(role.id, query).await?)
+    }
+
+    pub async fn count_role_permissions_matching(&self, role: &Role, filter: Option<&Filter>) -> CoreResult<i64> {
+        Ok(self.store.count_role_permissions_matching(role.id, filter).await?)
+    }
+
     pub async fn count_roles_matching(&self, domain: &Domain, filter: Option<&Filter>) -> CoreResult<i64> {
         Ok(self.store.count_roles_matching(domain.id, filter).await?)
     }

@@ -24,6 +24,8 @@ pub struct Registration {
     pub username: String,
     pub email: String,
     pub password: String,
+    /// Only accepted when the domain's `register_allowed_fields` lists `confirmed`.
+    pub confirmed: Option<bool>,
 }
 
 /// Why a presented token was refused; each maps to an HTTP 401 message.
@@ -56,11 +58,17 @@ impl Core {
         if !settings.allow_register {
             return Err(CoreError::refused("Register action is currently disabled"));
         }
+        let extra: Vec<&str> = [("confirmed", input.confirmed.is_some())]
+            .into_iter()
+            .filter(|(name, given)| *given && !settings.register_allowed_fields.iter().any(|f| f == name))
+            .map(|(name, _)| name)
+            .collect();
+        if !extra.is_empty() {
+            return Err(CoreError::invalid(format!("Invalid parameters: {}", extra.join(", "))));
+        }
         let email = input.email.trim().to_lowercase();
         validate_email(&email)?;
-        if input.username.chars().count() < 3 {
-            return Err(CoreError::invalid("username must be at least 3 characters"));
-        }
+        crate::core::users::validate_username(&input.username)?;
         self.validate_password(domain, &input.password)?;
         let role = self
             .store
@@ -80,7 +88,7 @@ impl Core {
             username: input.username,
             email,
             password_hash: Some(hash),
-            confirmed: !settings.email_confirmation,
+            confirmed: input.confirmed.unwrap_or(!settings.email_confirmation),
             blocked: false,
             role_id: Some(role.id),
         };
@@ -94,7 +102,7 @@ impl Core {
                 .details(serde_json::json!({ "email": user.email, "confirmed": user.confirmed })),
         )
         .await;
-        if settings.email_confirmation {
+        if settings.email_confirmation && !user.confirmed {
             // The user is kept when the mail cannot be sent, as in Strapi.
             self.send_confirmation(domain, &user).await?;
             return Ok(Session { jwt: None, user: UserWithRole { user, role: Some(role) } });
@@ -226,12 +234,20 @@ impl Core {
 
     /// Whether `user` (or an anonymous caller, with the Public role) may perform `action`.
     pub async fn is_allowed(&self, domain: &Domain, user: Option<&User>, action: &str) -> CoreResult<bool> {
+        Ok(self.permissions_of(domain, user).await?.iter().any(|a| a == action))
+    }
+
+    /// The actions `user` may perform: its role's permissions (the Public role's for an
+    /// anonymous caller; an authenticated user does not inherit them, as in Strapi).
+    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Vec<String>> {
         let role_id = match user {
             Some(user) => user.role_id,
             None => self.store.role_by_kind(domain.id, permissions::PUBLIC).await?.map(|r| r.id),
         };
-        let Some(role_id) = role_id else { return Ok(false) };
-        Ok(self.store.role_permissions(role_id).await?.iter().any(|a| a == action))
+        match role_id {
+            Some(role_id) => Ok(self.store.role_permissions(role_id).await?),
+            None => Ok(Vec::new()),
+        }
     }
 
     pub async fn role_of(&self, user: &User) -> CoreResult<Option<super::model::Role>> {

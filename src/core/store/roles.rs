@@ -19,6 +19,9 @@ pub trait RoleStore: Send + Sync + 'static {
     /// Moves the role's users to `heir`, then deletes the role with its permissions, in one step.
     async fn delete_role(&self, role_id: i64, heir: i64) -> StoreResult<()>;
     async fn role_permissions(&self, role_id: i64) -> StoreResult<Vec<String>>;
+    /// The role's actions matching `query` (a listing of permissions).
+    async fn query_role_permissions(&self, role_id: i64, query: &ListQuery) -> StoreResult<Vec<String>>;
+    async fn count_role_permissions_matching(&self, role_id: i64, filter: Option<&Filter>) -> StoreResult<i64>;
     /// Replaces the role's permission set.
     async fn set_role_permissions(&self, role_id: i64, actions: &[String]) -> StoreResult<()>;
 }

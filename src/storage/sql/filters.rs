@@ -166,7 +166,9 @@ pub(crate) fn order_sql(subject: Subject, alias: &str, sort: &[Sort]) -> anyhow:
             .ok_or_else(|| anyhow::anyhow!("{:?} is not an attribute of {subject:?}", s.column))?;
         terms.push(format!("{alias}.{name} {}", if s.descending { "DESC" } else { "ASC" }));
     }
-    terms.push(format!("{alias}.id ASC"));
+    // Permissions have no id: an action is unique within its role.
+    let tie = if subject == Subject::Permission { "action" } else { "id" };
+    terms.push(format!("{alias}.{tie} ASC"));
     Ok(format!("ORDER BY {}", terms.join(", ")))
 }
 

@@ -141,6 +141,20 @@ impl RoleStore for SqlStore {
         rows.iter().map(|r| r.try_get("action").db()).collect()
     }
 
+    async fn query_role_permissions(&self, role_id: i64, list: &ListQuery) -> StoreResult<Vec<String>> {
+        let (rest, binds) = listing_sql(Subject::Permission, "p", list, 1)?;
+        let text = format!("SELECT p.action FROM permissions p WHERE p.role_id = $1{rest}");
+        let rows = binds.apply(query(sql(text)).bind(role_id)).fetch_all(&self.pool).await.db()?;
+        rows.iter().map(|r| r.try_get("action").db()).collect()
+    }
+
+    async fn count_role_permissions_matching(&self, role_id: i64, filter: Option<&Filter>) -> StoreResult<i64> {
+        let (condition, binds) = count_sql(Subject::Permission, "p", filter, 1)?;
+        let text = format!("SELECT COUNT(*) AS n FROM permissions p WHERE p.role_id = $1{condition}");
+        let row = binds.apply(query(sql(text)).bind(role_id)).fetch_one(&self.pool).await.db()?;
+        row.try_get("n").db()
+    }
+
     async fn set_role_permissions(&self, role_id: i64, actions: &[String]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.db()?;
         query("DELETE FROM permissions WHERE role_id = $1").bind(role_id).execute(&mut *tx).await.db()?;
