@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use crate::api::user::{UserEndpoint, build_schema as build_user_schema};
 use crate::config::{Config, Handler};
 use crate::core::Core;
+use crate::core::mail::Mailer;
 use crate::http::Mounted;
 use crate::http::server::{endpoint_routes, spawn};
 use crate::storage;
@@ -52,6 +53,7 @@ impl App {
             config.jwt.secret.as_deref(),
             config.server.hash_threads,
             config.server.public_url.clone(),
+            Mailer::new(config.smtp.url.as_deref(), config.smtp.outbox.clone(), &config.smtp.from)?,
         )
         .await?;
 

@@ -6,14 +6,20 @@ mod bootstrap;
 pub mod cache;
 pub mod error;
 pub mod events;
+pub mod mail;
 pub mod model;
 pub mod password;
 pub mod permissions;
+pub mod query;
+pub mod ratelimit;
+pub mod roles;
 pub mod store;
 pub mod token;
+pub mod users;
 
 pub use error::{CoreError, CoreResult, Entity};
 pub use model::*;
+pub use users::{UserDraft, UserPatch};
 
 use std::sync::Arc;
 
@@ -29,6 +35,9 @@ pub struct Core {
     pub public_url: String,
     pub domains: cache::DomainCache,
     pub events: events::EventBus,
+    pub mailer: Arc<mail::Mailer>,
+    pub rate_limits: ratelimit::RateLimits,
+    pub credentials: auth::CredentialCache,
 }
 
 impl Core {
@@ -39,6 +48,7 @@ impl Core {
         jwt_secret: Option<&str>,
         hash_threads: usize,
         public_url: String,
+        mailer: mail::Mailer,
     ) -> anyhow::Result<Arc<Core>> {
         let secret = match jwt_secret {
             Some(secret) => secret.to_string(),
@@ -51,6 +61,9 @@ impl Core {
             public_url,
             domains: cache::DomainCache::default(),
             events: events::EventBus::default(),
+            mailer: Arc::new(mailer),
+            rate_limits: ratelimit::RateLimits::default(),
+            credentials: auth::CredentialCache::default(),
         };
         bootstrap::static_domains(&core, static_domains).await?;
         Ok(Arc::new(core))

@@ -3,8 +3,10 @@
 
 mod domains;
 mod events;
+mod filters;
 mod meta;
 mod roles;
+mod templates;
 mod users;
 
 use sqlx::AnyPool;
