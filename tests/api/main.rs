@@ -6,3 +6,6 @@ mod helpers;
 
 mod foundation;
 mod transport;
+
+mod admin_protection;
+mod admin_support;
