@@ -7,5 +7,8 @@ mod helpers;
 mod foundation;
 mod transport;
 
+mod admin_auth;
+mod admin_domain;
 mod admin_protection;
+mod admin_server;
 mod admin_support;
