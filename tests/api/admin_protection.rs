@@ -339,3 +339,16 @@ async fn bad_scalars_are_a_400_before_the_permission_check() {
         assert!(answer.error_message().contains(reason), "{}", answer.error_message());
     }
 }
+
+#[tokio::test]
+async fn cyclic_fragments_are_refused_without_bringing_the_server_down() {
+    let app = spawn_app().await;
+    let document =
+        "query { ...A } fragment A on AdminQuery { checkAuth { authStatus } ...B } fragment B on AdminQuery { ...A }";
+    for call in [app.admin(), app.domain_admin(), app.user()] {
+        let answer = call.header("accept", "application/graphql-response+json").query(document, json!({})).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    }
+    let answer = app.admin().query("{ checkAuth { authStatus } }", json!({})).await;
+    assert_eq!(answer.data()["checkAuth"]["authStatus"], "AUTHORIZED");
+}
