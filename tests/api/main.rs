@@ -6,6 +6,12 @@ mod helpers;
 
 mod foundation;
 mod transport;
+mod user_crud;
+mod user_email;
+mod user_limits;
+mod user_listing;
+#[allow(dead_code)] // Each user suite uses its own part of the support.
+mod user_support;
 
 mod admin_auth;
 mod admin_domain;

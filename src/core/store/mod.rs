@@ -5,22 +5,24 @@ mod accounts;
 mod domains;
 mod events;
 mod roles;
+mod templates;
 mod users;
 
 pub use accounts::{AccountStore, UserCounts};
 pub use domains::DomainStore;
 pub use events::{EventFilter, EventStore};
 pub use roles::RoleStore;
-pub use users::UserStore;
+pub use templates::{StoredTemplate, TemplateStore};
+pub use users::{TokenPurpose, UserChanges, UserStore};
 
 use async_trait::async_trait;
 
 use super::error::StoreResult;
 
 /// Everything the core stores.
-pub trait Store: MetaStore + DomainStore + RoleStore + UserStore + EventStore + AccountStore {}
+pub trait Store: MetaStore + DomainStore + RoleStore + UserStore + EventStore + TemplateStore + AccountStore {}
 
-impl<T: MetaStore + DomainStore + RoleStore + UserStore + EventStore + AccountStore> Store for T {}
+impl<T: MetaStore + DomainStore + RoleStore + UserStore + EventStore + TemplateStore + AccountStore> Store for T {}
 
 #[async_trait]
 pub trait MetaStore: Send + Sync + 'static {

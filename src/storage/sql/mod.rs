@@ -4,8 +4,10 @@
 mod accounts;
 mod domains;
 mod events;
+mod filters;
 mod meta;
 mod roles;
+mod templates;
 mod users;
 
 use sqlx::AnyPool;
