@@ -6,6 +6,8 @@ mod bootstrap;
 pub mod cache;
 pub mod error;
 pub mod events;
+pub mod export;
+pub mod import;
 pub mod model;
 pub mod password;
 pub mod permissions;

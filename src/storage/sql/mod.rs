@@ -1,6 +1,7 @@
 //! The core's `Store` on sqlx's `Any` pool: the same statements run on SQLite and PostgreSQL.
 //! One file per kind of record.
 
+mod bulk;
 mod domains;
 mod events;
 mod meta;
