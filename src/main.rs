@@ -20,6 +20,23 @@ struct Cli {
 enum Command {
     /// Runs the server with every configured listener.
     Serve,
+    /// Runs admin API commands: `gatehouse admin` lists the categories, `gatehouse admin
+    /// <category>` its commands, `gatehouse admin <category> <command> --help` the arguments.
+    #[command(disable_help_flag = true)]
+    Admin {
+        /// The admin API's URL (default: the first admin listener of the configuration).
+        #[arg(long)]
+        url: Option<String>,
+        /// Basic auth user (default: the admin listener's `username`).
+        #[arg(long)]
+        user: Option<String>,
+        /// Basic auth password (default: the admin listener's `password`).
+        #[arg(long)]
+        password: Option<String>,
+        /// <category> <command> [--arg value ...], or graphql '<document>' [--variables JSON].
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -34,6 +51,15 @@ fn main() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match cli.command {
         Command::Serve => runtime.block_on(serve(config)),
+        Command::Admin { url, user, password, args } => {
+            match gatehouse::cli::admin::target(&config, url, user, password) {
+                Ok(target) => ExitCode::from(runtime.block_on(gatehouse::cli::admin::run(target, args))),
+                Err(e) => {
+                    eprintln!("gatehouse: {e}");
+                    ExitCode::from(gatehouse::cli::admin::USAGE)
+                }
+            }
+        }
     }
 }
 
