@@ -37,6 +37,27 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Imports users from CSV (with a header row) or JSON lines into a domain, straight into
+    /// the configured database. Columns: username, email, password or password_hash (Argon2
+    /// PHC or bcrypt), confirmed, blocked, role. Existing users are counted, not changed.
+    Import {
+        #[arg(long)]
+        domain: String,
+        /// The file format (default: by the file's extension, else by its content).
+        #[arg(long, value_enum)]
+        format: Option<gatehouse::cli::records::Format>,
+        /// The file to read (`-` for standard input).
+        file: PathBuf,
+    },
+    /// Writes a domain's users as JSON lines (password hashes, never plain passwords) that
+    /// `import` reads back.
+    Export {
+        #[arg(long)]
+        domain: String,
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -59,6 +80,12 @@ fn main() -> ExitCode {
                     ExitCode::from(gatehouse::cli::admin::USAGE)
                 }
             }
+        }
+        Command::Import { domain, format, file } => {
+            ExitCode::from(runtime.block_on(gatehouse::cli::import::run(&config, &domain, &file, format)))
+        }
+        Command::Export { domain, out } => {
+            ExitCode::from(runtime.block_on(gatehouse::cli::export::run(&config, &domain, out.as_deref())))
         }
     }
 }

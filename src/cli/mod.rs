@@ -2,3 +2,7 @@
 //! `export` (bulk users, straight on the configured database).
 
 pub mod admin;
+mod database;
+pub mod export;
+pub mod import;
+pub mod records;
