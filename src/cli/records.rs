@@ -119,7 +119,13 @@ fn parse_csv(content: &str) -> Result<Parsed, String> {
             Ok(record) => record,
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                parsed.unreadable.push((line, format!("unreadable CSV record: {e}")));
+                let hint = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { .. } => {
+                        " (quote fields that contain commas, such as Argon2 hashes)"
+                    }
+                    _ => "",
+                };
+                parsed.unreadable.push((line, format!("unreadable CSV record: {e}{hint}")));
                 continue;
             }
         };
