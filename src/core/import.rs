@@ -271,3 +271,15 @@ fn hash_all(plain: Vec<(usize, String)>) -> CoreResult<Vec<(usize, String)>> {
         Ok(all)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// The admin API awaits `import_users` inside resolvers, whose futures must be `Send`.
+    #[allow(dead_code, clippy::manual_async_fn)]
+    fn import_users_is_send<'a>(
+        core: &'a super::Core,
+        domain: &'a super::Domain,
+    ) -> impl std::future::Future<Output = super::CoreResult<super::ImportSummary>> + Send + 'a {
+        async move { core.import_users(domain, Vec::new(), super::Actor::GlobalAdmin).await }
+    }
+}
