@@ -8,9 +8,13 @@ use crate::core::error::StoreResult;
 use crate::core::model::{new_document_id, now_millis};
 use crate::core::store::{BulkStore, BulkUser, ExportedUser};
 
-/// Rows per INSERT statement: 7 bound values each stays far below both engines' limits on
-/// bound parameters (32,766 for SQLite, 65,535 for PostgreSQL).
-const ROWS_PER_STATEMENT: usize = 500;
+/// Rows per INSERT statement (7 bound values each). Binding costs time quadratic in the
+/// number of parameters of a statement on SQLite (sqlx looks each parameter's name up in a
+/// list), so 100 rows (700 values) imports 100,000 users about twice as fast as 500 rows did.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// Values per `IN (...)` list of an existence check.
+const VALUES_PER_LOOKUP: usize = 500;
 
 /// `$first, $first+1, ...`: `count` placeholders.
 fn placeholders(first: usize, count: usize) -> String {
@@ -21,7 +25,7 @@ impl SqlStore {
     /// Those of `values` present in `column` for the domain; `column` is a constant.
     async fn existing_values(&self, domain_id: i64, column: &str, values: &[String]) -> StoreResult<Vec<String>> {
         let mut found = Vec::new();
-        for chunk in values.chunks(ROWS_PER_STATEMENT) {
+        for chunk in values.chunks(VALUES_PER_LOOKUP) {
             let text = format!(
                 "SELECT {column} AS value FROM users WHERE domain_id = $1 AND {column} IN ({})",
                 placeholders(2, chunk.len())
