@@ -15,9 +15,6 @@
 # stderr. Any failure exits non-zero so CI fails instead of skipping.
 set -euo pipefail
 
-# Keep the real stdout on fd 3 for the URL; send everything else to stderr.
-exec 3>&1 1>&2
-
 PG_USER=gatehouse
 PG_PASSWORD=gatehouse
 OS_USER=postgres
@@ -220,11 +217,18 @@ EOF
     local url="postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$port/postgres"
     echo "$url" >"$DIR/url"
     log "ready: $url"
-    echo "$url" >&3
+    URL=$url
 }
 
+# All command output goes to stderr; only the URL is printed on stdout, after
+# the fact. (Don't keep stdout open on a spare fd instead: the server daemon
+# would inherit it and `URL=$(scripts/postgres.sh start DIR)` would never end.)
+URL=
 case "$CMD" in
-    start) do_start ;;
-    stop) stop_cluster ;;
+    start)
+        do_start >&2
+        echo "$URL"
+        ;;
+    stop) stop_cluster >&2 ;;
     *) usage ;;
 esac

@@ -9,6 +9,8 @@ pub mod cache;
 pub mod domains;
 pub mod error;
 pub mod events;
+pub mod export;
+pub mod import;
 pub mod mail;
 pub mod metrics;
 pub mod model;

@@ -2,6 +2,7 @@
 //! One file per kind of record.
 
 mod accounts;
+mod bulk;
 mod domains;
 mod events;
 mod filters;
