@@ -1,12 +1,18 @@
 //! The core of Gatehouse: domains, users, roles, permissions, tokens and events.
 //! It knows nothing of HTTP, GraphQL or SQL.
 
+pub mod accounts;
+pub mod admin_auth;
 pub mod auth;
 mod bootstrap;
 pub mod cache;
+pub mod domains;
 pub mod error;
 pub mod events;
+pub mod export;
+pub mod import;
 pub mod mail;
+pub mod metrics;
 pub mod model;
 pub mod password;
 pub mod permissions;
@@ -35,6 +41,8 @@ pub struct Core {
     pub public_url: String,
     pub domains: cache::DomainCache,
     pub events: events::EventBus,
+    /// Counters for `/metrics`; see `metrics` for who counts what.
+    pub metrics: Arc<metrics::Metrics>,
     pub mailer: Arc<mail::Mailer>,
     pub rate_limits: ratelimit::RateLimits,
     pub credentials: auth::CredentialCache,
@@ -54,6 +62,7 @@ impl Core {
             Some(secret) => secret.to_string(),
             None => bootstrap::stored_jwt_secret(store.as_ref()).await?,
         };
+        let mailer = Arc::new(mailer);
         let core = Core {
             passwords: PasswordHasher::new(hash_threads),
             tokens: TokenService::new(secret.as_bytes()),
@@ -61,7 +70,8 @@ impl Core {
             public_url,
             domains: cache::DomainCache::default(),
             events: events::EventBus::default(),
-            mailer: Arc::new(mailer),
+            metrics: Arc::new(metrics::Metrics::new(mailer.clone())),
+            mailer,
             rate_limits: ratelimit::RateLimits::default(),
             credentials: auth::CredentialCache::default(),
         };

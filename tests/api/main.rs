@@ -5,6 +5,9 @@
 mod helpers;
 
 mod binary;
+mod cli_admin;
+mod cli_import;
+mod cli_support;
 mod foundation;
 mod transport;
 mod user_crud;
@@ -13,3 +16,10 @@ mod user_limits;
 mod user_listing;
 #[allow(dead_code)] // Each user suite uses its own part of the support.
 mod user_support;
+
+mod admin_account;
+mod admin_auth;
+mod admin_domain;
+mod admin_protection;
+mod admin_server;
+mod admin_support;
