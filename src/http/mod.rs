@@ -3,7 +3,9 @@
 pub mod graphiql;
 pub mod graphql;
 pub mod limits;
+pub mod metrics;
 pub mod negotiate;
+pub mod ops;
 pub mod rejection;
 pub mod request;
 pub mod server;

@@ -10,3 +10,15 @@ mod cli_support;
 mod config;
 mod foundation;
 mod transport;
+mod user_crud;
+mod user_email;
+mod user_limits;
+mod user_listing;
+#[allow(dead_code)] // Each user suite uses its own part of the support.
+mod user_support;
+
+mod admin_auth;
+mod admin_domain;
+mod admin_protection;
+mod admin_server;
+mod admin_support;
