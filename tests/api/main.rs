@@ -17,6 +17,7 @@ mod user_listing;
 #[allow(dead_code)] // Each user suite uses its own part of the support.
 mod user_support;
 
+mod admin_account;
 mod admin_auth;
 mod admin_domain;
 mod admin_protection;
