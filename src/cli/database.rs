@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::core::mail::Mailer;
 use crate::core::model::normalize_domain;
 use crate::core::{Core, Domain};
 use crate::storage;
@@ -22,7 +23,7 @@ pub async fn open_core(config: &Config) -> anyhow::Result<Arc<Core>> {
         config.jwt.secret.as_deref(),
         config.server.hash_threads,
         config.server.public_url.clone(),
-        crate::core::mail::Mailer::new(config.smtp.url.as_deref(), config.smtp.outbox.clone(), &config.smtp.from)?,
+        Mailer::new(config.smtp.url.as_deref(), config.smtp.outbox.clone(), &config.smtp.from)?,
     )
     .await
 }
