@@ -4,5 +4,8 @@
 #[allow(dead_code)] // Each suite uses its own part of the harness.
 mod helpers;
 
+mod endpoints_pages;
+mod endpoints_sdl;
+mod endpoints_sse;
 mod foundation;
 mod transport;
