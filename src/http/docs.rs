@@ -90,6 +90,7 @@ impl Protection {
         Some(match kind.as_str() {
             "GLOBAL" => Protection::Global,
             "DOMAIN" => Protection::Domain(args),
+            "OPEN" => Protection::Open,
             _ => Protection::Default,
         })
     }
@@ -220,8 +221,10 @@ impl<'a> Docs<'a> {
         }
     }
 
-    fn arguments(&self, out: &mut String, arguments: &[Positioned<InputValueDefinition>]) {
-        if arguments.is_empty() {
+    /// A table of arguments (or input fields), when there is more to say than the signature.
+    fn arguments(&self, out: &mut String, arguments: &[Positioned<InputValueDefinition>], always: bool) {
+        let documented = arguments.iter().any(|a| a.node.description.is_some() || a.node.default_value.is_some());
+        if arguments.is_empty() || !(documented || always) {
             return;
         }
         out.push_str(r#"<table class="args"><tr><th>argument</th><th>type</th><th>description</th></tr>"#);
@@ -259,7 +262,7 @@ impl<'a> Docs<'a> {
             self.type_link(&field.ty.node),
         );
         Self::description(out, &field.description);
-        self.arguments(out, &field.arguments);
+        self.arguments(out, &field.arguments, false);
         out.push_str("</div>");
     }
 
@@ -311,7 +314,7 @@ impl<'a> Docs<'a> {
             }
             out.push_str("</ul></li>");
         }
-        out.push_str(r##"<li><a href="#types">Types</a></li></ul></nav>\n<main>"##);
+        out.push_str("<li><a href=\"#types\">Types</a></li></ul></nav>\n<main>");
 
         for (kind, root) in ROOT_KINDS.iter().zip(&self.roots) {
             let Some(root) = root else { continue };
@@ -377,7 +380,7 @@ impl<'a> Docs<'a> {
             }
             TypeKind::InputObject(input) => {
                 let mut body = String::new();
-                self.arguments(&mut body, &input.fields);
+                self.arguments(&mut body, &input.fields, true);
                 ("input", body.replace("<th>argument</th>", "<th>field</th>"))
             }
         };
