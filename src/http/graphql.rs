@@ -234,8 +234,13 @@ pub async fn execute<E: Endpoint>(mounted: &Mounted<E>, prepared: Prepared) -> R
     if is_request_error(&response) {
         return request_error_rejection(mounted, response, media).into_response();
     }
+    let has_errors = !response.errors.is_empty();
     let body = serde_json::to_vec(&response).unwrap_or_default();
-    (StatusCode::OK, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
+    let mut answer = (StatusCode::OK, [(header::CONTENT_TYPE, media.content_type())], body).into_response();
+    if has_errors {
+        answer.extensions_mut().insert(super::metrics::GraphqlErrors);
+    }
+    answer
 }
 
 fn negotiated(headers: &HeaderMap) -> Result<MediaType, Rejection> {

@@ -9,3 +9,9 @@ mod endpoints_sdl;
 mod endpoints_sse;
 mod foundation;
 mod transport;
+
+mod admin_auth;
+mod admin_domain;
+mod admin_protection;
+mod admin_server;
+mod admin_support;
