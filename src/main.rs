@@ -35,14 +35,16 @@ enum Command {
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Api {
     User,
+    Admin,
 }
 
 impl Api {
-    const ALL: [Api; 1] = [Api::User];
+    const ALL: [Api; 2] = [Api::User, Api::Admin];
 
     fn name(self) -> &'static str {
         match self {
             Api::User => "user",
+            Api::Admin => "admin",
         }
     }
 
@@ -50,6 +52,7 @@ impl Api {
     fn sdl(self, limits: &gatehouse::config::LimitsConfig) -> String {
         match self {
             Api::User => gatehouse::api::user::build_schema(None, limits).sdl(),
+            Api::Admin => gatehouse::api::admin::build_schema(None, limits).sdl(),
         }
     }
 }

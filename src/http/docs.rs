@@ -330,7 +330,10 @@ impl<'a> Docs<'a> {
                             esc(&category.name.node)
                         );
                         Self::description(&mut out, &field.description);
-                        Self::description(&mut out, &category.description);
+                        let same = |a: &Positioned<String>, b: &Positioned<String>| a.node.trim() == b.node.trim();
+                        if !matches!((&field.description, &category.description), (Some(a), Some(b)) if same(a, b)) {
+                            Self::description(&mut out, &category.description);
+                        }
                         for operation in self.object_fields(&category.name.node).unwrap_or_default() {
                             let id = format!("{kind}-{name}-{}", esc(&operation.node.name.node));
                             self.operation(&mut out, &id, &operation.node, Some(field));

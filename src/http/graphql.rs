@@ -79,6 +79,11 @@ pub trait Endpoint: Send + Sync + 'static {
     fn requires_credentials(&self) -> bool {
         false
     }
+
+    /// Held for as long as an event stream of this endpoint is open (the open-streams gauge).
+    fn stream_opened(&self) -> Option<Box<dyn Send>> {
+        None
+    }
 }
 
 /// An endpoint mounted at a path, with the listener's limits.

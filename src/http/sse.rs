@@ -9,7 +9,6 @@
 //! subscription completes or the server shuts down, and free the subscription (dropping its
 //! stream) as soon as the client goes away.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_graphql::{Executor, Response as GraphqlResponse};
@@ -34,29 +33,6 @@ use super::request::{self, Params};
 /// for open subscriptions (added to each listener's requests by `server::spawn`).
 #[derive(Debug, Clone)]
 pub struct Shutdown(pub watch::Receiver<bool>);
-
-static OPEN_STREAMS: AtomicUsize = AtomicUsize::new(0);
-
-/// Event streams open in this process, all endpoints together.
-pub fn open_streams() -> usize {
-    OPEN_STREAMS.load(Ordering::Relaxed)
-}
-
-/// Counts a stream as open for as long as it lives.
-struct OpenStream;
-
-impl OpenStream {
-    fn new() -> Self {
-        OPEN_STREAMS.fetch_add(1, Ordering::Relaxed);
-        OpenStream
-    }
-}
-
-impl Drop for OpenStream {
-    fn drop(&mut self) {
-        OPEN_STREAMS.fetch_sub(1, Ordering::Relaxed);
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
@@ -87,7 +63,8 @@ struct StreamState {
     keepalive: Option<tokio::time::Interval>,
     shutdown: Option<watch::Receiver<bool>>,
     finished: bool,
-    _open: OpenStream,
+    /// The endpoint's token for an open stream (the open-streams gauge), dropped with the stream.
+    _open: Option<Box<dyn Send>>,
 }
 
 async fn tick(keepalive: &mut Option<tokio::time::Interval>) {
@@ -110,20 +87,21 @@ async fn stopped(shutdown: &mut Option<watch::Receiver<bool>>) {
 }
 
 /// The response body: results as events, keep-alive comments, and the end of the stream.
-pub fn event_body(
+pub fn event_body<E: Endpoint>(
+    mounted: &Mounted<E>,
     results: BoxStream<'static, GraphqlResponse>,
     framing: Framing,
-    keepalive_seconds: u64,
     shutdown: Option<watch::Receiver<bool>>,
 ) -> Body {
+    let keepalive_seconds = mounted.sse_keepalive_seconds;
     let keepalive = (keepalive_seconds > 0).then(|| {
         // The first tick is immediate: the client learns at once that the stream is open.
         let mut interval = tokio::time::interval(Duration::from_secs(keepalive_seconds));
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         interval
     });
-    let state =
-        StreamState { results, framing, next_id: 1, keepalive, shutdown, finished: false, _open: OpenStream::new() };
+    let open = mounted.endpoint.stream_opened();
+    let state = StreamState { results, framing, next_id: 1, keepalive, shutdown, finished: false, _open: open };
     let events = stream::unfold(state, |mut state| async move {
         if state.finished {
             return None;
@@ -210,7 +188,7 @@ pub async fn get<E: Endpoint>(
         None => None,
     };
     let results = stream::iter(first).chain(results).boxed();
-    let body = event_body(results, Framing::Numbered, mounted.sse_keepalive_seconds, shutdown.map(|s| s.0.0));
+    let body = event_body(&mounted, results, Framing::Numbered, shutdown.map(|s| s.0.0));
     stream_response(body)
 }
 
@@ -261,7 +239,7 @@ pub async fn distinct<E: Endpoint>(
         Err(rejection) => return json_refusal(rejection),
     };
     let results = mounted.endpoint.executor().execute_stream(prepared.request, None);
-    let body = event_body(results, Framing::GraphqlSse, mounted.sse_keepalive_seconds, shutdown.map(|s| s.0));
+    let body = event_body(mounted, results, Framing::GraphqlSse, shutdown.map(|s| s.0));
     stream_response(body)
 }
 

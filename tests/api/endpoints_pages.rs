@@ -79,3 +79,56 @@ async fn docs_and_sdl_are_served_from_the_live_schema() {
     assert!(html.contains(r#"id="type-UsersPermissionsRegisterInput""#), "every type");
     assert!(html.contains("<code>identifier</code>"), "input fields");
 }
+
+#[tokio::test]
+async fn a_protected_listener_asks_a_browser_for_credentials_before_graphiql() {
+    let app = crate::helpers::spawn_app_with(|config| {
+        let admin = config.listen.iter_mut().find(|l| l.handler == gatehouse::config::Handler::Admin).unwrap();
+        admin.username = Some("root".into());
+        admin.password = Some("rootpass".into());
+    })
+    .await;
+    for url in [&app.admin_url, &app.domain_admin_url] {
+        let response = get(&app, url, "text/html").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{url}");
+        assert_eq!(response.headers()["www-authenticate"], "Basic realm=\"gatehouse\"", "{url}");
+    }
+    let response = app.client.get(&app.admin_url).header("accept", "text/html").basic_auth("root", Some("rootpass"));
+    let response = response.send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<title>Gatehouse GraphiQL (admin)</title>") && html.contains(r#""/api/graphql""#));
+    let response = app.client.get(&app.admin_url).header("accept", "text/html").basic_auth("root", Some("wrong"));
+    assert_eq!(response.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_open_admin_listener_serves_graphiql_to_anyone() {
+    let app = spawn_app().await;
+    let response = get(&app, &app.admin_url, "text/html").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("Gatehouse GraphiQL (admin)"));
+}
+
+/// The operation's block in the docs page.
+fn operation<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!(r#"id="{id}""#)).unwrap_or_else(|| panic!("no {id}"));
+    let end = html[start..].find("</div>").unwrap();
+    &html[start..start + end]
+}
+
+#[tokio::test]
+async fn admin_docs_mark_each_operation_global_or_domain_scoped() {
+    let app = spawn_app().await;
+    for url in [&app.admin_url, &app.domain_admin_url] {
+        let html = get(&app, &format!("{url}/docs"), "text/html").await.text().await.unwrap();
+        assert!(operation(&html, "Query-domain-allDomains").contains(">GLOBAL</span>"), "{url}");
+        assert!(operation(&html, "Query-domain-domainDetails").contains(">DOMAIN(domain)</span>"), "{url}");
+        assert!(operation(&html, "Query-checkAuth").contains(">open</span>"), "{url}");
+        let subscription = operation(&html, "Subscription-audit-subscribeForEvents");
+        assert!(subscription.contains(">DOMAIN(domain)</span>") && subscription.contains("limit"), "{subscription}");
+        assert!(html.contains(r#"id="type-EventType""#) && html.contains("<code>LOGIN_FAILED</code>"));
+        let sdl = get(&app, &format!("{url}/schema.graphql"), "*/*").await.text().await.unwrap();
+        assert!(sdl.contains("@protected(type: GLOBAL"), "the SDL carries the protection");
+    }
+}

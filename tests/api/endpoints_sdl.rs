@@ -17,3 +17,8 @@ fn check(api: &str, sdl: &str) {
 fn user_sdl_is_kept_in_the_repository() {
     check("user", &gatehouse::api::user::build_schema(None, &LimitsConfig::default()).sdl());
 }
+
+#[test]
+fn admin_sdl_is_kept_in_the_repository() {
+    check("admin", &gatehouse::api::admin::build_schema(None, &LimitsConfig::default()).sdl());
+}
