@@ -230,10 +230,11 @@ async fn both_admin_endpoints_speak_graphql_over_http_with_mongooseim_codes() {
             let answer: serde_json::Value = response.json().await.unwrap();
             assert_eq!(answer["errors"][0]["extensions"]["code"], code, "{url} {body}: {answer}");
         }
-        // GraphiQL, pointed at this endpoint; wrong credentials are refused there too.
+        // GraphiQL on these protected listeners: a browser without credentials is asked for them,
+        // wrong credentials are refused, and the page served to the global admin targets this path.
         let page = app.client.get(url.as_str()).header("accept", "text/html").send().await.unwrap();
-        assert_eq!(page.status(), StatusCode::OK);
-        assert!(page.text().await.unwrap().contains("\"/api/graphql\""));
+        assert_eq!(page.status(), StatusCode::UNAUTHORIZED);
+        assert!(page.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
         let page = app
             .client
             .get(url.as_str())
@@ -249,6 +250,10 @@ async fn both_admin_endpoints_speak_graphql_over_http_with_mongooseim_codes() {
         let answer = app.client.get(format!("{url}?query={{stat{{globalStats{{domains}}}}}}")).send().await.unwrap();
         assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
     }
+    let page = app.client.get(&app.admin_url).header("accept", "text/html").basic_auth("root", Some("rootpass"));
+    let page = page.send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("\"/api/graphql\""));
     // The same GET as the global admin.
     let answer = app.admin().basic("root", "rootpass").get(&[("query", "{ stat { globalStats { domains } } }")]).await;
     assert_eq!(answer.data()["stat"]["globalStats"]["domains"], 2);

@@ -107,6 +107,15 @@ impl Endpoint for AdminEndpoint {
             RequestErrorKind::Validation => "validation_error",
         }
     }
+
+    fn requires_credentials(&self) -> bool {
+        !matches!(self.realm, AdminRealm::Global { credentials: None })
+    }
+
+    fn stream_opened(&self) -> Option<Box<dyn Send>> {
+        let core = self.schema.data::<Arc<Core>>()?;
+        Some(Box::new(core.metrics.stream_opened()))
+    }
 }
 
 fn core<'a>(ctx: &Context<'a>) -> &'a Arc<Core> {

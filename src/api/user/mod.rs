@@ -87,4 +87,8 @@ impl Endpoint for UserEndpoint {
             RequestErrorKind::Validation => "GRAPHQL_VALIDATION_FAILED",
         }
     }
+
+    fn stream_opened(&self) -> Option<Box<dyn Send>> {
+        Some(Box::new(self.core.metrics.stream_opened()))
+    }
 }
