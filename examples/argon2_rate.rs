@@ -23,7 +23,8 @@ fn main() {
         for _ in 0..threads {
             scope.spawn(|| {
                 while !done.load(Ordering::Relaxed) {
-                    assert_eq!(verify_now("benchmark-password", &hash), Verdict::Correct);
+                    // The verdict's rehash flag costs nothing; only a wrong verdict is a broken run.
+                    assert_ne!(verify_now("benchmark-password", &hash), Verdict::Wrong);
                     count.fetch_add(1, Ordering::Relaxed);
                 }
             });
