@@ -7,11 +7,14 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::api::admin::{AdminEndpoint, AdminRealm, build_schema as build_admin_schema};
 use crate::api::user::{UserEndpoint, build_schema as build_user_schema};
 use crate::config::{Config, Handler};
 use crate::core::Core;
+use crate::core::admin_auth::AdminGate;
 use crate::http::Mounted;
 use crate::http::server::{endpoint_routes, spawn};
+use crate::http::{metrics, ops};
 use crate::storage;
 
 /// A listener that is accepting connections.
@@ -58,6 +61,11 @@ impl App {
         let (shutdown, stop) = watch::channel(false);
         let mut listeners = Vec::new();
         let mut tasks = Vec::new();
+        // Events recorded by other nodes sharing the database reach this node's subscribers.
+        tasks.push(tokio::spawn(core.clone().relay_events(stop.clone())));
+        // One admin schema and one credential gate for both admin listeners.
+        let admin_schema = build_admin_schema(Some(core.clone()), &config.limits);
+        let admin_gate = Arc::new(AdminGate::new(core.clone()));
         for listen in &config.listen {
             let path = listen.path().to_string();
             let router = match listen.handler {
@@ -72,10 +80,24 @@ impl App {
                     sse_keepalive_seconds: config.server.sse_keepalive_seconds,
                 }),
                 Handler::Admin | Handler::DomainAdmin => {
-                    tracing::warn!(handler = listen.handler.name(), "admin API not available in this build");
-                    continue;
+                    let realm = match listen.handler {
+                        Handler::Admin => AdminRealm::Global {
+                            credentials: listen.admin_credentials().map(|(u, p)| (u.to_string(), p.to_string())),
+                        },
+                        _ => AdminRealm::Domain,
+                    };
+                    endpoint_routes(Mounted {
+                        endpoint: AdminEndpoint::new(admin_schema.clone(), admin_gate.clone(), realm)?,
+                        path: path.clone(),
+                        limits: config.limits.clone(),
+                        sse_keepalive_seconds: config.server.sse_keepalive_seconds,
+                    })
                 }
             };
+            let router = metrics::track(router, core.metrics.clone(), listen.handler.name());
+            // The admin listener also answers health checks and metrics scrapes.
+            let router =
+                if listen.handler == Handler::Admin { router.merge(ops::routes(core.clone())) } else { router };
             let socket = TcpListener::bind(listen.address)
                 .await
                 .with_context(|| format!("cannot listen on {} ({} handler)", listen.address, listen.handler.name()))?;

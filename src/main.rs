@@ -20,6 +20,53 @@ struct Cli {
 enum Command {
     /// Runs the server with every configured listener.
     Serve,
+    /// Prints the SDL of an API (kept in schema/*.graphql).
+    Schema {
+        #[arg(value_enum)]
+        api: Api,
+    },
+    /// Writes the documentation pages (one HTML file per API) and the SDL files into DIR.
+    Docs {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Api {
+    User,
+}
+
+impl Api {
+    const ALL: [Api; 1] = [Api::User];
+
+    fn name(self) -> &'static str {
+        match self {
+            Api::User => "user",
+        }
+    }
+
+    /// The SDL, from a schema built without a core (nothing runs).
+    fn sdl(self, limits: &gatehouse::config::LimitsConfig) -> String {
+        match self {
+            Api::User => gatehouse::api::user::build_schema(None, limits).sdl(),
+        }
+    }
+}
+
+fn write_docs(out: &std::path::Path, limits: &gatehouse::config::LimitsConfig) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    for api in Api::ALL {
+        let sdl = api.sdl(limits);
+        let html = gatehouse::http::docs::render(api.name(), None, &sdl)?;
+        for (file, text) in [(format!("{}.html", api.name()), html), (format!("{}.graphql", api.name()), sdl)] {
+            let path = out.join(file);
+            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            println!("{}", path.display());
+        }
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -34,6 +81,17 @@ fn main() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match cli.command {
         Command::Serve => runtime.block_on(serve(config)),
+        Command::Schema { api } => {
+            print!("{}", api.sdl(&config.limits));
+            ExitCode::SUCCESS
+        }
+        Command::Docs { out } => match write_docs(&out, &config.limits) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("gatehouse: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

@@ -1,11 +1,15 @@
 //! The core of Gatehouse: domains, users, roles, permissions, tokens and events.
 //! It knows nothing of HTTP, GraphQL or SQL.
 
+pub mod accounts;
+pub mod admin_auth;
 pub mod auth;
 mod bootstrap;
 pub mod cache;
+pub mod domains;
 pub mod error;
 pub mod events;
+pub mod metrics;
 pub mod model;
 pub mod password;
 pub mod permissions;
@@ -29,6 +33,8 @@ pub struct Core {
     pub public_url: String,
     pub domains: cache::DomainCache,
     pub events: events::EventBus,
+    /// Counters for `/metrics`; see `metrics` for who counts what.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl Core {
@@ -51,6 +57,7 @@ impl Core {
             public_url,
             domains: cache::DomainCache::default(),
             events: events::EventBus::default(),
+            metrics: Arc::default(),
         };
         bootstrap::static_domains(&core, static_domains).await?;
         Ok(Arc::new(core))

@@ -9,16 +9,19 @@ use std::sync::Arc;
 
 use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, OperationType};
 use async_graphql::{Executor, Positioned, ServerError, Variables};
+use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::docs::Sdl;
 use super::limits::{self, DocumentLimits};
 use super::negotiate::{self, MediaType};
 use super::rejection::Rejection;
 use super::request::{self, Params};
+use super::sse::{self, Shutdown};
 use crate::config::LimitsConfig;
 
 /// What the transport knows of a request before GraphQL runs.
@@ -47,7 +50,7 @@ pub enum RequestErrorKind {
 
 /// One API served over HTTP.
 pub trait Endpoint: Send + Sync + 'static {
-    type Executor: Executor;
+    type Executor: Executor + Sdl;
     /// What `authenticate` learns of the caller; handed to resolvers as request data.
     type Caller: Clone + Send + Sync + 'static;
 
@@ -70,6 +73,12 @@ pub trait Endpoint: Send + Sync + 'static {
     }
 
     fn request_error_code(&self, kind: RequestErrorKind) -> &'static str;
+
+    /// True when this listener serves only authenticated callers: a browser asking for the
+    /// GraphiQL page without credentials is then asked for Basic credentials (401).
+    fn requires_credentials(&self) -> bool {
+        false
+    }
 }
 
 /// An endpoint mounted at a path, with the listener's limits.
@@ -102,7 +111,7 @@ pub fn select_operation<'a>(
     }
 }
 
-fn request_errors(errors: Vec<ServerError>, code: &str, status: StatusCode, media: MediaType) -> Rejection {
+pub(crate) fn request_errors(errors: Vec<ServerError>, code: &str, status: StatusCode, media: MediaType) -> Rejection {
     let errors: Vec<Value> = errors
         .into_iter()
         .map(|e| {
@@ -199,24 +208,39 @@ fn is_limit_error(error: &ServerError) -> bool {
     error.message.contains("too complex") || error.message.contains("nested too deep")
 }
 
+/// True when execution stopped before any resolver ran: validation or a limit of async-graphql.
+pub(crate) fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// The answer to a response that [`is_request_error`], in the negotiated media type.
+pub(crate) fn request_error_rejection<E: Endpoint>(
+    mounted: &Mounted<E>,
+    response: async_graphql::Response,
+    media: MediaType,
+) -> Rejection {
+    let status =
+        if response.errors.iter().any(is_limit_error) { StatusCode::BAD_REQUEST } else { request_error_status(media) };
+    let code = mounted.endpoint.request_error_code(RequestErrorKind::Validation);
+    request_errors(response.errors, code, status, media)
+}
+
 /// Executes a prepared request and writes the answer in the negotiated media type.
 pub async fn execute<E: Endpoint>(mounted: &Mounted<E>, prepared: Prepared) -> Response {
     let media = prepared.media;
     let response = mounted.endpoint.executor().execute(prepared.request).await;
-    let is_request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    if is_request_error {
-        let status = if response.errors.iter().any(is_limit_error) {
-            StatusCode::BAD_REQUEST
-        } else {
-            request_error_status(media)
-        };
-        let code = mounted.endpoint.request_error_code(RequestErrorKind::Validation);
-        return request_errors(response.errors, code, status, media).into_response();
+    if is_request_error(&response) {
+        return request_error_rejection(mounted, response, media).into_response();
     }
+    let has_errors = !response.errors.is_empty();
     let body = serde_json::to_vec(&response).unwrap_or_default();
-    (StatusCode::OK, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
+    let mut answer = (StatusCode::OK, [(header::CONTENT_TYPE, media.content_type())], body).into_response();
+    if has_errors {
+        answer.extensions_mut().insert(super::metrics::GraphqlErrors);
+    }
+    answer
 }
 
 fn negotiated(headers: &HeaderMap) -> Result<MediaType, Rejection> {
@@ -230,7 +254,7 @@ fn negotiated(headers: &HeaderMap) -> Result<MediaType, Rejection> {
 }
 
 /// POST bodies must be JSON in UTF-8 (a charset parameter is accepted).
-fn check_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
+pub(crate) fn check_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
     let unsupported = || {
         Rejection::graphql(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -256,15 +280,19 @@ pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, Rejection> {
     })
 }
 
-/// `POST <path>`.
+/// `POST <path>`; with `Accept: text/event-stream`, a graphql-sse stream.
 pub async fn post<E: Endpoint>(
     State(mounted): State<Shared<E>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    shutdown: Option<Extension<Shutdown>>,
     method: Method,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let head = RequestHead { method, headers, peer };
+    if negotiate::wants_event_stream(&head.headers) {
+        return sse::post_stream(&mounted, head, body, shutdown.map(|s| s.0)).await;
+    }
     let result = async {
         check_content_type(&head.headers)?;
         let media = negotiated(&head.headers)?;
@@ -279,15 +307,22 @@ pub async fn post<E: Endpoint>(
     }
 }
 
-/// `GET <path>`: GraphiQL for browsers, otherwise a query from the query string.
+/// `GET <path>`: GraphiQL for browsers, a graphql-sse stream for `Accept: text/event-stream`,
+/// otherwise a query from the query string.
 pub async fn get<E: Endpoint>(
     State(mounted): State<Shared<E>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    shutdown: Option<Extension<Shutdown>>,
     method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
+    if negotiate::wants_event_stream(&headers) {
+        let head = RequestHead { method, headers, peer };
+        let params = request::from_query_string(&query, mounted.limits.query_bytes);
+        return sse::distinct(&mounted, head, params, shutdown.map(|s| s.0)).await;
+    }
     let has_query = serde_urlencoded::from_str::<Vec<(String, String)>>(&query)
         .map(|pairs| pairs.iter().any(|(k, _)| k == "query"))
         .unwrap_or(false);

@@ -14,13 +14,16 @@ pub struct DocumentLimits {
 
 /// `Err(message)` when the selection set is deeper or has more aliases than allowed.
 pub fn check(doc: &ExecutableDocument, selection: &SelectionSet, limits: &DocumentLimits) -> Result<(), String> {
-    let mut walker = Walker { fragments: &doc.fragments, aliases: 0, max_depth: 0, limits };
+    let mut walker = Walker { fragments: &doc.fragments, spreading: Vec::new(), aliases: 0, max_depth: 0, limits };
     walker.walk(selection, 1)?;
     Ok(())
 }
 
 struct Walker<'a> {
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    /// The fragments being spread on the current path: a cycle (invalid, refused later by
+    /// validation) must not recurse until the stack overflows.
+    spreading: Vec<&'a Name>,
     aliases: usize,
     max_depth: usize,
     limits: &'a DocumentLimits,
@@ -47,10 +50,15 @@ impl Walker<'_> {
                 }
                 Selection::InlineFragment(fragment) => self.walk(&fragment.node.selection_set.node, depth)?,
                 Selection::FragmentSpread(spread) => {
-                    if let Some(fragment) = self.fragments.get(&spread.node.fragment_name.node) {
-                        // Depth bounds the walk, so cyclic fragments (invalid anyway) stop here.
-                        self.walk(&fragment.node.selection_set.node, depth)?;
+                    let Some((name, fragment)) = self.fragments.get_key_value(&spread.node.fragment_name.node) else {
+                        continue;
+                    };
+                    if self.spreading.contains(&name) {
+                        continue;
                     }
+                    self.spreading.push(name);
+                    self.walk(&fragment.node.selection_set.node, depth)?;
+                    self.spreading.pop();
                 }
             }
         }

@@ -1,12 +1,18 @@
-//! The HTTP side shared by every endpoint: GraphQL over HTTP, GraphiQL, and the listeners.
+//! The HTTP side shared by every endpoint: GraphQL over HTTP, subscriptions over SSE, GraphiQL,
+//! the docs, and the listeners.
 
+pub mod assets;
+pub mod docs;
 pub mod graphiql;
 pub mod graphql;
 pub mod limits;
+pub mod metrics;
 pub mod negotiate;
+pub mod ops;
 pub mod rejection;
 pub mod request;
 pub mod server;
+pub mod sse;
 
 pub use graphql::{Endpoint, Mounted, RequestErrorKind, RequestHead, Transport};
 pub use rejection::Rejection;

@@ -41,6 +41,8 @@ impl IntoResponse for Rejection {
         for (name, value) in self.headers {
             response.headers_mut().append(name, value);
         }
+        // Some rejections are 200s (request errors for legacy JSON clients); metrics count them as errors.
+        response.extensions_mut().insert(super::metrics::GraphqlErrors);
         response
     }
 }

@@ -67,7 +67,7 @@ pub async fn open(url: &str, pool_size: u32) -> anyhow::Result<Arc<SqlStore>> {
         ),
         other => anyhow::Error::new(other).context("database migration failed"),
     })?;
-    Ok(Arc::new(SqlStore::new(pool, backend)))
+    Ok(Arc::new(SqlStore::new(pool, backend).with_listen_url(&url)))
 }
 
 /// The URL without its password, for messages.

@@ -5,5 +5,14 @@
 mod helpers;
 
 mod config;
+mod endpoints_pages;
+mod endpoints_sdl;
+mod endpoints_sse;
 mod foundation;
 mod transport;
+
+mod admin_auth;
+mod admin_domain;
+mod admin_protection;
+mod admin_server;
+mod admin_support;

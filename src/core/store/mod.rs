@@ -1,11 +1,13 @@
 //! The storage interface the core is written against, one trait per kind of record.
 //! `crate::storage` implements them on SQLite and PostgreSQL; the core never sees SQL.
 
+mod accounts;
 mod domains;
 mod events;
 mod roles;
 mod users;
 
+pub use accounts::{AccountStore, UserCounts};
 pub use domains::DomainStore;
 pub use events::{EventFilter, EventStore};
 pub use roles::RoleStore;
@@ -16,9 +18,9 @@ use async_trait::async_trait;
 use super::error::StoreResult;
 
 /// Everything the core stores.
-pub trait Store: MetaStore + DomainStore + RoleStore + UserStore + EventStore {}
+pub trait Store: MetaStore + DomainStore + RoleStore + UserStore + EventStore + AccountStore {}
 
-impl<T: MetaStore + DomainStore + RoleStore + UserStore + EventStore> Store for T {}
+impl<T: MetaStore + DomainStore + RoleStore + UserStore + EventStore + AccountStore> Store for T {}
 
 #[async_trait]
 pub trait MetaStore: Send + Sync + 'static {

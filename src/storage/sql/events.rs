@@ -1,6 +1,12 @@
+use std::collections::HashMap;
+use std::time::Duration;
+
 use anyhow::Context;
 use async_trait::async_trait;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use sqlx::any::AnyRow;
+use sqlx::postgres::PgListener;
 use sqlx::{Row, query};
 
 use super::{SqlResult, SqlStore, sql};
@@ -8,6 +14,9 @@ use crate::core::error::StoreResult;
 use crate::core::events::{Event, EventKind, NewEvent};
 use crate::core::model::Millis;
 use crate::core::store::{EventFilter, EventStore};
+
+/// The PostgreSQL channel events are announced on.
+const CHANNEL: &str = "gatehouse_events";
 
 fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
     let kind: String = row.try_get("type").db()?;
@@ -77,5 +86,67 @@ impl EventStore for SqlStore {
         }
         let rows = statement.bind(filter.limit).fetch_all(&self.pool).await.db()?;
         rows.iter().map(event_from_row).collect()
+    }
+
+    async fn count_events(
+        &self,
+        domain: Option<&str>,
+        kinds: &[EventKind],
+        since: Millis,
+    ) -> StoreResult<HashMap<EventKind, i64>> {
+        if kinds.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // $1 is the time, $2 the domain when given, then one placeholder per kind.
+        let first_kind = if domain.is_some() { 3 } else { 2 };
+        let list: Vec<String> = (0..kinds.len()).map(|i| format!("${}", first_kind + i)).collect();
+        let domain_condition = if domain.is_some() { "AND domain = $2" } else { "" };
+        let text = format!(
+            "SELECT type, COUNT(*) AS n FROM events WHERE at >= $1 {domain_condition} AND type IN ({}) GROUP BY type",
+            list.join(", ")
+        );
+        let mut statement = query(sql(text)).bind(since);
+        if let Some(domain) = domain {
+            statement = statement.bind(domain.to_string());
+        }
+        for kind in kinds {
+            statement = statement.bind(kind.as_str());
+        }
+        let rows = statement.fetch_all(&self.pool).await.db()?;
+        let mut counts = HashMap::new();
+        for row in rows {
+            let kind: String = row.try_get("type").db()?;
+            if let Some(kind) = EventKind::parse(&kind) {
+                counts.insert(kind, row.try_get::<i64, _>("n").db()?);
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn announce_event(&self, payload: &str) -> StoreResult<()> {
+        if self.listen_url.is_none() {
+            return Ok(());
+        }
+        query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&self.pool).await.db()?;
+        Ok(())
+    }
+
+    async fn event_announcements(&self) -> StoreResult<Option<BoxStream<'static, String>>> {
+        let Some(url) = &self.listen_url else { return Ok(None) };
+        let mut listener = PgListener::connect(url).await.db()?;
+        listener.listen(CHANNEL).await.db()?;
+        // `recv` reconnects by itself; when it cannot, wait and try again.
+        let stream = futures_util::stream::unfold(listener, |mut listener| async move {
+            loop {
+                match listener.recv().await {
+                    Ok(notification) => return Some((notification.payload().to_string(), listener)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event announcements: connection lost, retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(Some(stream.boxed()))
     }
 }

@@ -1,6 +1,7 @@
 //! The core's `Store` on sqlx's `Any` pool: the same statements run on SQLite and PostgreSQL.
 //! One file per kind of record.
 
+mod accounts;
 mod domains;
 mod events;
 mod meta;
@@ -17,11 +18,19 @@ use crate::core::error::{StoreError, StoreResult};
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    /// PostgreSQL: where event announcements are listened for (a dedicated connection).
+    listen_url: Option<String>,
 }
 
 impl SqlStore {
     pub fn new(pool: AnyPool, backend: Backend) -> Self {
-        Self { pool, backend }
+        Self { pool, backend, listen_url: None }
+    }
+
+    /// The URL to open the `LISTEN` connection with (PostgreSQL only).
+    pub fn with_listen_url(mut self, url: &str) -> Self {
+        self.listen_url = (self.backend == Backend::Postgres).then(|| url.to_string());
+        self
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -1,0 +1,169 @@
+//! Who may use the admin API: the global admin, with the credentials configured on its
+//! listener, and each domain's admin (`admin@DOMAIN`), with the Argon2id hash kept with the
+//! domain (none = disabled). Failed logins are recorded and counted per client address;
+//! past `MAX_FAILURES` in `WINDOW` the client is refused until the window ends, before any
+//! password is looked at.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::Core;
+use super::events::{Actor, EventKind, NewEvent};
+use super::model::normalize_domain;
+use super::password::Verdict;
+
+pub const MAX_FAILURES: u32 = 10;
+pub const WINDOW: Duration = Duration::from_secs(60);
+/// Verified domain-admin passwords remembered, so that scripts do not pay a hash per request.
+const MAX_VERIFIED: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminLoginError {
+    WrongCredentials,
+    /// Too many failures from this client; try again after this many seconds.
+    TooManyFailures {
+        retry_after: u64,
+    },
+    /// Storage failed; nothing can be said about the credentials.
+    Unavailable,
+}
+
+struct Failures {
+    since: Instant,
+    count: u32,
+}
+
+/// The admin credential checks, shared by the admin listeners of one server.
+pub struct AdminGate {
+    core: Arc<Core>,
+    failures: Mutex<HashMap<IpAddr, Failures>>,
+    /// Digest of (domain, password) -> the stored hash it was verified against. A new password
+    /// changes the stored hash, so a remembered old one no longer matches.
+    verified: Mutex<HashMap<[u8; 32], String>>,
+    /// Keys the digests above, so that they are useless outside this process.
+    key: [u8; 32],
+}
+
+impl AdminGate {
+    pub fn new(core: Arc<Core>) -> Self {
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        Self { core, failures: Mutex::default(), verified: Mutex::default(), key }
+    }
+
+    /// Checks the global admin's Basic credentials against the configured pair.
+    pub async fn check_global(
+        &self,
+        client: IpAddr,
+        expected: (&str, &str),
+        given: (&str, &str),
+    ) -> Result<(), AdminLoginError> {
+        self.check_not_limited(client)?;
+        let digest = |(user, password): (&str, &str)| self.digest(&[user.as_bytes(), password.as_bytes()]);
+        if constant_time_eq(&digest(expected), &digest(given)) {
+            return Ok(());
+        }
+        self.failed(client, None, "global_admin").await;
+        Err(AdminLoginError::WrongCredentials)
+    }
+
+    /// Checks `admin@DOMAIN` and its password; returns the (normalised) domain.
+    pub async fn check_domain_admin(
+        &self,
+        client: IpAddr,
+        login: &str,
+        password: &str,
+    ) -> Result<String, AdminLoginError> {
+        self.check_not_limited(client)?;
+        let unavailable = |e: super::CoreError| {
+            tracing::error!(error = %e, "domain admin check failed");
+            AdminLoginError::Unavailable
+        };
+        let domain = match login.rsplit_once('@') {
+            Some((local, domain)) if local.eq_ignore_ascii_case("admin") => normalize_domain(domain).ok(),
+            _ => None,
+        };
+        let domain = match domain {
+            Some(name) => self.core.cached_domain(&name).await.map_err(unavailable)?,
+            None => None,
+        };
+        let stored = match &domain {
+            Some(domain) => self.core.store.domain_admin_hash(domain.id).await.map_err(|e| unavailable(e.into()))?,
+            None => None,
+        };
+        let (Some(domain), Some(stored)) = (domain, stored) else {
+            // Same work as a wrong password, so that timing does not tell which domains exist.
+            let _ = self.core.passwords.verify_dummy(password).await;
+            self.failed(client, None, "domain_admin").await;
+            return Err(AdminLoginError::WrongCredentials);
+        };
+        let digest = self.digest(&[domain.name.as_bytes(), password.as_bytes()]);
+        if self.verified.lock().map(|v| v.get(&digest) == Some(&stored)).unwrap_or(false) {
+            return Ok(domain.name.clone());
+        }
+        let verdict = self.core.passwords.verify(password, &stored).await.map_err(|e| unavailable(e.into()))?;
+        if verdict == Verdict::Wrong {
+            self.failed(client, Some(&domain.name), "domain_admin").await;
+            return Err(AdminLoginError::WrongCredentials);
+        }
+        if let Ok(mut verified) = self.verified.lock() {
+            if verified.len() >= MAX_VERIFIED {
+                verified.clear();
+            }
+            verified.insert(digest, stored);
+        }
+        Ok(domain.name.clone())
+    }
+
+    fn digest(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(self.key);
+        for part in parts {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part);
+        }
+        hasher.finalize().into()
+    }
+
+    fn check_not_limited(&self, client: IpAddr) -> Result<(), AdminLoginError> {
+        let failures = self.failures.lock().map_err(|_| AdminLoginError::Unavailable)?;
+        match failures.get(&client) {
+            Some(f) if f.count >= MAX_FAILURES && f.since.elapsed() < WINDOW => {
+                let retry_after = (WINDOW - f.since.elapsed()).as_secs().max(1);
+                Err(AdminLoginError::TooManyFailures { retry_after })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn failed(&self, client: IpAddr, domain: Option<&str>, realm: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            if failures.len() > 10_000 {
+                failures.retain(|_, f| f.since.elapsed() < WINDOW);
+            }
+            let entry = failures.entry(client).or_insert(Failures { since: Instant::now(), count: 0 });
+            if entry.since.elapsed() >= WINDOW {
+                *entry = Failures { since: Instant::now(), count: 0 };
+            }
+            entry.count += 1;
+        }
+        let event = NewEvent {
+            kind: EventKind::LoginFailed,
+            domain: domain.map(str::to_string),
+            user: None,
+            actor: Actor::Anonymous,
+            details: json!({ "admin": realm, "reason": "wrong_credentials", "client": client.to_string() }),
+        };
+        self.core.record(event).await;
+    }
+}
+
+fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,177 @@
+//! Managing domains: adding, removing, enabling and disabling them, their settings, and the
+//! password of their admin. Static domains (from the config file) cannot be removed or
+//! disabled.
+
+use serde_json::{Map, Value, json};
+
+use super::error::{CoreError, CoreResult, Entity};
+use super::events::{Actor, EventKind, NewEvent};
+use super::model::{Domain, DomainStatus, Settings, normalize_domain};
+use super::{Core, bootstrap};
+
+fn domain_not_found() -> CoreError {
+    CoreError::not_found(Entity::Domain, "Given domain does not exist")
+}
+
+impl Core {
+    /// Every domain, static and dynamic, by name.
+    pub async fn all_domains(&self) -> CoreResult<Vec<Domain>> {
+        Ok(self.store.list_domains().await?)
+    }
+
+    /// The domain named `name` (normalised), or "Given domain does not exist".
+    pub async fn domain_details(&self, name: &str) -> CoreResult<Domain> {
+        let name = normalize_domain(name).map_err(CoreError::invalid)?;
+        self.store.domain_by_name(&name).await?.ok_or_else(domain_not_found)
+    }
+
+    /// A new dynamic domain, with its Authenticated and Public roles.
+    pub async fn add_domain(&self, name: &str, actor: Actor) -> CoreResult<Domain> {
+        let name = normalize_domain(name).map_err(CoreError::invalid)?;
+        if let Some(existing) = self.store.domain_by_name(&name).await? {
+            return Err(if existing.is_static {
+                CoreError::StaticDomain
+            } else {
+                CoreError::conflict(Entity::Domain, "Domain already exists")
+            });
+        }
+        let domain = bootstrap::create_domain(self.store.as_ref(), &name, false).await?;
+        self.domains.clear();
+        self.record(NewEvent::new(EventKind::DomainAdded, &name, actor)).await;
+        Ok(domain)
+    }
+
+    /// Removes a dynamic domain with its users, roles, settings and admin password. Returns
+    /// the domain as it was.
+    pub async fn remove_domain(&self, name: &str, actor: Actor) -> CoreResult<Domain> {
+        let domain = self.dynamic_domain(name).await?;
+        self.store.delete_domain(domain.id).await?;
+        self.domains.clear();
+        self.record(NewEvent::new(EventKind::DomainRemoved, &domain.name, actor)).await;
+        Ok(domain)
+    }
+
+    pub async fn set_domain_status(&self, name: &str, status: DomainStatus, actor: Actor) -> CoreResult<Domain> {
+        let mut domain = self.dynamic_domain(name).await?;
+        if domain.status != status {
+            self.store.set_domain_status(domain.id, status).await?;
+            self.domains.clear();
+            let kind = match status {
+                DomainStatus::Enabled => EventKind::DomainEnabled,
+                DomainStatus::Disabled => EventKind::DomainDisabled,
+            };
+            self.record(NewEvent::new(kind, &domain.name, actor)).await;
+            domain.status = status;
+        }
+        Ok(domain)
+    }
+
+    /// Replaces the domain's settings; the event names the keys that changed, with their values.
+    pub async fn update_settings(&self, domain: &Domain, settings: Settings, actor: Actor) -> CoreResult<Domain> {
+        self.validate_settings(domain, &settings).await?;
+        self.store.set_domain_settings(domain.id, &settings).await?;
+        self.domains.clear();
+        let changed = changed_settings(&domain.settings, &settings);
+        if !changed.is_empty() {
+            self.record(
+                NewEvent::new(EventKind::SettingsChanged, &domain.name, actor).details(json!({ "changed": changed })),
+            )
+            .await;
+        }
+        Ok(Domain { settings, ..domain.clone() })
+    }
+
+    async fn validate_settings(&self, domain: &Domain, settings: &Settings) -> CoreResult<()> {
+        if settings.password_min_length == 0 {
+            return Err(CoreError::invalid("passwordMinLength must be at least 1"));
+        }
+        if settings.password_min_length > settings.password_max_bytes {
+            return Err(CoreError::invalid("passwordMinLength must not exceed passwordMaxBytes"));
+        }
+        if settings.jwt_lifetime_seconds <= 0 || settings.reset_token_lifetime_seconds <= 0 {
+            return Err(CoreError::invalid("Lifetimes must be positive"));
+        }
+        if settings.rate_limit_max == 0 || settings.rate_limit_interval_seconds == 0 {
+            return Err(CoreError::invalid("Rate limits must be positive"));
+        }
+        if self.store.role_by_kind(domain.id, &settings.default_role).await?.is_none() {
+            return Err(CoreError::invalid(format!(
+                "defaultRole: the domain has no role of type {:?}",
+                settings.default_role
+            )));
+        }
+        Ok(())
+    }
+
+    /// Enables the domain's admin (`admin@DOMAIN`) with this password, or replaces its
+    /// password: the old one stops working at once.
+    pub async fn set_domain_password(&self, name: &str, password: &str, actor: Actor) -> CoreResult<()> {
+        let name = normalize_domain(name).map_err(CoreError::invalid)?;
+        let domain = self
+            .store
+            .domain_by_name(&name)
+            .await?
+            .filter(|d| d.status == DomainStatus::Enabled)
+            .ok_or_else(|| CoreError::not_found(Entity::Domain, "Given domain does not exist or is disabled"))?;
+        if password.is_empty() {
+            return Err(CoreError::invalid("Empty password"));
+        }
+        let hash = self.passwords.hash(password).await?;
+        self.store.set_domain_admin_hash(domain.id, Some(&hash)).await?;
+        self.domains.clear();
+        self.record(NewEvent::new(EventKind::DomainPasswordSet, &domain.name, actor)).await;
+        Ok(())
+    }
+
+    /// Disables the domain's admin.
+    pub async fn delete_domain_password(&self, name: &str, actor: Actor) -> CoreResult<()> {
+        let no_password = || CoreError::not_found(Entity::DomainPassword, "Domain password does not exist");
+        let name = normalize_domain(name).map_err(CoreError::invalid)?;
+        let domain = self.store.domain_by_name(&name).await?.ok_or_else(no_password)?;
+        if self.store.domain_admin_hash(domain.id).await?.is_none() {
+            return Err(no_password());
+        }
+        self.store.set_domain_admin_hash(domain.id, None).await?;
+        self.domains.clear();
+        self.record(NewEvent::new(EventKind::DomainPasswordDeleted, &domain.name, actor)).await;
+        Ok(())
+    }
+
+    /// A domain that exists and may be changed through the API (not static).
+    async fn dynamic_domain(&self, name: &str) -> CoreResult<Domain> {
+        let name = normalize_domain(name).map_err(CoreError::invalid)?;
+        let domain = self.store.domain_by_name(&name).await?.ok_or_else(domain_not_found)?;
+        if domain.is_static {
+            return Err(CoreError::StaticDomain);
+        }
+        Ok(domain)
+    }
+}
+
+/// The settings keys (as the APIs name them, camelCase) whose values differ, with the new values.
+fn changed_settings(old: &Settings, new: &Settings) -> Map<String, Value> {
+    let (Ok(Value::Object(old)), Ok(Value::Object(new))) = (serde_json::to_value(old), serde_json::to_value(new))
+    else {
+        return Map::new();
+    };
+    new.into_iter()
+        .filter(|(key, value)| old.get(key) != Some(value))
+        .map(|(key, value)| (snake_to_camel(&key), value))
+        .collect()
+}
+
+fn snake_to_camel(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
