@@ -1,8 +1,13 @@
 """Scenario 6's client: many Server-Sent Events subscribers on raw HTTP/1.1 connections, and
-the arrival time of one event at each of them."""
+the arrival time of one event at each of them.
 
-import asyncio
+Arrivals are read with one epoll loop over plain sockets and stamped with the time the poll
+returned, so the client's own parsing does not count as delivery time."""
+
 import json
+import selectors
+import socket
+import threading
 import time
 import urllib.parse
 from datetime import datetime
@@ -13,94 +18,109 @@ class StreamRefused(Exception):
 
 
 class Subscriber:
-    def __init__(self, reader, writer, chunked):
-        self.reader, self.writer, self.chunked = reader, writer, chunked
-        self.buffer = b""
+    def __init__(self, sock, chunked, rest):
+        self.sock, self.chunked = sock, chunked
+        self.raw = rest  # bytes as received (chunk framing included)
+        self.body = b""  # the event stream itself
+        self.event = None  # data of the first event with data
+        self.closed = False
 
-    async def next_event(self):
-        """The data of the next event that carries data (keep-alive comments are skipped)."""
-        while True:
-            while b"\n\n" not in self.buffer:
-                self.buffer += await self._read()
-            frame, self.buffer = self.buffer.split(b"\n\n", 1)
-            data = [line[5:].lstrip() for line in frame.split(b"\n") if line.startswith(b"data:")]
-            if data:
-                return b"\n".join(data)
+    def feed(self, data):
+        """Adds received bytes; returns True once the first event with data is complete."""
+        if not data:
+            self.closed = True
+        self.raw += data
+        self._dechunk()
+        while self.event is None and b"\n\n" in self.body:
+            frame, self.body = self.body.split(b"\n\n", 1)
+            lines = [line[5:].lstrip() for line in frame.split(b"\n") if line.startswith(b"data:")]
+            if lines:  # keep-alive comments carry no data
+                self.event = b"\n".join(lines)
+        return self.event is not None
 
-    async def _read(self):
+    def _dechunk(self):
         if not self.chunked:
-            chunk = await self.reader.read(65536)
-            if not chunk:
-                raise EOFError("stream closed")
-            return chunk
-        size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
-        if size == 0:
-            raise EOFError("stream closed")
-        chunk = await self.reader.readexactly(size)
-        await self.reader.readexactly(2)
-        return chunk
+            self.body, self.raw = self.body + self.raw, b""
+            return
+        while b"\r\n" in self.raw:
+            size_line, rest = self.raw.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            if size == 0:
+                self.closed = True
+                self.raw = b""
+                return
+            if len(rest) < size + 2:
+                return
+            self.body += rest[:size]
+            self.raw = rest[size + 2:]
 
-    def close(self):
-        self.writer.close()
 
-
-async def subscribe(url, query):
-    """Opens one stream; returns once the response headers have arrived."""
+def subscribe(url, query, timeout=10.0):
+    """Opens one stream; returns once its response headers have arrived."""
     parts = urllib.parse.urlsplit(url)
     target = parts.path + "/sse?" + urllib.parse.urlencode({"query": query})
-    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    writer.write(
-        f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: text/event-stream\r\n\r\n".encode()
-    )
-    await writer.drain()
-    head = (await reader.readuntil(b"\r\n\r\n")).decode(errors="replace").lower()
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
+    sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: text/event-stream\r\n\r\n".encode())
+    received = b""
+    while b"\r\n\r\n" not in received:
+        data = sock.recv(65536)
+        if not data:
+            sock.close()
+            raise StreamRefused(f"connection closed before the headers: {received[:200]!r}")
+        received += data
+    head, rest = received.split(b"\r\n\r\n", 1)
+    head = head.decode(errors="replace").lower()
     status = int(head.split(" ", 2)[1])
     if status != 200 or "text/event-stream" not in head:
-        body = await asyncio.wait_for(reader.read(400), 2)
-        writer.close()
-        raise StreamRefused(f"HTTP {status}: {body.decode(errors='replace')[:200]}")
-    return Subscriber(reader, writer, "transfer-encoding: chunked" in head)
+        sock.close()
+        raise StreamRefused(f"HTTP {status}: {rest.decode(errors='replace')[:200]}")
+    sock.setblocking(False)
+    return Subscriber(sock, "transfer-encoding: chunked" in head, rest)
 
 
-async def measure(url, query, count, trigger, settle_seconds=1.0, timeout=15.0):
-    """Opens `count` streams, runs `trigger()` (blocking, in a thread) once all are open, and
-    returns the measurement: perf-counter and wall-clock arrival times of the first event at
-    each subscriber, the trigger's send time, and the events' payloads."""
-    first = await subscribe(url, query)  # a refused stream stops here, before opening 1,000
-    gate = asyncio.Semaphore(200)
-
-    async def open_one():
-        async with gate:
-            return await subscribe(url, query)
-
+def measure(url, query, count, trigger, settle_seconds=1.0, timeout=15.0):
+    """Opens `count` streams, then runs `trigger()` in a thread and records when the first event
+    reaches each subscriber (perf counter and wall clock)."""
     opened_at = time.perf_counter()
-    subscribers = [first] + list(await asyncio.gather(*(open_one() for _ in range(count - 1))))
-    open_seconds = time.perf_counter() - opened_at
-
-    async def receive(subscriber):
-        data = await subscriber.next_event()
-        return time.perf_counter(), time.time(), data
-
-    receivers = [asyncio.create_task(receive(s)) for s in subscribers]
-    await asyncio.sleep(settle_seconds)
-    sent = time.perf_counter()
-    trigger_task = asyncio.create_task(asyncio.to_thread(trigger))
-    done, pending = await asyncio.wait(receivers, timeout=timeout)
-    for task in pending:
-        task.cancel()
-    await trigger_task
-    for s in subscribers:
-        s.close()
-    arrivals = [t.result() for t in done if t.exception() is None]
+    subscribers = []
+    try:
+        for _ in range(count):
+            subscribers.append(subscribe(url, query))  # a refused stream stops at the first
+        open_seconds = time.perf_counter() - opened_at
+        time.sleep(settle_seconds)
+        selector = selectors.DefaultSelector()
+        for s in subscribers:
+            selector.register(s.sock, selectors.EVENT_READ, s)
+        arrivals, waiting = [], count
+        sent = time.perf_counter()
+        threading.Thread(target=trigger, daemon=True).start()
+        deadline = sent + timeout
+        while waiting and time.perf_counter() < deadline:
+            ready = selector.select(timeout=0.5)
+            perf, wall = time.perf_counter(), time.time()
+            for key, _ in ready:
+                s = key.data
+                try:
+                    data = s.sock.recv(65536)
+                except BlockingIOError:
+                    continue
+                if s.feed(data):
+                    arrivals.append((perf, wall, s.event))
+                if s.event is not None or s.closed:
+                    selector.unregister(s.sock)
+                    waiting -= 1
+        selector.close()
+    finally:
+        for s in subscribers:
+            s.sock.close()
     return {"open_seconds": open_seconds, "sent": sent, "arrivals": arrivals, "expected": count}
 
 
 def summarize(measurement, event_path):
     """Delivery figures in ms: from the event's own time (`at`) and from the trigger's send to
     the median and last arrival; plus the number of clean deliveries."""
-    arrivals = measurement["arrivals"]
     clean, at_values = [], set()
-    for perf, wall, data in arrivals:
+    for perf, wall, data in measurement["arrivals"]:
         try:
             answer = json.loads(data)
         except ValueError:
