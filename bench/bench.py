@@ -63,7 +63,7 @@ def main():
         rows += run_backend(name, args, selected)
     machine["load average at end"] = report.machine()["load average"]
 
-    command = "bench/run.sh " + " ".join(sys.argv[1:])
+    command = os.environ.get("BENCH_COMMAND") or "bench/bench.py " + " ".join(sys.argv[1:])
     header = "\n".join(
         [f"Gatehouse benchmark, {started:%Y-%m-%d %H:%M} UTC", "", f"Command: `{command}`", ""]
         + [f"- {key}: {value}" for key, value in machine.items()]

@@ -10,6 +10,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The command as typed, for the results' header (the PostgreSQL URL added below is not).
+export BENCH_COMMAND="bench/run.sh $*"
 BACKEND=sqlite
 PASS_ON=()
 while [ $# -gt 0 ]; do

@@ -227,7 +227,7 @@ class Bench:
         )
         storm = wrk.Run(
             self.user, login_body("bench"), threads=self.cores, connections=16, seconds=self.seconds + 2,
-            label="login storm " + self.rate_limit_note,
+            label=f"login storm {self.rate_limit_note}".strip(),
         )
         time.sleep(1)
         during = self.load(self.user, me, 4, headers)
