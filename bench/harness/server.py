@@ -41,7 +41,7 @@ class ServerError(Exception):
 
 class Server:
     def __init__(self, binary, workdir, storage_url, domains):
-        self.binary = Path(binary)
+        self.binary = Path(binary).resolve()
         self.workdir = Path(workdir)
         self.config = self.workdir / "gatehouse.toml"
         self.log = self.workdir / "gatehouse.log"
