@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// A rendered mail to one recipient.
 #[derive(Debug, Clone)]
@@ -92,11 +92,15 @@ impl Mailer {
                 tokio::fs::create_dir_all(dir)
                     .await
                     .with_context(|| format!("cannot create the outbox {}", dir.display()))?;
-                let id = AsyncFileTransport::<Tokio1Executor>::new(dir)
-                    .send(message)
+                // Written aside, then renamed: a reader of the outbox never sees half a mail.
+                let name = crate::core::model::new_document_id();
+                let (part, path) = (dir.join(format!("{name}.eml.part")), dir.join(format!("{name}.eml")));
+                tokio::fs::write(&part, message.formatted())
                     .await
                     .with_context(|| format!("cannot write to the outbox {}", dir.display()))?;
-                let path = dir.join(format!("{id}.eml"));
+                tokio::fs::rename(&part, &path)
+                    .await
+                    .with_context(|| format!("cannot write to the outbox {}", dir.display()))?;
                 tracing::info!(to = %mail.to, path = %path.display(), "email written to the outbox");
             }
         }
