@@ -289,3 +289,55 @@ async fn email_templates_are_read_and_replaced() {
     assert!(mails[0].contains("Subject: Your new password"), "{}", mails[0]);
     assert!(mails[0].contains("Go to https://app.test/reset?code="));
 }
+
+#[tokio::test]
+async fn import_users_with_plain_and_hashed_passwords() {
+    let app = spawn_app().await;
+    app.register("old", "secret123").await;
+    let hash = gatehouse::core::password::hash_now("hashed-secret").unwrap();
+    let users = json!([
+        { "username": "plain", "email": "plain@example.com", "password": "plain-secret" },
+        { "username": "hashed", "email": "hashed@example.com", "passwordHash": hash, "role": "public" },
+        { "username": "old", "email": "someone-else@example.com", "password": "whatever1" },
+        { "username": "x", "email": "x@example.com", "password": "secret123" },
+        { "username": "blocked", "password": "secret123", "blocked": true },
+    ]);
+    let import = "mutation($d: DomainName!, $u: [ImportUserInput!]!) { account { importUsers(domain: $d, users: $u) { created existing invalid createdUsers existingUsers invalidUsers { line reason } } } }";
+    let answer = app.admin().query(import, json!({ "d": "localhost", "u": users })).await;
+    let summary = &answer.data()["account"]["importUsers"];
+    assert_eq!(summary["created"], 3);
+    assert_eq!(summary["createdUsers"], json!(["plain@localhost", "hashed@localhost", "blocked@localhost"]));
+    assert_eq!(summary["existingUsers"], json!(["old@localhost"]));
+    assert_eq!(summary["invalid"], 1);
+    assert_eq!(summary["invalidUsers"][0]["line"], 4);
+    assert!(summary["invalidUsers"][0]["reason"].as_str().unwrap().contains("username"), "{summary}");
+    assert!(app.login("plain", "plain-secret").await.data()["login"]["jwt"].is_string());
+    let hashed = app.login("hashed", "hashed-secret").await;
+    assert_eq!(hashed.data()["login"]["user"]["role"]["type"], "public");
+    assert_eq!(app.login("old", "secret123").await.status, StatusCode::OK, "existing users are left as they were");
+    assert!(app.login("old", "secret123").await.data()["login"]["jwt"].is_string());
+    assert_eq!(
+        app.login("blocked", "secret123").await.error_message(),
+        "Your account has been blocked by an administrator"
+    );
+
+    // The same through `gatehouse admin`, built from this schema's introspection.
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::cli_support::write_config(&app, dir.path());
+    let args = [
+        "admin",
+        "account",
+        "importUsers",
+        "--domain",
+        "localhost",
+        "--users",
+        r#"[{"username":"viacli","password":"cli-secret"}]"#,
+    ];
+    let run = crate::cli_support::gatehouse(&config, &args).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["data"]["account"]["importUsers"]["createdUsers"], json!(["viacli@localhost"]));
+    let run =
+        crate::cli_support::gatehouse(&config, &["admin", "account", "countUsers", "--domain", "localhost"]).await;
+    assert_eq!(run.json()["data"]["account"]["countUsers"], 5);
+    assert!(app.login("viacli", "cli-secret").await.data()["login"]["jwt"].is_string());
+}

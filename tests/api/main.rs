@@ -4,10 +4,10 @@
 #[allow(dead_code)] // Each suite uses its own part of the harness.
 mod helpers;
 
+mod binary;
 mod cli_admin;
 mod cli_import;
 mod cli_support;
-mod config;
 mod foundation;
 mod transport;
 mod user_crud;

@@ -100,3 +100,67 @@ async fn auth_operations_follow_the_public_role() {
     assert_eq!(answer.error_message(), "Forbidden access");
     assert_eq!(answer.error_code(), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn the_core_records_every_change_and_auth_outcome() {
+    use gatehouse::core::UserPatch;
+    use gatehouse::core::events::Actor;
+    use gatehouse::core::store::EventFilter;
+    let app = spawn_app().await;
+    set_settings(&app, |s| s.email_confirmation = true).await;
+    register(&app, "audited").await.data();
+    let mail = &crate::user_support::outbox_mails(&app, 1).await[0];
+    let code = crate::user_support::token_after(mail, "confirmation=", 40).unwrap();
+    app.user()
+        .query("mutation($c: String!) { emailConfirmation(confirmation: $c) { jwt } }", json!({ "c": code }))
+        .await
+        .data();
+    app.user().query(r#"mutation { forgotPassword(email: "audited@example.com") { ok } }"#, json!({})).await.data();
+    let mails = crate::user_support::outbox_mails(&app, 2).await;
+    let reset = mails.iter().find_map(|m| crate::user_support::token_after(m, "code=", 128)).unwrap();
+    app.user()
+        .query(
+            "mutation($c: String!) { resetPassword(code: $c, password: \"another1\", passwordConfirmation: \"another1\") { jwt } }",
+            json!({ "c": reset }),
+        )
+        .await
+        .data();
+    let core = &app.app.core;
+    let domain = crate::user_support::domain(&app).await;
+    let user = core.user_by_username(&domain, "audited").await.unwrap().unwrap();
+    core.update_user(&domain, user.id, UserPatch { blocked: Some(true), ..Default::default() }, Actor::GlobalAdmin)
+        .await
+        .unwrap();
+    core.revoke_tokens(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
+    core.delete_user(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
+    let role = core.create_role(&domain, "Auditor", None, None, None, Actor::GlobalAdmin).await.unwrap();
+    core.update_role(&domain, role.id, None, Some("Reads".into()), None, Actor::GlobalAdmin).await.unwrap();
+    core.delete_role(&domain, role.id, Actor::GlobalAdmin).await.unwrap();
+
+    let filter = EventFilter { domain: Some("localhost".into()), limit: 100, ..Default::default() };
+    let events = core.store.list_events(&filter).await.unwrap();
+    let mut kinds: Vec<String> = events.iter().rev().map(|e| e.kind.as_str()).collect();
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        [
+            "USER_REGISTERED",
+            "EMAIL_CONFIRMED",
+            "PASSWORD_RESET_REQUESTED",
+            "PASSWORD_RESET",
+            "USER_UPDATED",
+            "USER_BLOCKED",
+            "TOKEN_REVOKED",
+            "USER_DELETED",
+            "ROLE_CREATED",
+            "ROLE_UPDATED",
+            "ROLE_DELETED",
+        ]
+    );
+    let all = serde_json::to_string(&events).unwrap();
+    assert!(!all.contains(&code) && !all.contains(&reset), "no token in the audit log");
+    assert!(!all.contains("another1"), "no password in the audit log");
+    let blocked = events.iter().find(|e| e.kind.as_str() == "USER_BLOCKED").unwrap();
+    assert_eq!(blocked.user.as_deref(), Some("audited@localhost"));
+    assert_eq!(blocked.actor, "global_admin");
+}

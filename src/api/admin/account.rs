@@ -1,6 +1,6 @@
 //! `account`: the users of a domain, named `username@domain`.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, InputObject, Object, SimpleObject};
 
 use super::caller::caller;
 use super::error::{AdminResult, OrAdmin};
@@ -8,7 +8,48 @@ use super::protection::{ProtectedType, protected};
 use super::scalars::{DomainName, NonNegInt, PosInt, UserRef};
 use super::types::{User, UserPayload};
 use super::{core, find_domain};
+use crate::core::import::ImportRecord;
 use crate::core::users::UserPatch;
+
+/// Users one `importUsers` call takes; `gatehouse import` is made for larger files.
+const MAX_IMPORT: usize = 1000;
+
+/// One user to import: a plain password or an Argon2/bcrypt hash (not both; neither leaves the
+/// user without a password until it resets one).
+#[derive(InputObject)]
+pub struct ImportUserInput {
+    pub username: String,
+    /// Without one: `<username>@<domain>.invalid`, which is never delivered.
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub password_hash: Option<String>,
+    #[graphql(default = true)]
+    pub confirmed: bool,
+    #[graphql(default = false)]
+    pub blocked: bool,
+    /// A role type of the domain; the default role when omitted.
+    pub role: Option<String>,
+}
+
+/// A record `importUsers` refused.
+#[derive(SimpleObject)]
+pub struct InvalidImport {
+    /// The record's position in `users`, from 1.
+    pub line: i64,
+    pub reason: String,
+}
+
+/// What `importUsers` did. Existing users (same username, or same email when the domain wants
+/// unique emails) are counted and left unchanged.
+#[derive(SimpleObject)]
+pub struct ImportPayload {
+    pub created: i64,
+    pub existing: i64,
+    pub invalid: i64,
+    pub created_users: Vec<UserRef>,
+    pub existing_users: Vec<UserRef>,
+    pub invalid_users: Vec<InvalidImport>,
+}
 
 #[derive(SimpleObject)]
 pub struct CheckUserPayload {
@@ -111,6 +152,49 @@ impl AccountAdminMutation {
             .or_admin_about("domain", &domain.0)?;
         let user = UserRef::new(&created.user.username, &found.name);
         Ok(Some(UserPayload { message: format!("User {user} successfully registered"), user }))
+    }
+
+    /// Imports users (at most 1000 per call), with plain or hashed passwords.
+    #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["domain".into()]))]
+    async fn import_users(
+        &self,
+        ctx: &Context<'_>,
+        domain: DomainName,
+        users: Vec<ImportUserInput>,
+    ) -> AdminResult<Option<ImportPayload>> {
+        if users.len() > MAX_IMPORT {
+            let message = format!("At most {MAX_IMPORT} users per call; use `gatehouse import` for more");
+            return Err(crate::core::CoreError::invalid(message)).or_admin();
+        }
+        let found = find_domain(ctx, &domain).await?;
+        let records = users
+            .into_iter()
+            .enumerate()
+            .map(|(i, u)| ImportRecord {
+                line: i + 1,
+                email: u.email.unwrap_or_else(|| format!("{}@{}.invalid", u.username, found.name)),
+                username: u.username,
+                password: u.password,
+                password_hash: u.password_hash,
+                confirmed: u.confirmed,
+                blocked: u.blocked,
+                role: u.role,
+            })
+            .collect();
+        let summary = core(ctx).import_users(&found, records, caller(ctx).actor()).await.or_admin()?;
+        let refs = |names: Vec<String>| names.iter().map(|n| UserRef::new(n, &found.name)).collect::<Vec<_>>();
+        Ok(Some(ImportPayload {
+            created: summary.created.len() as i64,
+            existing: summary.existing.len() as i64,
+            invalid: summary.invalid.len() as i64,
+            created_users: refs(summary.created),
+            existing_users: refs(summary.existing),
+            invalid_users: summary
+                .invalid
+                .into_iter()
+                .map(|(line, reason)| InvalidImport { line: line as i64, reason })
+                .collect(),
+        }))
     }
 
     /// Removes the user.

@@ -90,3 +90,63 @@ fn serve_prints_one_line_per_listener_once_ready() {
     assert!(second.ends_with("/other"), "{second}");
     assert!(dir.path().join("gatehouse.db").exists(), "the SQLite file is created on first start");
 }
+
+/// Starts the binary on `dir`'s config and returns it with the user endpoint's URL.
+fn start(dir: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = gatehouse()
+        .arg("serve")
+        .arg("--config")
+        .arg(dir.join("gatehouse.toml"))
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let line = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let url = line.split_whitespace().nth(1).unwrap().to_string();
+    (child, url)
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_a_killed_process() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gatehouse.toml"), "[[listen]]\nhandler = \"user\"\naddress = \"127.0.0.1:0\"\n")
+        .unwrap();
+    let client = reqwest::Client::new();
+    let register = |url: String, name: String| {
+        let client = client.clone();
+        async move {
+            let query = format!(
+                r#"mutation {{ register(input: {{username: "{name}", email: "{name}@example.com", password: "secret123"}}) {{ jwt }} }}"#
+            );
+            let body: serde_json::Value = client
+                .post(url)
+                .json(&serde_json::json!({ "query": query }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(body["data"]["register"]["jwt"].is_string(), "{body}");
+        }
+    };
+    let (mut child, url) = start(dir.path());
+    for i in 0..20 {
+        register(url.clone(), format!("user{i}")).await;
+    }
+    // SIGKILL: no shutdown hook runs, nothing is flushed on the way out.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, url) = start(dir.path());
+    for i in 0..20 {
+        let query =
+            format!(r#"mutation {{ login(input: {{identifier: "user{i}", password: "secret123"}}) {{ jwt }} }}"#);
+        let body: serde_json::Value =
+            client.post(&url).json(&serde_json::json!({ "query": query })).send().await.unwrap().json().await.unwrap();
+        assert!(body["data"]["login"]["jwt"].is_string(), "user{i} lost after the crash: {body}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
