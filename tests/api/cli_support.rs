@@ -50,9 +50,8 @@ pub fn write_config(app: &TestApp, dir: &Path) -> PathBuf {
     path
 }
 
-/// Runs `gatehouse <args>` with `config` off the async runtime, so that the test server
-/// keeps serving meanwhile.
-pub async fn gatehouse(config: &Path, args: &[&str]) -> Run {
+/// `gatehouse --config <config> <args>`, without the caller's GATEHOUSE_ variables.
+pub fn command(config: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
     command.env_remove("RUST_LOG");
     for (key, _) in std::env::vars() {
@@ -61,6 +60,13 @@ pub async fn gatehouse(config: &Path, args: &[&str]) -> Run {
         }
     }
     command.arg("--config").arg(config).args(args);
+    command
+}
+
+/// Runs `gatehouse <args>` with `config` off the async runtime, so that the test server
+/// keeps serving meanwhile.
+pub async fn gatehouse(config: &Path, args: &[&str]) -> Run {
+    let mut command = command(config, args);
     let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().expect("gatehouse runs");
     Run {
         code: output.status.code().unwrap_or(-1),

@@ -140,7 +140,17 @@ pub async fn run(target: Target, tokens: Vec<String>) -> u8 {
 async fn load_catalog(client: &Client) -> Result<Catalog, u8> {
     let answer = client.execute(introspection::QUERY, Value::Object(Map::new())).await.map_err(unreachable)?;
     let schema = introspection::parse(&answer.body).map_err(|e| {
-        eprintln!("gatehouse: cannot read the admin schema at {} (HTTP {}): {e}", client.url(), answer.status);
+        if answer.body.get("errors").is_some() {
+            // Refused (wrong credentials, say): the answer itself says why.
+            eprintln!(
+                "gatehouse: the admin API at {} refused the schema request (HTTP {})",
+                client.url(),
+                answer.status
+            );
+            println!("{}", serde_json::to_string_pretty(&answer.body).unwrap_or_default());
+        } else {
+            eprintln!("gatehouse: cannot read the admin schema at {} (HTTP {}): {e}", client.url(), answer.status);
+        }
         ERROR
     })?;
     Catalog::new(schema).map_err(|e| {

@@ -6,8 +6,15 @@ use super::catalog::{Catalog, Category, Command, Operation};
 
 const TOOL: &str = "gatehouse admin";
 
-fn first_line(text: Option<&str>) -> &str {
-    text.and_then(|t| t.lines().map(str::trim).find(|l| !l.is_empty())).unwrap_or("")
+/// The first sentence of the first paragraph, on one line.
+fn first_line(text: Option<&str>) -> String {
+    let paragraph: Vec<&str> =
+        text.unwrap_or("").lines().map(str::trim).skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
+    let paragraph = paragraph.join(" ");
+    match paragraph.find(". ") {
+        Some(end) => paragraph[..=end].to_string(),
+        None => paragraph,
+    }
 }
 
 fn table(rows: &[(String, String)]) -> String {
@@ -26,7 +33,7 @@ pub fn categories(catalog: &Catalog) -> String {
     let rows: Vec<(String, String)> = catalog
         .categories
         .values()
-        .map(|c| (c.name.clone(), first_line(c.description.as_deref()).to_string()))
+        .map(|c| (c.name.clone(), first_line(c.description.as_deref())))
         .chain([("graphql".to_string(), "Runs a raw GraphQL document".to_string())])
         .collect();
     out.push_str(&table(&rows));
@@ -36,7 +43,7 @@ pub fn categories(catalog: &Catalog) -> String {
 
 pub fn commands(category: &Category) -> String {
     let mut out = format!("Usage: {TOOL} {} <command> [--arg value ...]\n\n", category.name);
-    match first_line(category.description.as_deref()) {
+    match first_line(category.description.as_deref()).as_str() {
         "" => {
             let _ = writeln!(out, "Commands of {}:", category.name);
         }
@@ -108,7 +115,7 @@ pub fn help(catalog: &Catalog, command: &Command) -> String {
                 let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
                 notes.push(format!("one of {}", names.join(", ")));
             }
-            let mut text = first_line(arg.description.as_deref()).to_string();
+            let mut text = first_line(arg.description.as_deref());
             if !notes.is_empty() {
                 text = format!("({}) {text}", notes.join("; ")).trim_end().to_string();
             }
