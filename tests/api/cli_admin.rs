@@ -219,7 +219,6 @@ async fn an_import_is_one_audit_event_with_its_counts() {
 }
 
 #[tokio::test]
-#[ignore = "needs the admin listener's <path>/sse, which the web part adds"]
 async fn a_subscription_streams_events_as_json_lines_until_its_limit() {
     let (app, dir, config) = app_with_credentials().await;
     let out = std::fs::File::create(dir.path().join("events.jsonl")).unwrap();
