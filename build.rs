@@ -5,7 +5,7 @@
 //! into OUT_DIR and the `gatehouse_embedded_assets` cfg is set: the binary then serves them
 //! itself and the page makes no request outside Gatehouse. Otherwise the page loads the same
 //! pinned versions from a public CDN. The pinned versions reach the code as
-//! `GATEHOUSE_<PACKAGE>_VERSION` environment variables either way.
+//! `PINNED_<PACKAGE>_VERSION` compile-time variables (not `GATEHOUSE_`: `cargo run` passes them on, and the configuration reads `GATEHOUSE_*`) either way.
 
 use std::path::Path;
 
@@ -36,7 +36,7 @@ fn json_string(text: &str, key: &str) -> Option<String> {
 }
 
 fn env_name(package: &str) -> String {
-    format!("GATEHOUSE_{}_VERSION", package.to_uppercase().replace('-', "_"))
+    format!("PINNED_{}_VERSION", package.to_uppercase().replace('-', "_"))
 }
 
 fn main() {

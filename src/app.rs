@@ -12,6 +12,7 @@ use crate::api::user::{UserEndpoint, build_schema as build_user_schema};
 use crate::config::{Config, Handler};
 use crate::core::Core;
 use crate::core::admin_auth::AdminGate;
+use crate::core::mail::Mailer;
 use crate::http::Mounted;
 use crate::http::server::{endpoint_routes, spawn};
 use crate::http::{metrics, ops};
@@ -55,6 +56,7 @@ impl App {
             config.jwt.secret.as_deref(),
             config.server.hash_threads,
             config.server.public_url.clone(),
+            Mailer::new(config.smtp.url.as_deref(), config.smtp.outbox.clone(), &config.smtp.from)?,
         )
         .await?;
 

@@ -20,6 +20,44 @@ struct Cli {
 enum Command {
     /// Runs the server with every configured listener.
     Serve,
+    /// Runs admin API commands: `gatehouse admin` lists the categories, `gatehouse admin
+    /// <category>` its commands, `gatehouse admin <category> <command> --help` the arguments.
+    #[command(disable_help_flag = true)]
+    Admin {
+        /// The admin API's URL (default: the first admin listener of the configuration).
+        #[arg(long)]
+        url: Option<String>,
+        /// Basic auth user (default: the admin listener's `username`).
+        #[arg(long)]
+        user: Option<String>,
+        /// Basic auth password (default: the admin listener's `password`).
+        #[arg(long)]
+        password: Option<String>,
+        /// <category> <command> [--arg value ...], or graphql '<document>' [--variables JSON].
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Imports users from CSV (with a header row) or JSON lines into a domain, straight into
+    /// the configured database. Columns: username, email, password or password_hash (Argon2
+    /// PHC or bcrypt), confirmed, blocked, role. Existing users are counted, not changed.
+    Import {
+        #[arg(long)]
+        domain: String,
+        /// The file format (default: by the file's extension, else by its content).
+        #[arg(long, value_enum)]
+        format: Option<gatehouse::cli::records::Format>,
+        /// The file to read (`-` for standard input).
+        file: PathBuf,
+    },
+    /// Writes a domain's users as JSON lines (password hashes, never plain passwords) that
+    /// `import` reads back.
+    Export {
+        #[arg(long)]
+        domain: String,
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Prints the SDL of an API (kept in schema/*.graphql).
     Schema {
         #[arg(value_enum)]
@@ -84,6 +122,21 @@ fn main() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match cli.command {
         Command::Serve => runtime.block_on(serve(config)),
+        Command::Admin { url, user, password, args } => {
+            match gatehouse::cli::admin::target(&config, url, user, password) {
+                Ok(target) => ExitCode::from(runtime.block_on(gatehouse::cli::admin::run(target, args))),
+                Err(e) => {
+                    eprintln!("gatehouse: {e}");
+                    ExitCode::from(gatehouse::cli::admin::USAGE)
+                }
+            }
+        }
+        Command::Import { domain, format, file } => {
+            ExitCode::from(runtime.block_on(gatehouse::cli::import::run(&config, &domain, &file, format)))
+        }
+        Command::Export { domain, out } => {
+            ExitCode::from(runtime.block_on(gatehouse::cli::export::run(&config, &domain, out.as_deref())))
+        }
         Command::Schema { api } => {
             print!("{}", api.sdl(&config.limits));
             ExitCode::SUCCESS

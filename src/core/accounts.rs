@@ -1,10 +1,18 @@
-//! What the admin API asks about accounts: listings, counts and statistics.
+//! What the admin API does with accounts, named `username@domain`: look-ups, registration,
+//! bans, passwords, roles, tokens, listings and statistics. Built on the user functions of
+//! `users`; only what they do not cover (a ban with its reason, an admin-issued token) is
+//! written here.
+
+use rand::Rng;
+use serde_json::json;
 
 use super::Core;
-use super::error::{CoreError, CoreResult};
-use super::events::EventKind;
-use super::model::{Domain, Millis, now_millis};
-use super::store::UserCounts;
+use super::error::{CoreError, CoreResult, Entity};
+use super::events::{Actor, EventKind, NewEvent};
+use super::model::{Domain, DomainStatus, Millis, User, UserWithRole, now_millis};
+use super::password::Verdict;
+use super::store::{UserChanges, UserCounts};
+use super::users::{UserDraft, UserPatch};
 
 const DAY_MILLIS: Millis = 24 * 3600 * 1000;
 
@@ -14,6 +22,25 @@ pub struct AccountStats {
     pub users: UserCounts,
     pub logins_last_day: i64,
     pub failed_logins_last_day: i64,
+}
+
+/// A token issued by an admin, with its expiry (Unix seconds).
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub jwt: String,
+    pub expires_at: i64,
+}
+
+fn no_such_user() -> CoreError {
+    CoreError::not_found(Entity::User, "User does not exist")
+}
+
+/// A username for `registerUser` without one: `user-` and 12 random characters.
+fn generated_username() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    let suffix: String = (0..12).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    format!("user-{suffix}")
 }
 
 impl Core {
@@ -40,5 +67,109 @@ impl Core {
             logins_last_day: logins.get(&EventKind::LoginSucceeded).copied().unwrap_or(0),
             failed_logins_last_day: logins.get(&EventKind::LoginFailed).copied().unwrap_or(0),
         })
+    }
+
+    /// The user named `username` (case-sensitive), or "User does not exist".
+    pub async fn account(&self, domain: &Domain, username: &str) -> CoreResult<User> {
+        self.user_by_username(domain, username).await?.ok_or_else(no_such_user)
+    }
+
+    /// Whether `password` is the user's password. Not a login: nothing is recorded.
+    pub async fn check_password(&self, domain: &Domain, username: &str, password: &str) -> CoreResult<bool> {
+        let user = self.account(domain, username).await?;
+        let Some(stored) = user.password_hash.as_deref() else { return Ok(false) };
+        Ok(self.passwords.verify(password, stored).await? != Verdict::Wrong)
+    }
+
+    /// Registers a confirmed user. Without a username one is generated; without an email the
+    /// user gets `<username>@<domain>.invalid`, an address that is never delivered (RFC 2606).
+    pub async fn register_account(
+        &self,
+        domain: &Domain,
+        username: Option<String>,
+        email: Option<String>,
+        password: &str,
+        actor: Actor,
+    ) -> CoreResult<UserWithRole> {
+        let username = username.unwrap_or_else(generated_username);
+        if self.user_by_username(domain, &username).await?.is_some() {
+            return Err(CoreError::conflict(
+                Entity::User,
+                format!("User {username}@{} already registered", domain.name),
+            ));
+        }
+        let email = email.unwrap_or_else(|| format!("{username}@{}.invalid", domain.name));
+        let draft = UserDraft {
+            username,
+            email,
+            password: Some(password.to_string()),
+            confirmed: true,
+            blocked: false,
+            role_id: None,
+        };
+        self.create_user(domain, draft, actor).await
+    }
+
+    /// Blocks the user and revokes its tokens; the reason goes to the audit log.
+    pub async fn ban_account(&self, domain: &Domain, username: &str, reason: &str, actor: Actor) -> CoreResult<User> {
+        let user = self.account(domain, username).await?;
+        let changes = UserChanges {
+            blocked: Some(true),
+            bump_token_version: true,
+            clear_reset_token: true,
+            ..Default::default()
+        };
+        let user = self.store.update_user(user.id, &changes, now_millis()).await?.ok_or_else(no_such_user)?;
+        let event = |kind| NewEvent::new(kind, &domain.name, actor.clone()).user(&user.username, &domain.name);
+        self.record(event(EventKind::UserUpdated).details(json!({ "changed": ["blocked"] }))).await;
+        self.record(event(EventKind::UserBlocked).details(json!({ "reason": reason }))).await;
+        Ok(user)
+    }
+
+    /// Applies `patch` to the user named `username`.
+    pub async fn update_account(
+        &self,
+        domain: &Domain,
+        username: &str,
+        patch: UserPatch,
+        actor: Actor,
+    ) -> CoreResult<UserWithRole> {
+        let user = self.account(domain, username).await?;
+        self.update_user(domain, user.id, patch, actor).await
+    }
+
+    /// Gives the user the role of type `role`.
+    pub async fn set_account_role(
+        &self,
+        domain: &Domain,
+        username: &str,
+        role: &str,
+        actor: Actor,
+    ) -> CoreResult<UserWithRole> {
+        let role = self
+            .role_by_type(domain, role)
+            .await?
+            .ok_or_else(|| CoreError::not_found(Entity::Role, format!("Role {role} does not exist")))?;
+        let patch = UserPatch { role_id: Some(role.id), ..Default::default() };
+        self.update_account(domain, username, patch, actor).await
+    }
+
+    /// A token for the user, as a login would issue it (recorded as `TOKEN_ISSUED`).
+    pub async fn issue_token(&self, domain: &Domain, username: &str, actor: Actor) -> CoreResult<IssuedToken> {
+        if domain.status == DomainStatus::Disabled {
+            return Err(CoreError::DomainDisabled);
+        }
+        let user = self.account(domain, username).await?;
+        if user.blocked {
+            return Err(CoreError::refused("The user is blocked"));
+        }
+        if domain.settings.email_confirmation && !user.confirmed {
+            return Err(CoreError::refused("The user has not confirmed its email"));
+        }
+        let (jwt, expires_at) =
+            self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
+        self.record(NewEvent::new(EventKind::TokenIssued, &domain.name, actor).user(&user.username, &domain.name))
+            .await;
+        Ok(IssuedToken { jwt, expires_at })
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::error::{CoreError, CoreResult, Entity};
 use super::events::{Actor, EventKind, NewEvent};
-use super::model::{Domain, DomainStatus, Settings, normalize_domain};
+use super::model::{Domain, DomainStatus, Role, Settings, normalize_domain};
 use super::{Core, bootstrap};
 
 fn domain_not_found() -> CoreError {
@@ -17,6 +17,11 @@ impl Core {
     /// Every domain, static and dynamic, by name.
     pub async fn all_domains(&self) -> CoreResult<Vec<Domain>> {
         Ok(self.store.list_domains().await?)
+    }
+
+    /// The domain's roles, in creation order.
+    pub async fn domain_roles(&self, domain: &Domain) -> CoreResult<Vec<Role>> {
+        Ok(self.store.list_roles(domain.id).await?)
     }
 
     /// The domain named `name` (normalised), or "Given domain does not exist".

@@ -221,6 +221,11 @@ impl Core {
         }
     }
 
+    /// The audit log, newest first.
+    pub async fn list_events(&self, filter: &EventFilter) -> super::CoreResult<Vec<Event>> {
+        Ok(self.store.list_events(filter).await?)
+    }
+
     async fn event_by_id(&self, id: i64) -> Option<Event> {
         let filter = EventFilter { before: Some(id + 1), limit: 1, ..Default::default() };
         match self.store.list_events(&filter).await {

@@ -1,15 +1,22 @@
 //! What Gatehouse counts for Prometheus. One `Metrics` per running core (`core.metrics`), so
 //! that every part can count without knowing how it is exported: the HTTP layer records
-//! requests, the core records logins (from the events it records), the mail code calls
-//! `email_sent`/`email_failed`, the SSE code holds a `stream_opened()` guard per open stream.
-//! `/metrics` on the admin listener renders it in the OpenMetrics text format.
+//! requests, the core records logins (from the events it records), the SSE code holds a
+//! `stream_opened()` guard per open stream, and the mailer's own totals are read at each
+//! scrape. `/metrics` on the admin listener renders it in the OpenMetrics text format.
 
+use std::sync::Arc;
+
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
+
+use super::mail::Mailer;
 
 type Labels<const N: usize> = [(&'static str, &'static str); N];
 
@@ -45,8 +52,28 @@ pub struct Metrics {
     requests: Family<Labels<2>, Counter>,
     latency: Family<Labels<1>, Histogram, fn() -> Histogram>,
     logins: Family<Labels<1>, Counter>,
-    emails: Family<Labels<1>, Counter>,
     sse_streams: Gauge,
+}
+
+/// The mailer's totals, read at each scrape.
+struct EmailTotals(Arc<Mailer>);
+
+impl std::fmt::Debug for EmailTotals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EmailTotals")
+    }
+}
+
+impl Collector for EmailTotals {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let sent = ConstCounter::new(self.0.sent());
+        let mut family =
+            encoder.encode_descriptor("gatehouse_emails", "Emails by outcome", None, sent.metric_type())?;
+        for (outcome, counter) in [("sent", sent), ("failed", ConstCounter::new(self.0.failed()))] {
+            counter.encode(family.encode_family(&[("outcome", outcome)])?)?;
+        }
+        Ok(())
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -54,13 +81,12 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 16))
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+impl Metrics {
+    pub fn new(mailer: Arc<Mailer>) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<Labels<2>, Counter>::default();
         let latency = Family::<Labels<1>, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
         let logins = Family::<Labels<1>, Counter>::default();
-        let emails = Family::<Labels<1>, Counter>::default();
         let sse_streams = Gauge::default();
         registry.register("gatehouse_http_requests", "GraphQL HTTP requests by endpoint and outcome", requests.clone());
         registry.register_with_unit(
@@ -70,20 +96,15 @@ impl Default for Metrics {
             latency.clone(),
         );
         registry.register("gatehouse_logins", "User logins by outcome", logins.clone());
-        registry.register("gatehouse_emails", "Emails by outcome", emails.clone());
+        registry.register_collector(Box::new(EmailTotals(mailer)));
         registry.register("gatehouse_sse_streams_open", "Open subscription streams", sse_streams.clone());
         // Known series start at zero, so that rates work from the first scrape.
         for outcome in ["succeeded", "failed"] {
             let _ = logins.get_or_create(&[("outcome", outcome)]);
         }
-        for outcome in ["sent", "failed"] {
-            let _ = emails.get_or_create(&[("outcome", outcome)]);
-        }
-        Self { registry, requests, latency, logins, emails, sse_streams }
+        Self { registry, requests, latency, logins, sse_streams }
     }
-}
 
-impl Metrics {
     pub fn observe_request(&self, endpoint: &'static str, outcome: RequestOutcome, seconds: f64) {
         self.requests.get_or_create(&[("endpoint", endpoint), ("outcome", outcome.label())]).inc();
         self.latency.get_or_create(&[("endpoint", endpoint)]).observe(seconds);
@@ -92,14 +113,6 @@ impl Metrics {
     pub fn login(&self, succeeded: bool) {
         let outcome = if succeeded { "succeeded" } else { "failed" };
         self.logins.get_or_create(&[("outcome", outcome)]).inc();
-    }
-
-    pub fn email_sent(&self) {
-        self.emails.get_or_create(&[("outcome", "sent")]).inc();
-    }
-
-    pub fn email_failed(&self) {
-        self.emails.get_or_create(&[("outcome", "failed")]).inc();
     }
 
     /// Counts one open subscription stream until the guard is dropped.

@@ -9,15 +9,23 @@ pub mod cache;
 pub mod domains;
 pub mod error;
 pub mod events;
+pub mod export;
+pub mod import;
+pub mod mail;
 pub mod metrics;
 pub mod model;
 pub mod password;
 pub mod permissions;
+pub mod query;
+pub mod ratelimit;
+pub mod roles;
 pub mod store;
 pub mod token;
+pub mod users;
 
 pub use error::{CoreError, CoreResult, Entity};
 pub use model::*;
+pub use users::{UserDraft, UserPatch};
 
 use std::sync::Arc;
 
@@ -35,6 +43,9 @@ pub struct Core {
     pub events: events::EventBus,
     /// Counters for `/metrics`; see `metrics` for who counts what.
     pub metrics: Arc<metrics::Metrics>,
+    pub mailer: Arc<mail::Mailer>,
+    pub rate_limits: ratelimit::RateLimits,
+    pub credentials: auth::CredentialCache,
 }
 
 impl Core {
@@ -45,11 +56,13 @@ impl Core {
         jwt_secret: Option<&str>,
         hash_threads: usize,
         public_url: String,
+        mailer: mail::Mailer,
     ) -> anyhow::Result<Arc<Core>> {
         let secret = match jwt_secret {
             Some(secret) => secret.to_string(),
             None => bootstrap::stored_jwt_secret(store.as_ref()).await?,
         };
+        let mailer = Arc::new(mailer);
         let core = Core {
             passwords: PasswordHasher::new(hash_threads),
             tokens: TokenService::new(secret.as_bytes()),
@@ -57,7 +70,10 @@ impl Core {
             public_url,
             domains: cache::DomainCache::default(),
             events: events::EventBus::default(),
-            metrics: Arc::default(),
+            metrics: Arc::new(metrics::Metrics::new(mailer.clone())),
+            mailer,
+            rate_limits: ratelimit::RateLimits::default(),
+            credentials: auth::CredentialCache::default(),
         };
         bootstrap::static_domains(&core, static_domains).await?;
         Ok(Arc::new(core))

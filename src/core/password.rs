@@ -2,21 +2,47 @@
 //! so that a login storm uses the cores without starving the async runtime. Imported bcrypt
 //! hashes verify and report that they need a rehash.
 
+use std::cell::RefCell;
 use std::sync::{Arc, Mutex, mpsc};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString, rand_core::OsRng};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, PasswordHash, SaltString, rand_core::OsRng};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::oneshot;
 
 /// OWASP: Argon2id, 19 MiB, 2 iterations, 1 lane.
+const MEMORY_KIB: u32 = 19 * 1024;
+const ITERATIONS: u32 = 2;
+const LANES: u32 = 1;
+const OUTPUT_BYTES: usize = 32;
+
 pub fn argon2() -> Argon2<'static> {
-    let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
+    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, Some(OUTPUT_BYTES)).expect("valid argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+thread_local! {
+    /// Argon2's working memory, kept by each hashing thread: allocating 19 MiB per hash
+    /// leaves the allocator holding far more than the threads ever use at once.
+    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs Argon2 into `out` with this thread's reusable working memory.
+fn argon2_into(hasher: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), argon2::Error> {
+    BLOCKS.with_borrow_mut(|blocks| {
+        blocks.resize(hasher.params().block_count(), Block::default());
+        hasher.hash_password_into_with_memory(password, salt, out, &mut blocks[..])
+    })
+}
+
+/// A new Argon2id PHC string for `password`.
 pub fn hash_now(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(argon2().hash_password(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("argon2: {e}"))?.to_string())
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let mut out = [0u8; OUTPUT_BYTES];
+    argon2_into(&argon2(), password.as_bytes(), salt_bytes, &mut out).map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+    let output = Output::new(&out).map_err(|e| anyhow::anyhow!("argon2 output: {e}"))?;
+    Ok(format!("$argon2id$v=19$m={MEMORY_KIB},t={ITERATIONS},p={LANES}${}${output}", salt.as_str()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,13 +62,25 @@ pub fn verify_now(password: &str, stored: &str) -> Verdict {
         };
     }
     let Ok(parsed) = PasswordHash::new(stored) else { return Verdict::Wrong };
-    let hasher = argon2();
-    if hasher.verify_password(password.as_bytes(), &parsed).is_err() {
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return Verdict::Wrong };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else { return Verdict::Wrong };
+    let Ok(params) = Params::try_from(&parsed) else { return Verdict::Wrong };
+    let version = parsed.version.and_then(|v| Version::try_from(v).ok()).unwrap_or_default();
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else { return Verdict::Wrong };
+    let mut out = vec![0u8; expected.len()];
+    let hasher = Argon2::new(algorithm, version, params.clone());
+    if argon2_into(&hasher, password.as_bytes(), salt_bytes, &mut out).is_err() {
         return Verdict::Wrong;
     }
-    let current = Params::try_from(&parsed).ok();
-    let same = parsed.algorithm.as_str() == "argon2id" && current.as_ref() == Some(hasher.params());
-    if same { Verdict::Correct } else { Verdict::CorrectNeedsRehash }
+    // `Output`'s equality is constant-time.
+    if Output::new(&out).ok() != Some(expected) {
+        return Verdict::Wrong;
+    }
+    let current = algorithm == Algorithm::Argon2id
+        && version == Version::V0x13
+        && (params.m_cost(), params.t_cost(), params.p_cost()) == (MEMORY_KIB, ITERATIONS, LANES);
+    if current { Verdict::Correct } else { Verdict::CorrectNeedsRehash }
 }
 
 /// True for the stored formats Gatehouse can verify (Argon2 PHC strings and bcrypt).
@@ -131,5 +169,38 @@ fn lower_thread_priority() {
     // SAFETY: setpriority on the calling thread (who = 0) has no memory effects.
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_hash_verifies_without_asking_for_a_rehash() {
+        let hash = hash_now("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert_eq!(verify_now("correct horse", &hash), Verdict::Correct);
+        assert_eq!(verify_now("wrong horse", &hash), Verdict::Wrong);
+    }
+
+    #[test]
+    fn hashes_made_by_the_argon2_crate_verify() {
+        use argon2::PasswordHasher as _;
+        let salt = SaltString::generate(&mut OsRng);
+        let current = argon2().hash_password(b"pw", &salt).unwrap().to_string();
+        assert_eq!(verify_now("pw", &current), Verdict::Correct);
+        let weaker = Argon2::new(Algorithm::Argon2i, Version::V0x13, Params::new(4096, 1, 1, None).unwrap());
+        let old = weaker.hash_password(b"pw", &salt).unwrap().to_string();
+        assert_eq!(verify_now("pw", &old), Verdict::CorrectNeedsRehash);
+        assert_eq!(verify_now("nope", &old), Verdict::Wrong);
+    }
+
+    #[test]
+    fn bcrypt_hashes_verify_and_ask_for_a_rehash() {
+        let hash = bcrypt::hash("pw", 4).unwrap();
+        assert_eq!(verify_now("pw", &hash), Verdict::CorrectNeedsRehash);
+        assert_eq!(verify_now("nope", &hash), Verdict::Wrong);
+        assert_eq!(verify_now("pw", "garbage"), Verdict::Wrong);
     }
 }

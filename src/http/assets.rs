@@ -7,10 +7,10 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-pub const GRAPHIQL_VERSION: &str = env!("GATEHOUSE_GRAPHIQL_VERSION");
-pub const REACT_VERSION: &str = env!("GATEHOUSE_REACT_VERSION");
-pub const REACT_DOM_VERSION: &str = env!("GATEHOUSE_REACT_DOM_VERSION");
-pub const GRAPHQL_SSE_VERSION: &str = env!("GATEHOUSE_GRAPHQL_SSE_VERSION");
+pub const GRAPHIQL_VERSION: &str = env!("PINNED_GRAPHIQL_VERSION");
+pub const REACT_VERSION: &str = env!("PINNED_REACT_VERSION");
+pub const REACT_DOM_VERSION: &str = env!("PINNED_REACT_DOM_VERSION");
+pub const GRAPHQL_SSE_VERSION: &str = env!("PINNED_GRAPHQL_SSE_VERSION");
 
 /// The public CDN used when the assets are not embedded.
 const CDN: &str = "https://cdn.jsdelivr.net/npm";

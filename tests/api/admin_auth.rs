@@ -205,3 +205,56 @@ async fn repeated_failed_logins_from_one_client_are_refused_for_a_while() {
     assert_eq!(events[0]["details"]["admin"], "domain_admin");
     assert!(!events[0]["details"].to_string().contains("guess"), "no password in the log");
 }
+
+#[tokio::test]
+async fn both_admin_endpoints_speak_graphql_over_http_with_mongooseim_codes() {
+    let app = app_with_admin_credentials().await;
+    for url in [&app.admin_url, &app.domain_admin_url] {
+        let post = |body: &'static str| {
+            app.client
+                .post(url.as_str())
+                .header("content-type", "application/json")
+                .header("accept", "application/graphql-response+json")
+                .body(body)
+                .send()
+        };
+        for (body, code) in [
+            ("{}", "no_query_supplied"),
+            ("", "invalid_json_body"),
+            (r#"{"query": "{ checkAuth { authStatus } ", "variables": null}"#, "parser_error"),
+            (r#"{"query": "{ checkAuth { nope } }"}"#, "validation_error"),
+            (r#"{"query": "{ checkAuth { authStatus } }", "variables": "{1: 2}"}"#, "variables_invalid_json"),
+        ] {
+            let response = post(body).await.unwrap();
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{url} {body}");
+            let answer: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(answer["errors"][0]["extensions"]["code"], code, "{url} {body}: {answer}");
+        }
+        // GraphiQL on these protected listeners: a browser without credentials is asked for them,
+        // wrong credentials are refused, and the page served to the global admin targets this path.
+        let page = app.client.get(url.as_str()).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::UNAUTHORIZED);
+        assert!(page.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
+        let page = app
+            .client
+            .get(url.as_str())
+            .header("accept", "text/html")
+            .basic_auth("admin@localhost", Some("wrong"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::UNAUTHORIZED);
+        // Queries over GET, with the same protection.
+        let answer = app.client.get(format!("{url}?query={{checkAuth{{authStatus}}}}")).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        let answer = app.client.get(format!("{url}?query={{stat{{globalStats{{domains}}}}}}")).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    }
+    let page = app.client.get(&app.admin_url).header("accept", "text/html").basic_auth("root", Some("rootpass"));
+    let page = page.send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("\"/api/graphql\""));
+    // The same GET as the global admin.
+    let answer = app.admin().basic("root", "rootpass").get(&[("query", "{ stat { globalStats { domains } } }")]).await;
+    assert_eq!(answer.data()["stat"]["globalStats"]["domains"], 2);
+}

@@ -202,7 +202,7 @@ async fn users_registered_through_the_user_api_are_listed_in_pages() {
     let answer = app.admin().query(list, json!({ "d": "localhost", "i": 3 })).await;
     assert_eq!(answer.data()["account"]["listUsers"], json!(["mia@localhost"]));
 
-    let answer = app.admin().query(list, json!({ "d": "unknown-domain.test" })).await;
+    let answer = app.admin().query("{ account { listUsers(domain: \"Unknown-Domain.test\") } }", json!({})).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.error_code(), "domain_not_found");
     assert!(answer.error_message().contains("Domain does not exist"));

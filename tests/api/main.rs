@@ -4,12 +4,23 @@
 #[allow(dead_code)] // Each suite uses its own part of the harness.
 mod helpers;
 
+mod binary;
+mod cli_admin;
+mod cli_import;
+mod cli_support;
 mod endpoints_pages;
 mod endpoints_sdl;
 mod endpoints_sse;
 mod foundation;
 mod transport;
+mod user_crud;
+mod user_email;
+mod user_limits;
+mod user_listing;
+#[allow(dead_code)] // Each user suite uses its own part of the support.
+mod user_support;
 
+mod admin_account;
 mod admin_auth;
 mod admin_domain;
 mod admin_protection;

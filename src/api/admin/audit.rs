@@ -39,7 +39,7 @@ impl AuditAdminQuery {
             before,
             limit: limit.map_or(DEFAULT_LIMIT, |l| l.0.min(MAX_LIMIT)),
         };
-        let events = core(ctx).store.list_events(&filter).await.map_err(crate::core::CoreError::from).or_admin()?;
+        let events = core(ctx).list_events(&filter).await.or_admin()?;
         Ok(Some(events.into_iter().map(Event::from).collect()))
     }
 }

@@ -6,9 +6,10 @@ use super::caller::caller;
 use super::error::{AdminResult, OrAdmin};
 use super::protection::{ProtectedType, protected};
 use super::scalars::{DomainName, NonEmptyString};
-use super::types::{Domain, DomainSettings, DomainSettingsInput, DomainState};
+use super::types::{Domain, DomainSettings, DomainSettingsInput, DomainState, EmailTemplate, EmailTemplateKind};
 use super::{core, find_domain};
 use crate::core::DomainStatus;
+use crate::core::mail::EmailTemplate as CoreTemplate;
 
 #[derive(Default)]
 pub struct DomainAdminQuery;
@@ -35,6 +36,14 @@ impl DomainAdminQuery {
     async fn domain_settings(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<DomainSettings>> {
         let found = find_domain(ctx, &domain).await?;
         Ok(Some(found.settings.into()))
+    }
+
+    /// The domain's email templates, the defaults where it has not set its own.
+    #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["domain".into()]))]
+    async fn email_templates(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<Vec<EmailTemplate>>> {
+        let found = find_domain(ctx, &domain).await?;
+        let templates = core(ctx).email_templates(&found).await.or_admin()?;
+        Ok(Some(templates.into_iter().map(EmailTemplate::from).collect()))
     }
 }
 
@@ -107,6 +116,23 @@ impl DomainAdminMutation {
         let settings = settings.apply(found.settings.clone());
         let updated = core(ctx).update_settings(&found, settings, caller(ctx).actor()).await.or_admin()?;
         Ok(Some(updated.settings.into()))
+    }
+
+    /// Replaces one of the domain's email templates.
+    #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["domain".into()]))]
+    async fn set_email_template(
+        &self,
+        ctx: &Context<'_>,
+        domain: DomainName,
+        kind: EmailTemplateKind,
+        subject: String,
+        text: String,
+        html: String,
+    ) -> AdminResult<Option<EmailTemplate>> {
+        let found = find_domain(ctx, &domain).await?;
+        let template = CoreTemplate { kind: kind.into(), subject, text, html };
+        let saved = core(ctx).set_email_template(&found, template, caller(ctx).actor()).await.or_admin()?;
+        Ok(Some(saved.into()))
     }
 }
 

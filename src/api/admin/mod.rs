@@ -7,10 +7,12 @@ pub mod caller;
 mod domain;
 pub mod error;
 pub mod protection;
+mod role;
 pub mod scalars;
 pub mod schema;
 mod server;
 mod stat;
+mod token;
 pub mod types;
 
 use std::sync::Arc;

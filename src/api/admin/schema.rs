@@ -6,14 +6,16 @@ use std::time::Instant;
 
 use async_graphql::{Context, Object, Schema};
 
-use super::account::AccountAdminQuery;
+use super::account::{AccountAdminMutation, AccountAdminQuery};
 use super::audit::{AdminSubscription, AuditAdminQuery};
 use super::caller::caller;
 use super::domain::{DomainAdminMutation, DomainAdminQuery};
 use super::protection::{Clearance, ProtectedType, protected};
+use super::role::{RoleAdminMutation, RoleAdminQuery};
 use super::scalars::DomainName;
 use super::server::{ServerAdminMutation, ServerAdminQuery};
 use super::stat::StatsAdminQuery;
+use super::token::TokenAdminMutation;
 use super::types::{AdminAuthInfo, AuthStatus, AuthType};
 use crate::config::LimitsConfig;
 use crate::core::Core;
@@ -58,6 +60,12 @@ impl AdminQuery {
         DomainAdminQuery
     }
 
+    /// Roles and permissions.
+    #[graphql(directive = protected::apply(ProtectedType::Default, vec![]))]
+    async fn role(&self) -> RoleAdminQuery {
+        RoleAdminQuery
+    }
+
     /// Statistics.
     #[graphql(directive = protected::apply(ProtectedType::Default, vec![]))]
     async fn stat(&self) -> StatsAdminQuery {
@@ -82,10 +90,28 @@ pub struct AdminMutation;
 
 #[Object(directive = protected::apply(ProtectedType::Default, vec![]))]
 impl AdminMutation {
+    /// User accounts.
+    #[graphql(directive = protected::apply(ProtectedType::Default, vec![]))]
+    async fn account(&self) -> AccountAdminMutation {
+        AccountAdminMutation
+    }
+
     /// Domains.
     #[graphql(directive = protected::apply(ProtectedType::Default, vec![]))]
     async fn domain(&self) -> DomainAdminMutation {
         DomainAdminMutation
+    }
+
+    /// Roles and permissions.
+    #[graphql(directive = protected::apply(ProtectedType::Default, vec![]))]
+    async fn role(&self) -> RoleAdminMutation {
+        RoleAdminMutation
+    }
+
+    /// Tokens of the user API.
+    #[graphql(directive = protected::apply(ProtectedType::Default, vec![]))]
+    async fn token(&self) -> TokenAdminMutation {
+        TokenAdminMutation
     }
 
     /// The server.

@@ -1,10 +1,16 @@
 //! The object, input and enum types of the admin API shared by several categories.
 
-use async_graphql::{Enum, InputObject, Json, MaybeUndefined, SimpleObject};
+use std::sync::Arc;
 
+use async_graphql::{Context, Enum, ID, InputObject, Json, MaybeUndefined, Object, SimpleObject};
+
+use super::error::{AdminResult, OrAdmin};
 use super::scalars::{DateTime, DomainName, UserRef};
 use crate::core::events::{Event as CoreEvent, EventKind};
-use crate::core::{Domain as CoreDomain, DomainStatus, Settings};
+use crate::core::mail::EmailTemplate as CoreTemplate;
+use crate::core::{
+    Core, Domain as CoreDomain, DomainStatus, Role as CoreRole, Settings, User as CoreUser, UserWithRole,
+};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum AuthStatus {
@@ -236,5 +242,135 @@ impl From<CoreEvent> for Event {
 impl From<EventType> for String {
     fn from(kind: EventType) -> Self {
         EventKind::from(kind).as_str()
+    }
+}
+
+/// A role of a domain, named by its `type`.
+pub struct Role(pub CoreRole);
+
+#[Object]
+impl Role {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn document_id(&self) -> ID {
+        ID(self.0.document_id.clone())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Unique in its domain: `public`, `authenticated`, `editor`.
+    #[graphql(name = "type")]
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// The actions the role grants.
+    async fn permissions(&self, ctx: &Context<'_>) -> AdminResult<Vec<String>> {
+        ctx.data_unchecked::<Arc<Core>>().role_permissions(self.0.id).await.or_admin()
+    }
+    /// How many users have this role.
+    async fn user_count(&self, ctx: &Context<'_>) -> AdminResult<i64> {
+        ctx.data_unchecked::<Arc<Core>>().role_user_count(self.0.id).await.or_admin()
+    }
+}
+
+/// A user of a domain.
+pub struct User {
+    pub user: CoreUser,
+    pub domain: String,
+    /// Loaded lazily unless the operation that produced the user already had it.
+    pub role: Option<Option<CoreRole>>,
+}
+
+impl User {
+    pub fn new(user: CoreUser, domain: &str) -> Self {
+        Self { user, domain: domain.to_string(), role: None }
+    }
+    pub fn with_role(user: UserWithRole, domain: &str) -> Self {
+        Self { user: user.user, domain: domain.to_string(), role: Some(user.role) }
+    }
+}
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.user.id.to_string())
+    }
+    async fn document_id(&self) -> ID {
+        ID(self.user.document_id.clone())
+    }
+    /// `username@domain`.
+    async fn user(&self) -> UserRef {
+        UserRef::new(&self.user.username, &self.domain)
+    }
+    async fn username(&self) -> &str {
+        &self.user.username
+    }
+    async fn email(&self) -> &str {
+        &self.user.email
+    }
+    async fn confirmed(&self) -> bool {
+        self.user.confirmed
+    }
+    async fn blocked(&self) -> bool {
+        self.user.blocked
+    }
+    async fn role(&self, ctx: &Context<'_>) -> AdminResult<Option<Role>> {
+        let role = match &self.role {
+            Some(role) => role.clone(),
+            None => ctx.data_unchecked::<Arc<Core>>().role_of(&self.user).await.or_admin()?,
+        };
+        Ok(role.map(Role))
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.user.created_at)
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.user.updated_at)
+    }
+    async fn last_login_at(&self) -> Option<DateTime> {
+        self.user.last_login_at.map(DateTime)
+    }
+}
+
+/// The answer of the account mutations.
+#[derive(SimpleObject)]
+pub struct UserPayload {
+    pub user: UserRef,
+    pub message: String,
+}
+
+/// A JSON Web Token for the user API.
+#[derive(SimpleObject)]
+pub struct Token {
+    pub jwt: String,
+    pub expires_at: DateTime,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::core::mail::TemplateKind")]
+pub enum EmailTemplateKind {
+    /// Sent by `forgotPassword`, with the reset link.
+    ResetPassword,
+    /// Sent at registration when the domain asks for email confirmation.
+    EmailConfirmation,
+}
+
+/// A domain's email template. `<%= URL %>`, `<%= TOKEN %>`, `<%= CODE %>`,
+/// `<%= SERVER_URL %>`, `<%= USER.username %>` and `<%= USER.email %>` are replaced.
+#[derive(SimpleObject)]
+pub struct EmailTemplate {
+    pub kind: EmailTemplateKind,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl From<CoreTemplate> for EmailTemplate {
+    fn from(t: CoreTemplate) -> Self {
+        EmailTemplate { kind: t.kind.into(), subject: t.subject, text: t.text, html: t.html }
     }
 }

@@ -1,14 +1,15 @@
-//! `me`, `login`, `register`, `changePassword`.
-
-use std::sync::Arc;
+//! `me`, `checkPermission`, and the auth mutations: `login`, `register`, `forgotPassword`,
+//! `resetPassword`, `changePassword`, `emailConfirmation`.
 
 use async_graphql::{Context, Object};
 
-use super::caller::UserCaller;
-use super::error::{ApiResult, OrStrapi};
+use super::caller::auth_action;
+use super::error::{ApiResult, OrStrapi, or_null};
+use super::objects::parts;
 use super::types::*;
 use crate::core::auth::Registration;
-use crate::core::{Core, CoreError, permissions};
+use crate::core::ratelimit::Limited;
+use crate::core::{CoreError, permissions};
 
 #[derive(Default)]
 pub struct AuthQuery;
@@ -16,10 +17,20 @@ pub struct AuthQuery;
 #[Object]
 impl AuthQuery {
     /// The authenticated user; anonymous callers get `Forbidden access`.
-    async fn me(&self, ctx: &Context<'_>) -> ApiResult<Option<UsersPermissionsMe>> {
-        let caller = ctx.data_unchecked::<UserCaller>();
-        let user = caller.user.clone().ok_or(CoreError::Forbidden).or_strapi()?;
-        Ok(Some(UsersPermissionsMe { user, role: None }))
+    async fn me(&self, ctx: &Context<'_>) -> Option<UsersPermissionsMe> {
+        or_null(ctx, async {
+            let (_, caller) = parts(ctx);
+            let user = caller.user.clone().ok_or(CoreError::Forbidden).or_strapi()?;
+            Ok(Some(UsersPermissionsMe { user, role: None }))
+        })
+        .await
+    }
+
+    /// Whether the caller (an anonymous caller: the Public role) may perform `action`, such as
+    /// `api::article.article.update`.
+    async fn check_permission(&self, ctx: &Context<'_>, action: String) -> ApiResult<bool> {
+        let (core, caller) = parts(ctx);
+        caller.allows(core, &action).await
     }
 }
 
@@ -33,7 +44,9 @@ impl AuthMutation {
         ctx: &Context<'_>,
         input: UsersPermissionsLoginInput,
     ) -> ApiResult<UsersPermissionsLoginPayload> {
-        let (core, caller) = (ctx.data_unchecked::<Arc<Core>>(), ctx.data_unchecked::<UserCaller>());
+        let (core, caller) = parts(ctx);
+        caller.check_public(core, &auth_action("callback")).await?;
+        core.check_rate_limit(&caller.domain, Limited::Login, caller.ip, &input.identifier).or_strapi()?;
         if input.provider != "local" {
             return Err(CoreError::refused("This provider is disabled")).or_strapi();
         }
@@ -47,10 +60,49 @@ impl AuthMutation {
         ctx: &Context<'_>,
         input: UsersPermissionsRegisterInput,
     ) -> ApiResult<UsersPermissionsLoginPayload> {
-        let (core, caller) = (ctx.data_unchecked::<Arc<Core>>(), ctx.data_unchecked::<UserCaller>());
-        let registration = Registration { username: input.username, email: input.email, password: input.password };
+        let (core, caller) = parts(ctx);
+        caller.check_public(core, &auth_action("register")).await?;
+        core.check_rate_limit(&caller.domain, Limited::Register, caller.ip, &input.email).or_strapi()?;
+        let registration = Registration {
+            username: input.username,
+            email: input.email,
+            password: input.password,
+            confirmed: input.confirmed,
+        };
         let session = core.register(&caller.domain, registration).await.or_strapi()?;
         Ok(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() })
+    }
+
+    /// Request a reset password token
+    async fn forgot_password(&self, ctx: &Context<'_>, email: String) -> Option<UsersPermissionsPasswordPayload> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check_public(core, &auth_action("forgotPassword")).await?;
+            core.check_rate_limit(&caller.domain, Limited::ForgotPassword, caller.ip, &email).or_strapi()?;
+            core.forgot_password(&caller.domain, &email).await.or_strapi()?;
+            Ok(Some(UsersPermissionsPasswordPayload { ok: true }))
+        })
+        .await
+    }
+
+    /// Reset user password. Confirm with a code (resetToken from forgotPassword)
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        password: String,
+        password_confirmation: String,
+        code: String,
+    ) -> Option<UsersPermissionsLoginPayload> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check_public(core, &auth_action("resetPassword")).await?;
+            // Per client only: the code is what is being guessed.
+            core.check_rate_limit(&caller.domain, Limited::ResetPassword, caller.ip, "").or_strapi()?;
+            let session =
+                core.reset_password(&caller.domain, &code, &password, &password_confirmation).await.or_strapi()?;
+            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+        })
+        .await
     }
 
     /// Change user password. Confirm with the current password.
@@ -60,13 +112,33 @@ impl AuthMutation {
         current_password: String,
         password: String,
         password_confirmation: String,
-    ) -> ApiResult<Option<UsersPermissionsLoginPayload>> {
-        let (core, caller) = (ctx.data_unchecked::<Arc<Core>>(), ctx.data_unchecked::<UserCaller>());
-        let user = caller.require(core, permissions::AUTH_CHANGE_PASSWORD).await?;
-        let session = core
-            .change_password(&caller.domain, user, &current_password, &password, &password_confirmation)
-            .await
-            .or_strapi()?;
-        Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+    ) -> Option<UsersPermissionsLoginPayload> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            let user = caller.require(core, permissions::AUTH_CHANGE_PASSWORD).await?;
+            core.check_rate_limit(&caller.domain, Limited::ChangePassword, caller.ip, &user.id.to_string())
+                .or_strapi()?;
+            let session = core
+                .change_password(&caller.domain, user, &current_password, &password, &password_confirmation)
+                .await
+                .or_strapi()?;
+            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+        })
+        .await
+    }
+
+    /// Confirm an email users email address
+    async fn email_confirmation(
+        &self,
+        ctx: &Context<'_>,
+        confirmation: String,
+    ) -> Option<UsersPermissionsLoginPayload> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check_public(core, &auth_action("emailConfirmation")).await?;
+            let session = core.confirm_email(&caller.domain, &confirmation).await.or_strapi()?;
+            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+        })
+        .await
     }
 }

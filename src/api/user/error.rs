@@ -5,6 +5,7 @@ use async_graphql::ErrorExtensions;
 use serde_json::json;
 
 use crate::core::CoreError;
+use crate::core::query::PaginationError;
 
 /// Maps a core error once, for every resolver of the user API.
 pub fn strapi_error(error: CoreError) -> async_graphql::Error {
@@ -23,6 +24,15 @@ pub fn strapi_error(error: CoreError) -> async_graphql::Error {
             ("INTERNAL_SERVER_ERROR", "InternalServerError", "Internal Server Error".to_string())
         }
     };
+    shaped(code, name, message)
+}
+
+/// Strapi's PaginationError (mixing page and offset pagination).
+pub fn pagination_error(error: PaginationError) -> async_graphql::Error {
+    shaped("STRAPI_PAGINATION_ERROR", "PaginationError", error.to_string())
+}
+
+fn shaped(code: &str, name: &str, message: String) -> async_graphql::Error {
     async_graphql::Error::new(message.clone()).extend_with(|_, ext| {
         ext.set("code", code);
         ext.set(
@@ -43,5 +53,21 @@ pub trait OrStrapi<T> {
 impl<T> OrStrapi<T> for Result<T, CoreError> {
     fn or_strapi(self) -> ApiResult<T> {
         self.map_err(strapi_error)
+    }
+}
+
+/// Runs the resolver of a nullable field: an error makes the field `null` and is reported
+/// with the field's path, as GraphQL asks (async-graphql alone would leave the field out, and
+/// leave `data` null when it is the only one).
+pub async fn or_null<T>(
+    ctx: &async_graphql::Context<'_>,
+    resolver: impl std::future::Future<Output = ApiResult<Option<T>>>,
+) -> Option<T> {
+    match resolver.await {
+        Ok(value) => value,
+        Err(error) => {
+            ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+            None
+        }
     }
 }

@@ -3,14 +3,18 @@
 mod auth;
 pub mod caller;
 pub mod error;
+pub mod filters;
+pub mod objects;
+mod roles;
 pub mod schema;
 pub mod types;
+mod users;
 
 use std::sync::Arc;
 
 use crate::core::Core;
 use crate::http::{Endpoint, Rejection, RequestErrorKind, RequestHead};
-use caller::{UserCaller, bearer_token, host_name, token_refusal, unauthorized};
+use caller::{UserCaller, basic_credentials, bearer_token, host_name, token_refusal, unauthorized};
 pub use schema::{UserSchema, build as build_schema};
 
 pub struct UserEndpoint {
@@ -41,11 +45,27 @@ impl Endpoint for UserEndpoint {
                 "Storage is unavailable",
             )
         };
-        let mut domain = None;
+        let mut by_host = None;
         if let Some(host) = host_name(&head.headers) {
-            domain = self.core.cached_domain(&host).await.map_err(internal)?;
+            by_host = self.core.cached_domain(&host).await.map_err(internal)?;
         }
-        let domain = match domain {
+        if let Some(credentials) = basic_credentials(&head.headers) {
+            let invalid = || unauthorized("Missing or invalid credentials");
+            let credentials = credentials.map_err(|_| invalid())?;
+            // Basic credentials name their domain; a Host naming another domain is a mismatch.
+            let domain = match by_host {
+                Some(domain) if domain.name != credentials.domain => return Err(invalid()),
+                Some(domain) => domain,
+                None => self.core.cached_domain(&credentials.domain).await.map_err(internal)?.ok_or_else(invalid)?,
+            };
+            let user = self
+                .core
+                .authenticate_password(&domain, &credentials.username, &credentials.password, head.peer.ip())
+                .await
+                .map_err(token_refusal)?;
+            return Ok(UserCaller::new(domain, Some(user), head.peer.ip()));
+        }
+        let domain = match by_host {
             Some(domain) => domain,
             None => self
                 .core
@@ -58,7 +78,7 @@ impl Endpoint for UserEndpoint {
             Some(token) => Some(self.core.authenticate_token(&domain, token).await.map_err(token_refusal)?),
             None => None,
         };
-        Ok(UserCaller { domain, user, ip: head.peer.ip() })
+        Ok(UserCaller::new(domain, user, head.peer.ip()))
     }
 
     fn request_error_code(&self, kind: RequestErrorKind) -> &'static str {

@@ -5,14 +5,17 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use super::auth::{AuthMutation, AuthQuery};
+use super::roles::{RoleMutation, RoleQuery};
+use super::users::{UserMutation, UserQuery};
 use crate::config::LimitsConfig;
 use crate::core::Core;
 
 #[derive(MergedObject, Default)]
-pub struct Query(AuthQuery);
+pub struct Query(RoleQuery, UserQuery, AuthQuery);
 
+// In Strapi's registration order.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AuthMutation);
+pub struct Mutation(RoleMutation, UserMutation, AuthMutation);
 
 pub type UserSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
-use super::error::{ApiResult, OrStrapi};
+use super::error::{OrStrapi, or_null};
 use crate::core::{Core, Role, User, UserWithRole};
 
 /// `UsersPermissionsMe`: the caller (or the user a login/registration speaks for).
@@ -38,12 +38,15 @@ impl UsersPermissionsMe {
     async fn blocked(&self) -> Option<bool> {
         Some(self.user.blocked)
     }
-    async fn role(&self, ctx: &Context<'_>) -> ApiResult<Option<UsersPermissionsMeRole>> {
-        let role = match &self.role {
-            Some(role) => role.clone(),
-            None => ctx.data_unchecked::<std::sync::Arc<Core>>().role_of(&self.user).await.or_strapi()?,
-        };
-        Ok(role.map(UsersPermissionsMeRole::from))
+    async fn role(&self, ctx: &Context<'_>) -> Option<UsersPermissionsMeRole> {
+        or_null(ctx, async {
+            let role = match &self.role {
+                Some(role) => role.clone(),
+                None => ctx.data_unchecked::<std::sync::Arc<Core>>().role_of(&self.user).await.or_strapi()?,
+            };
+            Ok(role.map(UsersPermissionsMeRole::from))
+        })
+        .await
     }
 }
 
@@ -86,4 +89,6 @@ pub struct UsersPermissionsRegisterInput {
     pub username: String,
     pub email: String,
     pub password: String,
+    /// Refused unless the domain's `registerAllowedFields` lists it.
+    pub confirmed: Option<bool>,
 }

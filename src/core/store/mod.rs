@@ -2,25 +2,35 @@
 //! `crate::storage` implements them on SQLite and PostgreSQL; the core never sees SQL.
 
 mod accounts;
+mod bulk;
 mod domains;
 mod events;
 mod roles;
+mod templates;
 mod users;
 
 pub use accounts::{AccountStore, UserCounts};
+pub use bulk::{BulkStore, BulkUser, ExportedUser};
 pub use domains::DomainStore;
 pub use events::{EventFilter, EventStore};
 pub use roles::RoleStore;
-pub use users::UserStore;
+pub use templates::{StoredTemplate, TemplateStore};
+pub use users::{TokenPurpose, UserChanges, UserStore};
 
 use async_trait::async_trait;
 
 use super::error::StoreResult;
 
 /// Everything the core stores.
-pub trait Store: MetaStore + DomainStore + RoleStore + UserStore + EventStore + AccountStore {}
+pub trait Store:
+    MetaStore + DomainStore + RoleStore + UserStore + EventStore + TemplateStore + AccountStore + BulkStore
+{
+}
 
-impl<T: MetaStore + DomainStore + RoleStore + UserStore + EventStore + AccountStore> Store for T {}
+impl<T: MetaStore + DomainStore + RoleStore + UserStore + EventStore + TemplateStore + AccountStore + BulkStore> Store
+    for T
+{
+}
 
 #[async_trait]
 pub trait MetaStore: Send + Sync + 'static {

@@ -8,7 +8,8 @@ use crate::core::store::{AccountStore, UserCounts};
 #[async_trait]
 impl AccountStore for SqlStore {
     async fn count_users(&self, domain_id: i64) -> StoreResult<i64> {
-        let row = query("SELECT COUNT(*) AS n FROM users WHERE domain_id = $1")
+        // Kept by the triggers of migration 0004.
+        let row = query("SELECT user_count AS n FROM domains WHERE id = $1")
             .bind(domain_id)
             .fetch_one(&self.pool)
             .await

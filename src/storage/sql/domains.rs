@@ -118,6 +118,7 @@ impl DomainStore for SqlStore {
         for statement in [
             "DELETE FROM permissions WHERE role_id IN (SELECT id FROM roles WHERE domain_id = $1)",
             "DELETE FROM users WHERE domain_id = $1",
+            "DELETE FROM email_templates WHERE domain_id = $1",
             "DELETE FROM roles WHERE domain_id = $1",
             "DELETE FROM domains WHERE id = $1",
         ] {

@@ -2,10 +2,13 @@
 //! One file per kind of record.
 
 mod accounts;
+mod bulk;
 mod domains;
 mod events;
+mod filters;
 mod meta;
 mod roles;
+mod templates;
 mod users;
 
 use sqlx::AnyPool;

@@ -1,4 +1,10 @@
-//! The end-user flows: register, login, token authentication, password change.
+//! The end-user flows: register, login, token authentication, password change; the email
+//! flows are in `recovery`, HTTP Basic credentials in `basic`.
+
+mod basic;
+mod recovery;
+
+pub use basic::CredentialCache;
 
 use super::error::{CoreError, CoreResult, Entity, StoreError};
 use super::events::{Actor, EventKind, NewEvent};
@@ -18,6 +24,8 @@ pub struct Registration {
     pub username: String,
     pub email: String,
     pub password: String,
+    /// Only accepted when the domain's `register_allowed_fields` lists `confirmed`.
+    pub confirmed: Option<bool>,
 }
 
 /// Why a presented token was refused; each maps to an HTTP 401 message.
@@ -28,6 +36,8 @@ pub enum TokenRefusal {
     /// The owner is blocked or has not confirmed its email.
     OwnerNotAllowed,
     DomainDisabled,
+    /// Too many failed attempts with Basic credentials.
+    RateLimited,
 }
 
 impl TokenRefusal {
@@ -36,6 +46,7 @@ impl TokenRefusal {
             TokenRefusal::Invalid => "Missing or invalid credentials",
             TokenRefusal::OwnerNotAllowed => "Invalid credentials",
             TokenRefusal::DomainDisabled => "This domain is disabled",
+            TokenRefusal::RateLimited => "Too many requests, please try again later.",
         }
     }
 }
@@ -47,11 +58,17 @@ impl Core {
         if !settings.allow_register {
             return Err(CoreError::refused("Register action is currently disabled"));
         }
+        let extra: Vec<&str> = [("confirmed", input.confirmed.is_some())]
+            .into_iter()
+            .filter(|(name, given)| *given && !settings.register_allowed_fields.iter().any(|f| f == name))
+            .map(|(name, _)| name)
+            .collect();
+        if !extra.is_empty() {
+            return Err(CoreError::invalid(format!("Invalid parameters: {}", extra.join(", "))));
+        }
         let email = input.email.trim().to_lowercase();
         validate_email(&email)?;
-        if input.username.chars().count() < 3 {
-            return Err(CoreError::invalid("username must be at least 3 characters"));
-        }
+        crate::core::users::validate_username(&input.username)?;
         self.validate_password(domain, &input.password)?;
         let role = self
             .store
@@ -71,7 +88,7 @@ impl Core {
             username: input.username,
             email,
             password_hash: Some(hash),
-            confirmed: !settings.email_confirmation,
+            confirmed: input.confirmed.unwrap_or(!settings.email_confirmation),
             blocked: false,
             role_id: Some(role.id),
         };
@@ -79,14 +96,19 @@ impl Core {
             Err(StoreError::Duplicate) => return Err(CoreError::refused("Email or Username are already taken")),
             other => other?,
         };
-        let jwt = if settings.email_confirmation { None } else { Some(self.issue_jwt(domain, &user)?) };
         self.record(
             NewEvent::new(EventKind::UserRegistered, &domain.name, Actor::Anonymous)
                 .user(&user.username, &domain.name)
                 .details(serde_json::json!({ "email": user.email, "confirmed": user.confirmed })),
         )
         .await;
-        Ok(Session { jwt, user: UserWithRole { user, role: Some(role) } })
+        if settings.email_confirmation && !user.confirmed {
+            // The user is kept when the mail cannot be sent, as in Strapi.
+            self.send_confirmation(domain, &user).await?;
+            return Ok(Session { jwt: None, user: UserWithRole { user, role: Some(role) } });
+        }
+        let jwt = self.issue_jwt(domain, &user)?;
+        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role: Some(role) } })
     }
 
     pub async fn login(&self, domain: &Domain, identifier: &str, password: &str) -> CoreResult<Session> {
@@ -169,9 +191,7 @@ impl Core {
         if user.token_version != claims.ver {
             return Err(TokenRefusal::Invalid);
         }
-        if user.blocked || (domain.settings.email_confirmation && !user.confirmed) {
-            return Err(TokenRefusal::OwnerNotAllowed);
-        }
+        check_owner(domain, &user)?;
         Ok(user)
     }
 
@@ -214,12 +234,20 @@ impl Core {
 
     /// Whether `user` (or an anonymous caller, with the Public role) may perform `action`.
     pub async fn is_allowed(&self, domain: &Domain, user: Option<&User>, action: &str) -> CoreResult<bool> {
+        Ok(self.permissions_of(domain, user).await?.iter().any(|a| a == action))
+    }
+
+    /// The actions `user` may perform: its role's permissions (the Public role's for an
+    /// anonymous caller; an authenticated user does not inherit them, as in Strapi).
+    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Vec<String>> {
         let role_id = match user {
             Some(user) => user.role_id,
             None => self.store.role_by_kind(domain.id, permissions::PUBLIC).await?.map(|r| r.id),
         };
-        let Some(role_id) = role_id else { return Ok(false) };
-        Ok(self.store.role_permissions(role_id).await?.iter().any(|a| a == action))
+        match role_id {
+            Some(role_id) => Ok(self.store.role_permissions(role_id).await?),
+            None => Ok(Vec::new()),
+        }
     }
 
     pub async fn role_of(&self, user: &User) -> CoreResult<Option<super::model::Role>> {
@@ -252,6 +280,14 @@ impl Core {
         }
         Ok(())
     }
+}
+
+/// A blocked owner, or an unconfirmed one while the domain asks for confirmation, is refused.
+fn check_owner(domain: &Domain, user: &User) -> Result<(), TokenRefusal> {
+    if user.blocked || (domain.settings.email_confirmation && !user.confirmed) {
+        return Err(TokenRefusal::OwnerNotAllowed);
+    }
+    Ok(())
 }
 
 fn ensure_enabled(domain: &Domain) -> CoreResult<()> {

@@ -1,0 +1,290 @@
+"""The scenarios of the benchmark, run against one started Gatehouse. Each adds rows to the
+table; an API that answers with errors makes its rows "not available" instead of a crash."""
+
+import re
+import subprocess
+import time
+
+from . import graphql, sse, wrk
+from .backends import seed_users_sql
+from .report import FAIL, INFO, INVALID, PASS, UNAVAILABLE, Row, verdict
+
+PASSWORD = "bench-password"
+BIG_DOMAIN = "million.test"
+BIG_COUNT = 1_000_000
+ME = "{ me { id username email role { name } } }"
+LOGIN = "mutation Login($identifier: String!, $password: String!) { login(input: {identifier: $identifier, password: $password}) { jwt } }"
+REGISTER = "mutation { register(input: {username: \"%s\", email: \"%s@bench.test\", password: \"%s\"}) { jwt } }"
+RAISE_RATE_LIMIT = 'mutation { domain { updateDomainSettings(domain: "%s", settings: {rateLimitMax: 1000000000}) { rateLimitMax } } }'
+COUNT_USERS = '{ account { countUsers(domain: "%s") } }' % BIG_DOMAIN
+LIST_USERS = '{ account { listUsers(domain: "%s", limit: 50%s) } }'
+SUBSCRIBE = "subscription { audit { subscribeForEvents(limit: 1) { id type at } } }"
+
+
+class NotAvailable(Exception):
+    """The API a scenario needs is missing or answers with errors."""
+
+
+def login_body(identifier):
+    return {"query": LOGIN, "variables": {"identifier": identifier, "password": PASSWORD}}
+
+
+class Bench:
+    """One backend's run: the server, its storage and the rows measured so far."""
+
+    def __init__(self, server, backend, seconds, cores, argon2_rate_binary):
+        self.server, self.backend = server, backend
+        self.seconds, self.cores = seconds, cores
+        self.argon2_rate_binary = argon2_rate_binary
+        self.rows = []
+        self.token = None
+        self.raw_rate = None
+        self.rate_limit_note = ""
+        self.big_seeded = False
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @property
+    def user(self):
+        return self.server.urls["user"]
+
+    @property
+    def admin(self):
+        if "admin" not in self.server.urls:
+            raise NotAvailable("no admin listener in this build")
+        return self.server.urls["admin"]
+
+    def add(self, scenario, measure, **fields):
+        """Adds a row; the server's resident memory is read right after the measurement."""
+        rss = self.server.rss_mib() if self.server.alive() else None
+        self.rows.append(Row(self.backend.name, str(scenario), measure, rss_mib=rss, **fields))
+
+    def unavailable(self, scenario, measure, reason):
+        self.add(scenario, measure, result=f"not available: {reason}", verdict=UNAVAILABLE)
+
+    def probe(self, url, body, headers=None, what="API"):
+        """One request of the exact load body: the load runs only if its answer is data."""
+        try:
+            return graphql.data(url, body["query"], body.get("variables"), headers)
+        except (OSError, graphql.GraphQLError) as error:
+            raise NotAvailable(f"{what} answers {error}") from None
+
+    def load(self, url, body, connections, headers=None, nonce=None, seconds=None, label=""):
+        return wrk.run(
+            url, body, threads=self.cores, connections=connections, seconds=seconds or self.seconds,
+            headers=headers, nonce=nonce, label=label,
+        )
+
+    def register(self, username, domain=None):
+        headers = {"Host": domain} if domain else None
+        query = REGISTER % (username, username, PASSWORD)
+        try:
+            return graphql.data(self.user, query, headers=headers)["register"]["jwt"]
+        except (OSError, graphql.GraphQLError) as error:
+            raise NotAvailable(f"register answers {error}") from None
+
+    def raw_argon2_rate(self):
+        """The machine's raw Argon2id verification rate, measured once per run (server idle)."""
+        if self.raw_rate is None:
+            out = subprocess.run(
+                [str(self.argon2_rate_binary), str(self.seconds), str(self.cores)],
+                capture_output=True, text=True, check=True,
+            ).stdout
+            self.raw_rate = float(re.search(r"rate=([\d.]+)/s", out).group(1))
+            self.add(
+                2, "raw Argon2id verification rate (no server involved)",
+                load=f"examples/argon2_rate, {self.cores} threads, {self.seconds}s",
+                result=f"{self.raw_rate:,.1f} verifications/s",
+            )
+        return self.raw_rate
+
+    # -- setup ---------------------------------------------------------------------------------
+
+    def setup(self):
+        """The user every scenario logs in as, and login rate limits out of the way."""
+        self.token = self.register("bench")
+        reasons = []
+        for domain in ("localhost", BIG_DOMAIN):
+            try:
+                graphql.data(self.admin, RAISE_RATE_LIMIT % domain)
+            except (NotAvailable, OSError, graphql.GraphQLError) as error:
+                if str(error) not in reasons:
+                    reasons.append(str(error))
+        if reasons:
+            # Runs go on: if the server does throttle, the throttled answers are errors and the
+            # run is marked invalid.
+            self.rate_limit_note = "(login rate limit not raised: " + "; ".join(reasons) + ")"
+
+    # -- scenarios -----------------------------------------------------------------------------
+
+    def s1_me(self):
+        body, headers = {"query": ME}, {"Authorization": f"Bearer {self.token}"}
+        self.probe(self.user, body, headers, "me")
+        r = self.load(self.user, body, 64, headers)
+        note = r.error_note()
+        self.add(
+            1, "`me` with a valid token: throughput", load=r.params,
+            result=f"{r.rate:,.0f} req/s (p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)" + _note(note),
+            target="≥ 10,000 req/s", verdict=verdict(r.rate >= 10_000, note),
+        )
+
+    def s2_login(self):
+        body = login_body("bench")
+        self.probe(self.user, body, what="login")
+        raw = self.raw_argon2_rate()
+        r = self.load(self.user, body, 4 * self.cores, label=self.rate_limit_note)
+        self._login_row(2, "`login`: throughput vs the raw Argon2id rate", r, raw)
+
+    def _login_row(self, scenario, measure, r, raw):
+        note = r.error_note()
+        ratio = r.rate / raw if raw else 0.0
+        self.add(
+            scenario, measure, load=r.params,
+            result=f"{r.rate:,.1f} req/s = {ratio:.0%} of raw {raw:,.1f}/s (p99 {r.p99_ms:.0f} ms)" + _note(note),
+            target="≥ 80% of raw", verdict=verdict(ratio >= 0.8, note),
+        )
+
+    def s3_register(self):
+        self.register("probe3")
+        username = "r{{n}}"
+        body = {"query": REGISTER % (username, username, PASSWORD)}
+        r = self.load(self.user, body, 4 * self.cores, nonce=str(int(time.time())))
+        note = r.error_note()
+        self.add(
+            3, "`register`: throughput", load=r.params,
+            result=f"{r.rate:,.1f} req/s (p50 {r.p50_ms:.0f} ms, p99 {r.p99_ms:.0f} ms)" + _note(note),
+            target="(none)", verdict=info(note),
+        )
+
+    def s4_million(self):
+        self.seed_big_domain()
+        admin_error = None
+        try:
+            admin = self.admin
+            self.probe(admin, {"query": COUNT_USERS}, what="admin countUsers")
+        except NotAvailable as error:
+            admin_error = str(error)
+        cases = [
+            ("admin `countUsers` on 1M users: latency", COUNT_USERS),
+            ("admin `listUsers(limit: 50)` on 1M users: latency", LIST_USERS % (BIG_DOMAIN, "")),
+            (
+                "admin `listUsers(limit: 50, index: 999950)` (last page; extra) on 1M users: latency",
+                LIST_USERS % (BIG_DOMAIN, f", index: {BIG_COUNT - 50}"),
+            ),
+        ]
+        for measure, query in cases:
+            if admin_error:
+                self.unavailable(4, measure, admin_error)
+                continue
+            try:
+                self.probe(admin, {"query": query}, what="admin listUsers")
+            except NotAvailable as error:
+                self.unavailable(4, measure, str(error))
+                continue
+            r = wrk.run(admin, {"query": query}, threads=1, connections=1, seconds=self.seconds)
+            note = r.error_note()
+            self.add(
+                4, measure, load=r.params,
+                result=f"median {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms ({r.rate:,.0f} req/s)" + _note(note),
+                target="median ≤ 10 ms", verdict=verdict(r.p50_ms <= 10, note),
+            )
+        body, host = login_body("user500000"), {"Host": BIG_DOMAIN}
+        self.probe(self.user, body, host, "login on the 1M-user domain")
+        raw = self.raw_argon2_rate()
+        r = self.load(self.user, body, 4 * self.cores, headers=host, label=self.rate_limit_note)
+        self._login_row(4, "`login` on the 1M-user domain vs the raw Argon2id rate", r, raw)
+
+    def seed_big_domain(self):
+        """1,000,000 users straight into the database: one registered through the API ('seed'),
+        the rest copies of its hash and role made by one SQL statement."""
+        if self.big_seeded:
+            return
+        self.register("seed", BIG_DOMAIN)
+        started = time.perf_counter()
+        self.backend.execute(seed_users_sql(BIG_DOMAIN, BIG_COUNT))
+        self.backend.after_bulk_load()
+        seconds = time.perf_counter() - started
+        count = int(
+            self.backend.scalar(
+                f"SELECT COUNT(*) FROM users u JOIN domains d ON d.id = u.domain_id WHERE d.name = '{BIG_DOMAIN}'"
+            )
+        )
+        if count != BIG_COUNT:
+            raise RuntimeError(f"seeding made {count} users, not {BIG_COUNT}")
+        self.big_seeded = True
+        self.add(4, f"seed {BIG_COUNT:,} users of {BIG_DOMAIN} (one SQL statement)", result=f"{seconds:.1f} s")
+
+    def s5_me_under_login_storm(self):
+        me, headers = {"query": ME}, {"Authorization": f"Bearer {self.token}"}
+        self.probe(self.user, me, headers, "me")
+        self.probe(self.user, login_body("bench"), what="login")
+        alone = self.load(self.user, me, 4, headers)
+        alone_note = alone.error_note()
+        self.add(
+            5, "`me` latency alone", load=alone.params,
+            result=f"p50 {alone.p50_ms:.2f} ms, p99 {alone.p99_ms:.2f} ms ({alone.rate:,.0f} req/s)" + _note(alone_note),
+            verdict=info(alone_note),
+        )
+        storm = wrk.Run(
+            self.user, login_body("bench"), threads=self.cores, connections=16, seconds=self.seconds + 2,
+            label=f"login storm {self.rate_limit_note}".strip(),
+        )
+        time.sleep(1)
+        during = self.load(self.user, me, 4, headers)
+        storm = storm.result()
+        note = during.error_note() or storm.error_note()
+        ratio = during.p99_ms / alone.p99_ms if alone.p99_ms else float("inf")
+        self.add(
+            5, "`me` latency during a login storm", load=f"{during.params}, beside {storm.params}",
+            result=f"p50 {during.p50_ms:.2f} ms, p99 {during.p99_ms:.2f} ms = {ratio:.1f}× idle p99; "
+            f"storm: {storm.rate:,.1f} logins/s" + _note(note),
+            target="p99 ≤ 3× idle p99", verdict=verdict(ratio <= 3, note or alone_note),
+        )
+
+    def s6_sse(self, count=1000):
+        admin = self.admin
+
+        def trigger():
+            # A failed login: an audit event (LOGIN_FAILED) every subscriber receives.
+            graphql.post(self.user, LOGIN, {"identifier": "bench", "password": "wrong-password"})
+
+        try:
+            measurement = sse.measure(admin, SUBSCRIBE, count, trigger)
+        except sse.StreamRefused as error:
+            raise NotAvailable(f"SSE answers {error}") from None
+        s = sse.summarize(measurement, ("audit", "subscribeForEvents"))
+        complete = s["received"] == s["expected"]
+        missing = "" if complete else f"only {s['received']} of {s['expected']} subscribers got the event"
+        load = f"{count} SSE streams (opened in {s['open_seconds']:.1f} s), 1 failed login"
+        if "from_event_last_ms" in s:
+            result = f"last {s['from_event_last_ms']:.1f} ms, median {s['from_event_p50_ms']:.1f} ms after the event's `at`"
+            last = s["from_event_last_ms"]
+        else:
+            result = "event has no usable `at`; timed from the trigger"
+            last = s.get("from_trigger_last_ms", float("inf"))
+        if "from_trigger_last_ms" in s:
+            result += f"; {s['from_trigger_last_ms']:.1f} ms after the trigger was sent (includes its Argon2id check)"
+        self.add(
+            6, f"SSE: one event to {count} subscribers, delivery time", load=load,
+            result=result + _note(missing), target="last ≤ 100 ms",
+            verdict=FAIL if not complete else (PASS if last <= 100 else FAIL),
+        )
+
+    def s7_start(self, ready_seconds, idle_rss, what):
+        self.add(
+            7, f"start to ready ({what})", load="spawn → listener lines + `{ __typename }` answered",
+            result=f"{ready_seconds * 1000:.0f} ms", target="≤ 300 ms", verdict=verdict(ready_seconds <= 0.3),
+        )
+        self.rows.append(
+            Row(self.backend.name, "7", f"resident memory idle ({what})", load="VmRSS 1 s after ready",
+                result=f"{idle_rss:.1f} MiB", target="≤ 30 MiB", verdict=verdict(idle_rss <= 30), rss_mib=idle_rss)
+        )
+
+
+def info(note):
+    """The verdict of a row without a target: invalid when its answers were not all data."""
+    return INVALID if note else INFO
+
+
+def _note(note):
+    return f" — {note}" if note else ""

@@ -1,0 +1,258 @@
+//! Listing users and roles the way Strapi's content API does: filters with scalar operators and
+//! `and`/`or`/`not`, nested relation filters, `sort` strings and page- or offset-based
+//! pagination. A model only: storage turns it into its own query language.
+
+use super::error::{CoreError, CoreResult};
+
+/// An attribute that can be filtered or sorted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    DocumentId,
+    CreatedAt,
+    UpdatedAt,
+    /// Users and roles are never drafts: their `publishedAt` is their creation time.
+    PublishedAt,
+    // Users.
+    Username,
+    Email,
+    Provider,
+    Confirmed,
+    Blocked,
+    // Roles.
+    Name,
+    Description,
+    Type,
+    // Permissions.
+    Action,
+}
+
+/// What a filter or sort applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    User,
+    Role,
+    Permission,
+}
+
+impl Subject {
+    /// The attribute of this subject named `name` (Strapi's camelCase names).
+    pub fn column(self, name: &str) -> Option<Column> {
+        // Permissions are action strings: they have no attribute of their own but `action`.
+        if self == Subject::Permission {
+            return (name == "action").then_some(Column::Action);
+        }
+        let column = match name {
+            "documentId" => Column::DocumentId,
+            "createdAt" => Column::CreatedAt,
+            "updatedAt" => Column::UpdatedAt,
+            "publishedAt" => Column::PublishedAt,
+            _ => match (self, name) {
+                (Subject::User, "username") => Column::Username,
+                (Subject::User, "email") => Column::Email,
+                (Subject::User, "provider") => Column::Provider,
+                (Subject::User, "confirmed") => Column::Confirmed,
+                (Subject::User, "blocked") => Column::Blocked,
+                (Subject::Role, "name") => Column::Name,
+                (Subject::Role, "description") => Column::Description,
+                (Subject::Role, "type") => Column::Type,
+                (Subject::Permission, "action") => Column::Action,
+                _ => return None,
+            },
+        };
+        Some(column)
+    }
+}
+
+/// A relation between subjects that a filter can follow (matching when any related record does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    UserRole,
+    RoleUsers,
+    RolePermissions,
+    PermissionRole,
+}
+
+/// A value compared with an attribute. Timestamps are Unix milliseconds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// One of Strapi's scalar operators, with its operand.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    Eq(Scalar),
+    /// Case-insensitive equality.
+    Eqi(String),
+    Ne(Scalar),
+    Nei(String),
+    StartsWith(String),
+    EndsWith(String),
+    Contains(String),
+    NotContains(String),
+    Containsi(String),
+    NotContainsi(String),
+    Gt(Scalar),
+    Gte(Scalar),
+    Lt(Scalar),
+    Lte(Scalar),
+    /// `null: true` (is null) or `null: false` (is not null); `notNull` is the converse.
+    IsNull(bool),
+    In(Vec<Scalar>),
+    NotIn(Vec<Scalar>),
+    Between(Scalar, Scalar),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Not(Box<Filter>),
+    Field(Column, Condition),
+    Related(Relation, Box<Filter>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: Column,
+    pub descending: bool,
+}
+
+/// Which slice of the matching records to return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: i64,
+    /// `None`: every record from `start` (Strapi's `limit: -1`).
+    pub limit: Option<i64>,
+}
+
+/// A listing: filter, order (ties broken by creation order) and window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    pub filter: Option<Filter>,
+    pub sort: Vec<Sort>,
+    pub window: Window,
+}
+
+/// Strapi's default page size.
+pub const DEFAULT_LIMIT: i64 = 10;
+
+/// Pagination as the client asked for it: pages or offsets, not both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PaginationArgs {
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+    pub start: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// A refused pagination (Strapi's PaginationError).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PaginationError(pub String);
+
+/// Pagination as resolved: the window, and the page terms a connection's `pageInfo` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pagination {
+    pub window: Window,
+    /// Whether the client asked in pages (`pageInfo` then echoes page and pageSize).
+    pub by_page: bool,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl PaginationArgs {
+    /// Strapi's rules: page 1 and page size 10 (start 0, limit 10) by default; `limit: -1` is
+    /// no limit; mixing both styles is an error.
+    pub fn resolve(self) -> Result<Pagination, PaginationError> {
+        let by_page = self.page.is_some() || self.page_size.is_some();
+        let by_offset = self.start.is_some() || self.limit.is_some();
+        if by_page && by_offset {
+            return Err(PaginationError("Cannot use both page & offset pagination in the same query".into()));
+        }
+        if by_page {
+            let page = self.page.unwrap_or(1).max(1);
+            let page_size = self.page_size.unwrap_or(DEFAULT_LIMIT).max(1);
+            let start = (page - 1).saturating_mul(page_size);
+            return Ok(Pagination { window: Window { start, limit: Some(page_size) }, by_page, page, page_size });
+        }
+        let start = self.start.unwrap_or(0).max(0);
+        let limit = match self.limit.unwrap_or(DEFAULT_LIMIT) {
+            -1 => None,
+            limit => Some(limit.max(1)),
+        };
+        let page_size = limit.unwrap_or(0);
+        let page = if page_size > 0 { start / page_size + 1 } else { 1 };
+        Ok(Pagination { window: Window { start, limit }, by_page, page, page_size })
+    }
+}
+
+/// What a connection's `pageInfo` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageInfo {
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    pub page_count: i64,
+}
+
+impl Pagination {
+    pub fn page_info(&self, total: i64) -> PageInfo {
+        // Without a limit the one page holds everything after `start`.
+        let page_size = if self.window.limit.is_none() { (total - self.window.start).max(0) } else { self.page_size };
+        let page_count = if page_size > 0 { (total + page_size - 1) / page_size } else { 0 };
+        PageInfo { total, page: self.page, page_size, page_count }
+    }
+}
+
+/// Parses Strapi sort strings (`"username"`, `"createdAt:desc"`, `"name:ASC"`) for `subject`.
+pub fn parse_sort(subject: Subject, items: &[String]) -> CoreResult<Vec<Sort>> {
+    let mut sorts = Vec::new();
+    for item in items {
+        for part in item.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, order) = part.split_once(':').unwrap_or((part, "asc"));
+            let descending = match order.trim().to_ascii_lowercase().as_str() {
+                "asc" => false,
+                "desc" => true,
+                _ => return Err(CoreError::invalid("Invalid order. order can only be one of asc|desc|ASC|DESC")),
+            };
+            let column = subject
+                .column(name.trim())
+                .ok_or_else(|| CoreError::invalid(format!("Invalid key {}", name.trim())))?;
+            sorts.push(Sort { column, descending });
+        }
+    }
+    Ok(sorts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_defaults_pages_offsets_and_mixing() {
+        let default = PaginationArgs::default().resolve().unwrap();
+        assert_eq!(default.window, Window { start: 0, limit: Some(10) });
+        let page = PaginationArgs { page: Some(3), page_size: Some(25), ..Default::default() }.resolve().unwrap();
+        assert_eq!(page.window, Window { start: 50, limit: Some(25) });
+        assert_eq!(page.page_info(201), PageInfo { total: 201, page: 3, page_size: 25, page_count: 9 });
+        let offset = PaginationArgs { start: Some(20), limit: Some(10), ..Default::default() }.resolve().unwrap();
+        assert_eq!(offset.page, 3);
+        let all = PaginationArgs { limit: Some(-1), ..Default::default() }.resolve().unwrap();
+        assert_eq!(all.window.limit, None);
+        assert_eq!(all.page_info(7).page_count, 1);
+        let mixed = PaginationArgs { page: Some(1), limit: Some(5), ..Default::default() }.resolve();
+        assert!(mixed.is_err());
+    }
+
+    #[test]
+    fn sort_strings() {
+        let sorts = parse_sort(Subject::User, &["username:desc".into(), "createdAt".into()]).unwrap();
+        assert_eq!(sorts[0], Sort { column: Column::Username, descending: true });
+        assert_eq!(sorts[1], Sort { column: Column::CreatedAt, descending: false });
+        assert!(parse_sort(Subject::User, &["password".into()]).is_err());
+        assert!(parse_sort(Subject::Role, &["name:sideways".into()]).is_err());
+    }
+}

@@ -1,0 +1,194 @@
+//! Managing roles and their permission sets.
+
+use super::Core;
+use super::error::{CoreError, CoreResult, Entity, StoreError};
+use super::events::{Actor, EventKind, NewEvent};
+use super::model::{Domain, Role};
+use super::permissions;
+use super::query::{Filter, ListQuery};
+
+fn role_not_found() -> CoreError {
+    CoreError::not_found(Entity::Role, "Role not found")
+}
+
+/// Strapi's rule for role names: at least 3 characters.
+fn validate_name(name: &str) -> CoreResult<()> {
+    if name.trim().is_empty() {
+        return Err(CoreError::invalid("name is a required field"));
+    }
+    if name.trim().chars().count() < 3 {
+        return Err(CoreError::invalid("name must be at least 3 characters"));
+    }
+    Ok(())
+}
+
+/// A role type as Strapi derives it from a name: lower-cased, accents removed, words joined
+/// by `_` ("Senior Éditor" -> "senior_editor").
+pub fn type_from_name(name: &str) -> String {
+    let plain: String = name.to_lowercase().chars().map(deburr).collect();
+    plain.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("_")
+}
+
+/// The unaccented letter of the common Latin accented letters (lower case).
+fn deburr(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+        'ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'ý' | 'ÿ' => 'y',
+        c => c,
+    }
+}
+
+fn validate_kind(kind: &str) -> CoreResult<()> {
+    let valid = !kind.is_empty()
+        && kind.len() <= 100
+        && kind.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if valid { Ok(()) } else { Err(CoreError::invalid("type must be made of lower-case letters, digits, '_' and '-'")) }
+}
+
+/// Checks and de-duplicates a permission set.
+fn validate_actions(actions: Vec<String>) -> CoreResult<Vec<String>> {
+    let mut actions: Vec<String> = actions.into_iter().map(|a| a.trim().to_string()).collect();
+    if let Some(bad) = actions.iter().find(|a| !permissions::is_valid_action(a)) {
+        return Err(CoreError::invalid(format!(
+            "Invalid action {bad:?}: expected <plugin::name|api::name>.<controller>.<action>"
+        )));
+    }
+    actions.sort();
+    actions.dedup();
+    Ok(actions)
+}
+
+impl Core {
+    pub async fn create_role(
+        &self,
+        domain: &Domain,
+        name: &str,
+        description: Option<String>,
+        kind: Option<String>,
+        permissions: Option<Vec<String>>,
+        actor: Actor,
+    ) -> CoreResult<Role> {
+        validate_name(name)?;
+        let kind = match kind {
+            Some(kind) => kind.trim().to_string(),
+            None => type_from_name(name),
+        };
+        validate_kind(&kind)?;
+        let actions = validate_actions(permissions.unwrap_or_default())?;
+        let role = match self.store.insert_role(domain.id, name.trim(), description.as_deref(), &kind).await {
+            Err(StoreError::Duplicate) => {
+                return Err(CoreError::conflict(Entity::Role, format!("A role of type {kind} already exists")));
+            }
+            other => other?,
+        };
+        if !actions.is_empty() {
+            self.store.set_role_permissions(role.id, &actions).await?;
+        }
+        self.record(
+            NewEvent::new(EventKind::RoleCreated, &domain.name, actor)
+                .details(serde_json::json!({ "role": role.kind, "name": role.name, "permissions": actions })),
+        )
+        .await;
+        Ok(role)
+    }
+
+    pub async fn update_role(
+        &self,
+        domain: &Domain,
+        role_id: i64,
+        name: Option<String>,
+        description: Option<String>,
+        permissions: Option<Vec<String>>,
+        actor: Actor,
+    ) -> CoreResult<Role> {
+        let before = self.store.role_by_id(domain.id, role_id).await?.ok_or_else(role_not_found)?;
+        if let Some(name) = &name {
+            validate_name(name)?;
+        }
+        let actions = permissions.map(validate_actions).transpose()?;
+        let name = name.map(|n| n.trim().to_string()).unwrap_or_else(|| before.name.clone());
+        let description = description.or_else(|| before.description.clone());
+        let mut role =
+            self.store.update_role(role_id, &name, description.as_deref()).await?.ok_or_else(role_not_found)?;
+        if let Some(actions) = &actions {
+            self.store.set_role_permissions(role_id, actions).await?;
+            role = self.store.role_by_id(domain.id, role_id).await?.ok_or_else(role_not_found)?;
+        }
+        let mut details = serde_json::json!({ "role": role.kind, "name": role.name });
+        if let Some(actions) = actions {
+            details["permissions"] = serde_json::json!(actions);
+        }
+        self.record(NewEvent::new(EventKind::RoleUpdated, &domain.name, actor).details(details)).await;
+        Ok(role)
+    }
+
+    /// Deletes a role; its users move to the Public role. The Public role cannot be deleted.
+    pub async fn delete_role(&self, domain: &Domain, role_id: i64, actor: Actor) -> CoreResult<()> {
+        let role = self.store.role_by_id(domain.id, role_id).await?.ok_or_else(role_not_found)?;
+        if role.kind == permissions::PUBLIC {
+            return Err(CoreError::refused("Cannot delete public role"));
+        }
+        let public = self
+            .store
+            .role_by_kind(domain.id, permissions::PUBLIC)
+            .await?
+            .ok_or_else(|| CoreError::Internal(anyhow::anyhow!("domain {} has no public role", domain.name)))?;
+        let moved = self.store.count_users_with_role(role.id).await?;
+        self.store.delete_role(role.id, public.id).await?;
+        self.record(
+            NewEvent::new(EventKind::RoleDeleted, &domain.name, actor)
+                .details(serde_json::json!({ "role": role.kind, "name": role.name, "usersMovedToPublic": moved })),
+        )
+        .await;
+        Ok(())
+    }
+
+    pub async fn role_by_type(&self, domain: &Domain, kind: &str) -> CoreResult<Option<Role>> {
+        Ok(self.store.role_by_kind(domain.id, kind).await?)
+    }
+
+    /// A role named by its numeric id or its documentId.
+    pub async fn role_by_ref(&self, domain: &Domain, reference: &str) -> CoreResult<Option<Role>> {
+        if let Ok(id) = reference.parse::<i64>() {
+            return Ok(self.store.role_by_id(domain.id, id).await?);
+        }
+        Ok(self.store.role_by_document_id(domain.id, reference).await?)
+    }
+
+    pub async fn role_user_count(&self, role_id: i64) -> CoreResult<i64> {
+        Ok(self.store.count_users_with_role(role_id).await?)
+    }
+
+    pub async fn list_roles(&self, domain: &Domain, query: &ListQuery) -> CoreResult<Vec<Role>> {
+        Ok(self.store.query_roles(domain.id, query).await?)
+    }
+
+    pub async fn query_role_permissions(&self, role: &Role, query: &ListQuery) -> CoreResult<Vec<String>> {
+        Ok(self.store.query_role_permissions(role.id, query).await?)
+    }
+
+    pub async fn count_role_permissions_matching(&self, role: &Role, filter: Option<&Filter>) -> CoreResult<i64> {
+        Ok(self.store.count_role_permissions_matching(role.id, filter).await?)
+    }
+
+    pub async fn count_roles_matching(&self, domain: &Domain, filter: Option<&Filter>) -> CoreResult<i64> {
+        Ok(self.store.count_roles_matching(domain.id, filter).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_derive_from_names_as_in_strapi() {
+        assert_eq!(type_from_name("Senior Éditor"), "senior_editor");
+        assert_eq!(type_from_name("  Content-Manager 2 "), "content_manager_2");
+    }
+}

@@ -1,0 +1,263 @@
+//! Managing users: create, update, delete, look up, list, revoke their tokens.
+
+use std::collections::HashMap;
+
+use super::Core;
+use super::auth::validate_email;
+use super::error::{CoreError, CoreResult, Entity, StoreError};
+use super::events::{Actor, EventKind, NewEvent};
+use super::model::{Domain, NewUser, Role, User, UserWithRole, now_millis};
+use super::query::{Filter, ListQuery};
+use super::store::UserChanges;
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct UserDraft {
+    pub username: String,
+    pub email: String,
+    pub password: Option<String>,
+    pub confirmed: bool,
+    pub blocked: bool,
+    /// `None`: the domain's default role.
+    pub role_id: Option<i64>,
+}
+
+/// Changes to a user; `None` keeps a field.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub confirmed: Option<bool>,
+    pub blocked: Option<bool>,
+    pub role_id: Option<i64>,
+}
+
+impl UserPatch {
+    fn is_empty(&self) -> bool {
+        self.username.is_none()
+            && self.email.is_none()
+            && self.password.is_none()
+            && self.confirmed.is_none()
+            && self.blocked.is_none()
+            && self.role_id.is_none()
+    }
+}
+
+/// Strapi's attribute rule: username of at least 3 characters.
+pub(crate) fn validate_username(username: &str) -> CoreResult<()> {
+    if username.is_empty() {
+        return Err(CoreError::invalid("username is a required field"));
+    }
+    if username.chars().count() < 3 {
+        return Err(CoreError::invalid("username must be at least 3 characters"));
+    }
+    Ok(())
+}
+
+fn user_not_found() -> CoreError {
+    CoreError::not_found(Entity::User, "User not found")
+}
+
+/// `alice@example.com` for events.
+pub(crate) fn user_actor(user: &User, domain: &Domain) -> Actor {
+    Actor::User(format!("{}@{}", user.username, domain.name))
+}
+
+impl Core {
+    pub async fn create_user(&self, domain: &Domain, draft: UserDraft, actor: Actor) -> CoreResult<UserWithRole> {
+        let email = draft.email.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(CoreError::invalid("email is a required field"));
+        }
+        validate_email(&email)?;
+        validate_username(&draft.username)?;
+        if let Some(password) = &draft.password {
+            self.validate_password(domain, password)?;
+        }
+        let role = match draft.role_id {
+            Some(id) => self.existing_role(domain, id).await?,
+            None => self
+                .store
+                .role_by_kind(domain.id, &domain.settings.default_role)
+                .await?
+                .ok_or_else(|| CoreError::refused("Impossible to find the default role"))?,
+        };
+        if self.store.username_taken(domain.id, &draft.username, None).await? {
+            return Err(CoreError::conflict(Entity::User, "Username already taken"));
+        }
+        if domain.settings.unique_email && self.store.email_taken(domain.id, &email, None).await? {
+            return Err(CoreError::conflict(Entity::User, "Email already taken"));
+        }
+        let password_hash = match &draft.password {
+            Some(password) => Some(self.passwords.hash(password).await?),
+            None => None,
+        };
+        let new_user = NewUser {
+            domain_id: domain.id,
+            username: draft.username,
+            email,
+            password_hash,
+            confirmed: draft.confirmed,
+            blocked: draft.blocked,
+            role_id: Some(role.id),
+        };
+        let user = match self.store.insert_user(&new_user).await {
+            Err(StoreError::Duplicate) => return Err(CoreError::conflict(Entity::User, "Username already taken")),
+            other => other?,
+        };
+        self.record(
+            NewEvent::new(EventKind::UserCreated, &domain.name, actor).user(&user.username, &domain.name).details(
+                serde_json::json!({
+                    "email": user.email, "confirmed": user.confirmed, "blocked": user.blocked, "role": role.kind
+                }),
+            ),
+        )
+        .await;
+        Ok(UserWithRole { user, role: Some(role) })
+    }
+
+    pub async fn update_user(
+        &self,
+        domain: &Domain,
+        user_id: i64,
+        patch: UserPatch,
+        actor: Actor,
+    ) -> CoreResult<UserWithRole> {
+        let before = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
+        if patch.is_empty() {
+            let role = self.role_of(&before).await?;
+            return Ok(UserWithRole { user: before, role });
+        }
+        let mut changes = UserChanges::default();
+        let mut changed = Vec::new();
+        if let Some(username) = patch.username.filter(|u| *u != before.username) {
+            validate_username(&username)?;
+            if self.store.username_taken(domain.id, &username, Some(user_id)).await? {
+                return Err(CoreError::conflict(Entity::User, "Username already taken"));
+            }
+            changes.username = Some(username);
+            changed.push("username");
+        }
+        if let Some(email) = patch.email.map(|e| e.trim().to_lowercase()).filter(|e| *e != before.email) {
+            validate_email(&email)?;
+            if domain.settings.unique_email && self.store.email_taken(domain.id, &email, Some(user_id)).await? {
+                return Err(CoreError::conflict(Entity::User, "Email already taken"));
+            }
+            changes.email = Some(email);
+            changed.push("email");
+        }
+        let role = match patch.role_id {
+            Some(id) if Some(id) != before.role_id => {
+                let role = self.existing_role(domain, id).await?;
+                changes.role_id = Some(role.id);
+                changed.push("role");
+                Some(role)
+            }
+            _ => None,
+        };
+        if let Some(confirmed) = patch.confirmed.filter(|c| *c != before.confirmed) {
+            changes.confirmed = Some(confirmed);
+            changed.push("confirmed");
+        }
+        let blocked_now = patch.blocked.filter(|b| *b != before.blocked);
+        if let Some(blocked) = blocked_now {
+            changes.blocked = Some(blocked);
+            changed.push("blocked");
+            if blocked {
+                // A blocked user keeps no session and no way back in through a reset link.
+                changes.bump_token_version = true;
+                changes.clear_reset_token = true;
+            }
+        }
+        if let Some(password) = &patch.password {
+            self.validate_password(domain, password)?;
+            changes.password_hash = Some(self.passwords.hash(password).await?);
+            changes.bump_token_version = true;
+            changes.clear_reset_token = true;
+            changed.push("password");
+        }
+        let user = match self.store.update_user(user_id, &changes, now_millis()).await {
+            Err(StoreError::Duplicate) => return Err(CoreError::conflict(Entity::User, "Username already taken")),
+            other => other?.ok_or_else(user_not_found)?,
+        };
+        let role = match role {
+            Some(role) => Some(role),
+            None => self.role_of(&user).await?,
+        };
+        if !changed.is_empty() {
+            let event = |kind| NewEvent::new(kind, &domain.name, actor.clone()).user(&user.username, &domain.name);
+            self.record(event(EventKind::UserUpdated).details(serde_json::json!({ "changed": changed }))).await;
+            match blocked_now {
+                Some(true) => self.record(event(EventKind::UserBlocked)).await,
+                Some(false) => self.record(event(EventKind::UserUnblocked)).await,
+                None => {}
+            }
+            if patch.password.is_some() {
+                self.record(event(EventKind::PasswordChanged)).await;
+            }
+        }
+        Ok(UserWithRole { user, role })
+    }
+
+    pub async fn delete_user(&self, domain: &Domain, user_id: i64, actor: Actor) -> CoreResult<UserWithRole> {
+        let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
+        let role = self.role_of(&user).await?;
+        self.store.delete_user(user.id).await?;
+        self.record(
+            NewEvent::new(EventKind::UserDeleted, &domain.name, actor)
+                .user(&user.username, &domain.name)
+                .details(serde_json::json!({ "email": user.email })),
+        )
+        .await;
+        Ok(UserWithRole { user, role })
+    }
+
+    pub async fn user_by_username(&self, domain: &Domain, username: &str) -> CoreResult<Option<User>> {
+        Ok(self.store.user_by_username(domain.id, username).await?)
+    }
+
+    /// A user named by its numeric id or its documentId, as the user API's `id` arguments do.
+    pub async fn user_by_ref(&self, domain: &Domain, reference: &str) -> CoreResult<Option<User>> {
+        if let Ok(id) = reference.parse::<i64>() {
+            return Ok(self.store.user_by_id(domain.id, id).await?);
+        }
+        Ok(self.store.user_by_document_id(domain.id, reference).await?)
+    }
+
+    /// Invalidates every token issued to the user so far.
+    pub async fn revoke_tokens(&self, domain: &Domain, user_id: i64, actor: Actor) -> CoreResult<()> {
+        let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
+        let changes = UserChanges { bump_token_version: true, ..Default::default() };
+        self.store.update_user(user.id, &changes, now_millis()).await?;
+        self.record(NewEvent::new(EventKind::TokenRevoked, &domain.name, actor).user(&user.username, &domain.name))
+            .await;
+        Ok(())
+    }
+
+    /// One page of the domain's users, each with its role.
+    pub async fn list_users(&self, domain: &Domain, query: &ListQuery) -> CoreResult<Vec<UserWithRole>> {
+        let users = self.store.list_users(domain.id, query).await?;
+        // Roles are few: one read serves every user of the page.
+        let roles: HashMap<i64, Role> =
+            self.store.list_roles(domain.id).await?.into_iter().map(|r| (r.id, r)).collect();
+        Ok(users
+            .into_iter()
+            .map(|user| {
+                let role = user.role_id.and_then(|id| roles.get(&id).cloned());
+                UserWithRole { user, role }
+            })
+            .collect())
+    }
+
+    pub async fn count_users_matching(&self, domain: &Domain, filter: Option<&Filter>) -> CoreResult<i64> {
+        Ok(self.store.count_users_matching(domain.id, filter).await?)
+    }
+
+    async fn existing_role(&self, domain: &Domain, role_id: i64) -> CoreResult<Role> {
+        self.store
+            .role_by_id(domain.id, role_id)
+            .await?
+            .ok_or_else(|| CoreError::not_found(Entity::Role, "Role not found"))
+    }
+}

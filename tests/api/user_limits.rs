@@ -1,0 +1,166 @@
+//! Rate limits of the auth mutations, and the domain settings read at every decision.
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+use crate::user_support::{register, set_settings};
+
+#[tokio::test]
+async fn the_eleventh_login_attempt_in_a_minute_is_refused_per_identifier() {
+    let app = spawn_app().await;
+    register(&app, "target").await.data();
+    for attempt in 1..=10 {
+        let answer = app.login("target", "wrong-password").await;
+        assert_eq!(answer.error_message(), "Invalid identifier or password", "attempt {attempt}");
+    }
+    let answer = app.login("target", "secret123").await;
+    assert_eq!(answer.error_message(), "Too many requests, please try again later.");
+    assert_eq!(answer.error_code(), "STRAPI_RATE_LIMIT_ERROR");
+    assert_eq!(answer.body["errors"][0]["extensions"]["error"]["name"], "RateLimitError");
+    assert_eq!(answer.status, reqwest::StatusCode::OK);
+    // Another identifier from the same client is not affected.
+    register(&app, "bystander").await.data();
+    app.login("bystander", "secret123").await.data();
+    // Nor the same identifier in another domain.
+    let other = app
+        .user()
+        .host("other.test")
+        .query(r#"mutation { login(input: {identifier: "target", password: "x"}) { jwt } }"#, json!({}))
+        .await;
+    assert_eq!(other.error_message(), "Invalid identifier or password");
+}
+
+#[tokio::test]
+async fn forgot_password_is_limited_by_the_domain_settings() {
+    let app = spawn_app().await;
+    set_settings(&app, |s| s.rate_limit_max = 2).await;
+    let forgot = |email: &'static str| {
+        let app = &app;
+        async move {
+            app.user().query("mutation($e: String!) { forgotPassword(email: $e) { ok } }", json!({ "e": email })).await
+        }
+    };
+    forgot("a@example.com").await.data();
+    forgot("a@example.com").await.data();
+    assert_eq!(forgot("A@example.com").await.error_code(), "STRAPI_RATE_LIMIT_ERROR", "identifiers are lower-cased");
+    forgot("b@example.com").await.data();
+    // Zero turns the limit off.
+    set_settings(&app, |s| s.rate_limit_max = 0).await;
+    forgot("a@example.com").await.data();
+}
+
+#[tokio::test]
+async fn settings_are_read_at_every_decision() {
+    let app = spawn_app().await;
+    set_settings(&app, |s| s.password_min_length = 10).await;
+    let answer = register(&app, "strict").await;
+    assert_eq!(answer.error_message(), "password must be at least 10 characters");
+    set_settings(&app, |s| {
+        s.password_min_length = 6;
+        s.default_role = "public".into();
+    })
+    .await;
+    let answer = register(&app, "strict").await;
+    assert_eq!(answer.data()["register"]["user"]["role"]["type"], "public");
+    set_settings(&app, |s| s.default_role = "missing".into()).await;
+    assert_eq!(register(&app, "other").await.error_message(), "Impossible to find the default role");
+    set_settings(&app, |s| {
+        s.default_role = "authenticated".into();
+        s.unique_email = false;
+    })
+    .await;
+    // Registration keeps Strapi's rule (no username or email taken); created users may share one.
+    let answer = app
+        .user()
+        .query(
+            r#"mutation { register(input: {username: "twin", email: "strict@example.com", password: "secret123"}) { jwt } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(answer.error_message(), "Email or Username are already taken");
+}
+
+#[tokio::test]
+async fn auth_operations_follow_the_public_role() {
+    let app = spawn_app().await;
+    let core = &app.app.core;
+    let domain = core.domain("localhost").await.unwrap();
+    let public = core.role_by_type(&domain, "public").await.unwrap().unwrap();
+    let kept: Vec<String> = core
+        .role_permissions(public.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a != "plugin::users-permissions.auth.register")
+        .collect();
+    core.update_role(&domain, public.id, None, None, Some(kept), gatehouse::core::events::Actor::GlobalAdmin)
+        .await
+        .unwrap();
+    let answer = register(&app, "latecomer").await;
+    assert_eq!(answer.error_message(), "Forbidden access");
+    assert_eq!(answer.error_code(), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn the_core_records_every_change_and_auth_outcome() {
+    use gatehouse::core::UserPatch;
+    use gatehouse::core::events::Actor;
+    use gatehouse::core::store::EventFilter;
+    let app = spawn_app().await;
+    set_settings(&app, |s| s.email_confirmation = true).await;
+    register(&app, "audited").await.data();
+    let mail = &crate::user_support::outbox_mails(&app, 1).await[0];
+    let code = crate::user_support::token_after(mail, "confirmation=", 40).unwrap();
+    app.user()
+        .query("mutation($c: String!) { emailConfirmation(confirmation: $c) { jwt } }", json!({ "c": code }))
+        .await
+        .data();
+    app.user().query(r#"mutation { forgotPassword(email: "audited@example.com") { ok } }"#, json!({})).await.data();
+    let mails = crate::user_support::outbox_mails(&app, 2).await;
+    let reset = mails.iter().find_map(|m| crate::user_support::token_after(m, "code=", 128)).unwrap();
+    app.user()
+        .query(
+            "mutation($c: String!) { resetPassword(code: $c, password: \"another1\", passwordConfirmation: \"another1\") { jwt } }",
+            json!({ "c": reset }),
+        )
+        .await
+        .data();
+    let core = &app.app.core;
+    let domain = crate::user_support::domain(&app).await;
+    let user = core.user_by_username(&domain, "audited").await.unwrap().unwrap();
+    core.update_user(&domain, user.id, UserPatch { blocked: Some(true), ..Default::default() }, Actor::GlobalAdmin)
+        .await
+        .unwrap();
+    core.revoke_tokens(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
+    core.delete_user(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
+    let role = core.create_role(&domain, "Auditor", None, None, None, Actor::GlobalAdmin).await.unwrap();
+    core.update_role(&domain, role.id, None, Some("Reads".into()), None, Actor::GlobalAdmin).await.unwrap();
+    core.delete_role(&domain, role.id, Actor::GlobalAdmin).await.unwrap();
+
+    let filter = EventFilter { domain: Some("localhost".into()), limit: 100, ..Default::default() };
+    let events = core.store.list_events(&filter).await.unwrap();
+    let mut kinds: Vec<String> = events.iter().rev().map(|e| e.kind.as_str()).collect();
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        [
+            "USER_REGISTERED",
+            "EMAIL_CONFIRMED",
+            "PASSWORD_RESET_REQUESTED",
+            "PASSWORD_RESET",
+            "USER_UPDATED",
+            "USER_BLOCKED",
+            "TOKEN_REVOKED",
+            "USER_DELETED",
+            "ROLE_CREATED",
+            "ROLE_UPDATED",
+            "ROLE_DELETED",
+        ]
+    );
+    let all = serde_json::to_string(&events).unwrap();
+    assert!(!all.contains(&code) && !all.contains(&reset), "no token in the audit log");
+    assert!(!all.contains("another1"), "no password in the audit log");
+    let blocked = events.iter().find(|e| e.kind.as_str() == "USER_BLOCKED").unwrap();
+    assert_eq!(blocked.user.as_deref(), Some("audited@localhost"));
+    assert_eq!(blocked.actor, "global_admin");
+}
