@@ -7,7 +7,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use super::core;
 use super::error::{AdminResult, OrAdmin};
 use super::protection::{ProtectedType, protected};
-use super::scalars::{DomainName, PosInt};
+use super::scalars::{self, DomainName, PosInt};
 use super::types::{Event, EventType};
 use crate::core::events::{Event as CoreEvent, EventKind};
 use crate::core::store::EventFilter;
@@ -65,7 +65,10 @@ impl EventSubscription {
         let mut subscription = Self { domain: None, kinds: None, limit: None };
         for (name, value) in selection.arguments()? {
             match (name.as_str(), value) {
-                ("domain", Value::String(domain)) => subscription.domain = Some(domain.to_lowercase()),
+                ("domain", Value::String(domain)) => {
+                    let domain = scalars::domain_of(&domain).ok_or("Invalid domain")?;
+                    subscription.domain = Some(domain);
+                }
                 ("types", Value::List(kinds)) => {
                     let kinds = kinds.iter().filter_map(|k| match k {
                         Value::Enum(name) => EventKind::parse(name.as_str()),
@@ -103,7 +106,8 @@ impl AuditAdminSubscription {
         types: Option<Vec<EventType>>,
         limit: Option<PosInt>,
     ) -> Event {
-        let _ = (domain, types, limit); // Applied by the stream of `audit`.
+        // Declared here for the schema and the protection check; `audit` applies them to its stream.
+        let _ = (domain, types, limit);
         Event::from(self.0.clone())
     }
 }
