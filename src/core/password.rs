@@ -176,3 +176,35 @@ fn lower_thread_priority() {
         }
     }
 }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_hash_verifies_without_asking_for_a_rehash() {
+        let hash = hash_now("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert_eq!(verify_now("correct horse", &hash), Verdict::Correct);
+        assert_eq!(verify_now("wrong horse", &hash), Verdict::Wrong);
+    }
+
+    #[test]
+    fn hashes_made_by_the_argon2_crate_verify() {
+        use argon2::PasswordHasher as _;
+        let salt = SaltString::generate(&mut OsRng);
+        let current = argon2().hash_password(b"pw", &salt).unwrap().to_string();
+        assert_eq!(verify_now("pw", &current), Verdict::Correct);
+        let weaker = Argon2::new(Algorithm::Argon2i, Version::V0x13, Params::new(4096, 1, 1, None).unwrap());
+        let old = weaker.hash_password(b"pw", &salt).unwrap().to_string();
+        assert_eq!(verify_now("pw", &old), Verdict::CorrectNeedsRehash);
+        assert_eq!(verify_now("nope", &old), Verdict::Wrong);
+    }
+
+    #[test]
+    fn bcrypt_hashes_verify_and_ask_for_a_rehash() {
+        let hash = bcrypt::hash("pw", 4).unwrap();
+        assert_eq!(verify_now("pw", &hash), Verdict::CorrectNeedsRehash);
+        assert_eq!(verify_now("nope", &hash), Verdict::Wrong);
+        assert_eq!(verify_now("pw", "garbage"), Verdict::Wrong);
+    }
+}
