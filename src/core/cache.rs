@@ -1,11 +1,10 @@
-//! A short-lived cache of domains, read on every request. Local changes clear it at once;
-//! changes made by another node are seen within `TTL`.
+//! Short-lived caches of what every request reads: domains and the users behind tokens.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use super::model::Domain;
+use super::model::{Domain, User};
 
 const TTL: Duration = Duration::from_secs(2);
 
@@ -38,6 +37,45 @@ impl DomainCache {
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.write() {
             entries.clear();
+        }
+    }
+}
+
+const USER_TTL: Duration = Duration::from_secs(1);
+
+/// The accounts behind recently presented tokens, so that a burst of requests by one user
+/// costs one lookup. Every recorded event that may change an account clears its domain's
+/// entries at once, on this node and (through the event relay) on the others; `USER_TTL`
+/// bounds what a lost announcement could leave behind.
+#[derive(Default)]
+pub struct UserCache {
+    /// By user id (unique across domains): when read, the domain's name, the user.
+    entries: RwLock<HashMap<i64, (Instant, Arc<str>, User)>>,
+}
+
+impl UserCache {
+    pub fn get(&self, domain_id: i64, user_id: i64) -> Option<User> {
+        let entries = self.entries.read().ok()?;
+        let (at, _, user) = entries.get(&user_id)?;
+        (at.elapsed() < USER_TTL && user.domain_id == domain_id).then(|| user.clone())
+    }
+
+    pub fn put(&self, domain: &str, user: &User) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() > 100_000 {
+                entries.retain(|_, (at, _, _)| at.elapsed() < USER_TTL);
+            }
+            entries.insert(user.id, (Instant::now(), Arc::from(domain), user.clone()));
+        }
+    }
+
+    /// Forgets the users of `domain`, or everyone when the event names no domain.
+    pub fn forget_domain(&self, domain: Option<&str>) {
+        if let Ok(mut entries) = self.entries.write() {
+            match domain {
+                Some(domain) => entries.retain(|_, (_, d, _)| &**d != domain),
+                None => entries.clear(),
+            }
         }
     }
 }

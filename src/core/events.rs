@@ -41,6 +41,19 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Whether the event may change what a token authenticates to (password, block, role,
+    /// confirmation, deletion, revocation, the domain's state or settings).
+    pub fn may_change_accounts(self) -> bool {
+        !matches!(
+            self,
+            EventKind::LoginSucceeded
+                | EventKind::LoginFailed
+                | EventKind::PasswordResetRequested
+                | EventKind::TokenIssued
+                | EventKind::UserRegistered
+        )
+    }
+
     pub fn as_str(self) -> String {
         serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
     }
@@ -150,6 +163,10 @@ impl Core {
     /// Records an event in the audit log and publishes it. A failure to record is logged,
     /// never turned into a failure of the operation that caused it.
     pub async fn record(&self, event: NewEvent) {
+        // Before anything can fail: the change this event reports has already been written.
+        if event.kind.may_change_accounts() {
+            self.users.forget_domain(event.domain.as_deref());
+        }
         match event.kind {
             EventKind::LoginSucceeded => self.metrics.login(true),
             EventKind::LoginFailed => self.metrics.login(false),
@@ -216,6 +233,9 @@ impl Core {
                 (None, None) => None,
             };
             if let Some(event) = event {
+                if event.kind.may_change_accounts() {
+                    self.users.forget_domain(event.domain.as_deref());
+                }
                 self.events.publish(event);
             }
         }

@@ -40,6 +40,7 @@ pub struct Core {
     pub tokens: TokenService,
     pub public_url: String,
     pub domains: cache::DomainCache,
+    pub users: cache::UserCache,
     pub events: events::EventBus,
     /// Counters for `/metrics`; see `metrics` for who counts what.
     pub metrics: Arc<metrics::Metrics>,
@@ -69,6 +70,7 @@ impl Core {
             store,
             public_url,
             domains: cache::DomainCache::default(),
+            users: cache::UserCache::default(),
             events: events::EventBus::default(),
             metrics: Arc::new(metrics::Metrics::new(mailer.clone())),
             mailer,

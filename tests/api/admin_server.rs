@@ -200,3 +200,38 @@ async fn a_subscriber_on_one_node_sees_the_events_of_another() {
     assert_eq!(next(&mut there).await.unwrap()["domain"], "here.test");
     second.stop().await;
 }
+
+#[tokio::test]
+async fn a_token_revoked_on_one_node_is_refused_on_another() {
+    let app = spawn_app().await;
+    if app.config.storage.url.starts_with("sqlite:") {
+        eprintln!("skipped: several nodes need PostgreSQL; SQLite serves a single node");
+        return;
+    }
+    let second = App::start(&app.config).await.expect("a second node on the same database");
+    let second_user = second.listener(Handler::User).unwrap().url();
+    let jwt = app.register("nina", "secret123").await;
+    let me = |jwt: String| {
+        let (client, url) = (app.client.clone(), second_user.clone());
+        async move {
+            let body = json!({ "query": "{ me { username } }" });
+            client.post(url).bearer_auth(jwt).json(&body).send().await.unwrap().status()
+        }
+    };
+    // The second node has the account in hand (it just served it) when the first revokes it.
+    assert_eq!(me(jwt.clone()).await, StatusCode::OK);
+    let revoke = json!({ "query": "mutation { token { revokeToken(user: \"nina@localhost\") } }" });
+    let answer: serde_json::Value =
+        app.client.post(&app.admin_url).json(&revoke).send().await.unwrap().json().await.unwrap();
+    assert!(answer.get("errors").is_none(), "{answer}");
+    let mut refused = false;
+    for _ in 0..40 {
+        if me(jwt.clone()).await == StatusCode::UNAUTHORIZED {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(refused, "the other node still accepts the revoked token after 2 s");
+    second.stop().await;
+}

@@ -180,13 +180,19 @@ impl Core {
         if domain.status == DomainStatus::Disabled {
             return Err(TokenRefusal::DomainDisabled);
         }
-        let user = match self.store.user_by_id(domain.id, claims.id).await {
-            Ok(Some(user)) => user,
-            Ok(None) => return Err(TokenRefusal::Invalid),
-            Err(e) => {
-                tracing::error!(error = %e, "token owner lookup failed");
-                return Err(TokenRefusal::Invalid);
-            }
+        let user = match self.users.get(domain.id, claims.id) {
+            Some(user) => user,
+            None => match self.store.user_by_id(domain.id, claims.id).await {
+                Ok(Some(user)) => {
+                    self.users.put(&domain.name, &user);
+                    user
+                }
+                Ok(None) => return Err(TokenRefusal::Invalid),
+                Err(e) => {
+                    tracing::error!(error = %e, "token owner lookup failed");
+                    return Err(TokenRefusal::Invalid);
+                }
+            },
         };
         if user.token_version != claims.ver {
             return Err(TokenRefusal::Invalid);
