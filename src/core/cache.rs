@@ -47,10 +47,12 @@ const USER_TTL: Duration = Duration::from_secs(1);
 /// costs one lookup. Every recorded event that may change an account clears its domain's
 /// entries at once, on this node and (through the event relay) on the others; `USER_TTL`
 /// bounds what a lost announcement could leave behind.
+/// When read, the domain's name, the user; keyed by user id (unique across domains).
+type CachedUser = (Instant, Arc<str>, User);
+
 #[derive(Default)]
 pub struct UserCache {
-    /// By user id (unique across domains): when read, the domain's name, the user.
-    entries: RwLock<HashMap<i64, (Instant, Arc<str>, User)>>,
+    entries: RwLock<HashMap<i64, CachedUser>>,
 }
 
 impl UserCache {
