@@ -209,11 +209,7 @@ impl Core {
         password: &str,
         confirmation: &str,
     ) -> CoreResult<Session> {
-        ensure_enabled(domain)?;
-        self.validate_password(domain, password)?;
-        if password != confirmation {
-            return Err(CoreError::invalid("Passwords do not match"));
-        }
+        self.check_new_password(domain, password, confirmation)?;
         let stored = user.password_hash.as_deref().unwrap_or("");
         if self.passwords.verify(current, stored).await? == Verdict::Wrong {
             return Err(CoreError::invalid("The provided current password is invalid"));
@@ -267,6 +263,17 @@ impl Core {
         let (jwt, _) =
             self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
         Ok(jwt)
+    }
+
+    /// A new password (change or reset): the domain must be enabled, the password must meet
+    /// its policy and match its confirmation.
+    pub(crate) fn check_new_password(&self, domain: &Domain, password: &str, confirmation: &str) -> CoreResult<()> {
+        ensure_enabled(domain)?;
+        self.validate_password(domain, password)?;
+        if password != confirmation {
+            return Err(CoreError::invalid("Passwords do not match"));
+        }
+        Ok(())
     }
 
     /// The domain's password policy.

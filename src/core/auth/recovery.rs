@@ -77,11 +77,7 @@ impl Core {
         password: &str,
         confirmation: &str,
     ) -> CoreResult<Session> {
-        ensure_enabled(domain)?;
-        self.validate_password(domain, password)?;
-        if password != confirmation {
-            return Err(CoreError::invalid("Passwords do not match"));
-        }
+        self.check_new_password(domain, password, confirmation)?;
         let incorrect = || CoreError::invalid("Incorrect code provided");
         let hash = token_hash(code);
         // Looked up first so that a wrong code costs no password hash.

@@ -26,19 +26,9 @@ pub fn render(template: &str, vars: &Variables<'_>, html: bool) -> String {
     out
 }
 
-fn escape_html(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// Text made safe inside HTML elements and quoted attributes.
+fn escape_html(text: &str) -> String {
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 #[cfg(test)]
