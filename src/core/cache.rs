@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use super::model::{Domain, User};
+use super::model::{Domain, Role, User};
 
 const TTL: Duration = Duration::from_secs(2);
 
@@ -78,6 +78,35 @@ impl UserCache {
                 Some(domain) => entries.retain(|_, (_, d, _)| &**d != domain),
                 None => entries.clear(),
             }
+        }
+    }
+}
+
+/// Roles by id, read with every `role` field of a user; cleared with the user cache.
+#[derive(Default)]
+pub struct RoleCache {
+    entries: RwLock<HashMap<i64, (Instant, Role)>>,
+}
+
+impl RoleCache {
+    pub fn get(&self, domain_id: i64, role_id: i64) -> Option<Role> {
+        let entries = self.entries.read().ok()?;
+        let (at, role) = entries.get(&role_id)?;
+        (at.elapsed() < USER_TTL && role.domain_id == domain_id).then(|| role.clone())
+    }
+
+    pub fn put(&self, role: &Role) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() > 10_000 {
+                entries.clear();
+            }
+            entries.insert(role.id, (Instant::now(), role.clone()));
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.clear();
         }
     }
 }

@@ -166,6 +166,7 @@ impl Core {
         // Before anything can fail: the change this event reports has already been written.
         if event.kind.may_change_accounts() {
             self.users.forget_domain(event.domain.as_deref());
+            self.roles.clear();
         }
         match event.kind {
             EventKind::LoginSucceeded => self.metrics.login(true),
@@ -235,6 +236,7 @@ impl Core {
             if let Some(event) = event {
                 if event.kind.may_change_accounts() {
                     self.users.forget_domain(event.domain.as_deref());
+                    self.roles.clear();
                 }
                 self.events.publish(event);
             }

@@ -41,6 +41,7 @@ pub struct Core {
     pub public_url: String,
     pub domains: cache::DomainCache,
     pub users: cache::UserCache,
+    pub roles: cache::RoleCache,
     pub events: events::EventBus,
     /// Counters for `/metrics`; see `metrics` for who counts what.
     pub metrics: Arc<metrics::Metrics>,
@@ -71,6 +72,7 @@ impl Core {
             public_url,
             domains: cache::DomainCache::default(),
             users: cache::UserCache::default(),
+            roles: cache::RoleCache::default(),
             events: events::EventBus::default(),
             metrics: Arc::new(metrics::Metrics::new(mailer.clone())),
             mailer,

@@ -253,10 +253,15 @@ impl Core {
     }
 
     pub async fn role_of(&self, user: &User) -> CoreResult<Option<super::model::Role>> {
-        match user.role_id {
-            Some(id) => Ok(self.store.role_by_id(user.domain_id, id).await?),
-            None => Ok(None),
+        let Some(id) = user.role_id else { return Ok(None) };
+        if let Some(role) = self.roles.get(user.domain_id, id) {
+            return Ok(Some(role));
         }
+        let role = self.store.role_by_id(user.domain_id, id).await?;
+        if let Some(role) = &role {
+            self.roles.put(role);
+        }
+        Ok(role)
     }
 
     pub fn issue_jwt(&self, domain: &Domain, user: &User) -> CoreResult<String> {
