@@ -82,11 +82,17 @@ impl UserCache {
     }
 }
 
-/// Roles by id, read with every `role` field of a user; cleared with the user cache.
+/// Roles by id (read with every `role` field of a user), their permission sets, and each
+/// domain's Public role (anonymous callers act with it); cleared with the user cache.
 #[derive(Default)]
 pub struct RoleCache {
-    entries: RwLock<HashMap<i64, (Instant, Role)>>,
+    entries: Timed<Role>,
+    permissions: Timed<Arc<[String]>>,
+    public_roles: Timed<Option<i64>>,
 }
+
+/// Values by id, with the time each was read.
+type Timed<V> = RwLock<HashMap<i64, (Instant, V)>>;
 
 impl RoleCache {
     pub fn get(&self, domain_id: i64, role_id: i64) -> Option<Role> {
@@ -104,9 +110,47 @@ impl RoleCache {
         }
     }
 
+    pub fn permissions(&self, role_id: i64) -> Option<Arc<[String]>> {
+        fresh(&self.permissions, &role_id)
+    }
+
+    pub fn put_permissions(&self, role_id: i64, actions: Arc<[String]>) {
+        store(&self.permissions, role_id, actions);
+    }
+
+    /// `Some(None)`: known to have no Public role.
+    pub fn public_role(&self, domain_id: i64) -> Option<Option<i64>> {
+        fresh(&self.public_roles, &domain_id)
+    }
+
+    pub fn put_public_role(&self, domain_id: i64, role_id: Option<i64>) {
+        store(&self.public_roles, domain_id, role_id);
+    }
+
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.write() {
             entries.clear();
         }
+        if let Ok(mut entries) = self.permissions.write() {
+            entries.clear();
+        }
+        if let Ok(mut entries) = self.public_roles.write() {
+            entries.clear();
+        }
+    }
+}
+
+fn fresh<V: Clone>(map: &Timed<V>, key: &i64) -> Option<V> {
+    let entries = map.read().ok()?;
+    let (at, value) = entries.get(key)?;
+    (at.elapsed() < USER_TTL).then(|| value.clone())
+}
+
+fn store<V>(map: &Timed<V>, key: i64, value: V) {
+    if let Ok(mut entries) = map.write() {
+        if entries.len() > 10_000 {
+            entries.clear();
+        }
+        entries.insert(key, (Instant::now(), value));
     }
 }

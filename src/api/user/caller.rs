@@ -36,7 +36,7 @@ impl UserCaller {
         let set = self
             .permissions
             .get_or_try_init(|| async {
-                core.permissions_of(&self.domain, self.user.as_ref()).await.map(|list| list.into_iter().collect())
+                core.permissions_of(&self.domain, self.user.as_ref()).await.map(|list| list.iter().cloned().collect())
             })
             .await
             .or_strapi()?;

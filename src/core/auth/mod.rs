@@ -6,6 +6,8 @@ mod recovery;
 
 pub use basic::CredentialCache;
 
+use std::sync::Arc;
+
 use super::error::{CoreError, CoreResult, Entity, StoreError};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
@@ -241,15 +243,25 @@ impl Core {
 
     /// The actions `user` may perform: its role's permissions (the Public role's for an
     /// anonymous caller; an authenticated user does not inherit them, as in Strapi).
-    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Vec<String>> {
+    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Arc<[String]>> {
         let role_id = match user {
             Some(user) => user.role_id,
-            None => self.store.role_by_kind(domain.id, permissions::PUBLIC).await?.map(|r| r.id),
+            None => match self.roles.public_role(domain.id) {
+                Some(role_id) => role_id,
+                None => {
+                    let role_id = self.store.role_by_kind(domain.id, permissions::PUBLIC).await?.map(|r| r.id);
+                    self.roles.put_public_role(domain.id, role_id);
+                    role_id
+                }
+            },
         };
-        match role_id {
-            Some(role_id) => Ok(self.store.role_permissions(role_id).await?),
-            None => Ok(Vec::new()),
+        let Some(role_id) = role_id else { return Ok(Arc::from([])) };
+        if let Some(actions) = self.roles.permissions(role_id) {
+            return Ok(actions);
         }
+        let actions: Arc<[String]> = self.store.role_permissions(role_id).await?.into();
+        self.roles.put_permissions(role_id, actions.clone());
+        Ok(actions)
     }
 
     pub async fn role_of(&self, user: &User) -> CoreResult<Option<super::model::Role>> {
