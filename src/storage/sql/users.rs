@@ -1,6 +1,8 @@
 use async_trait::async_trait;
+use sqlx::any::AnyArguments;
 use sqlx::any::AnyRow;
-use sqlx::{Row, query};
+use sqlx::query::Query;
+use sqlx::{Any, Row, query};
 
 use super::filters::{Bind, Binds, count_sql, listing_sql};
 use super::{SqlResult, SqlStore, get_bool, sql};
@@ -56,46 +58,42 @@ impl UserStore for SqlStore {
     }
 
     async fn user_by_id(&self, domain_id: i64, id: i64) -> StoreResult<Option<User>> {
-        let row = query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND domain_id = $2")))
-            .bind(id)
-            .bind(domain_id)
-            .fetch_optional(&self.pool)
-            .await
-            .db()?;
-        row.as_ref().map(user_from_row).transpose()
+        self.one_user(
+            query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND domain_id = $2")))
+                .bind(id)
+                .bind(domain_id),
+        )
+        .await
     }
 
     async fn user_by_document_id(&self, domain_id: i64, document_id: &str) -> StoreResult<Option<User>> {
-        let row = query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE document_id = $1 AND domain_id = $2")))
-            .bind(document_id)
-            .bind(domain_id)
-            .fetch_optional(&self.pool)
-            .await
-            .db()?;
-        row.as_ref().map(user_from_row).transpose()
+        self.one_user(
+            query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE document_id = $1 AND domain_id = $2")))
+                .bind(document_id)
+                .bind(domain_id),
+        )
+        .await
     }
 
     async fn user_by_username(&self, domain_id: i64, username: &str) -> StoreResult<Option<User>> {
-        let row = query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE domain_id = $1 AND username = $2")))
-            .bind(domain_id)
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await
-            .db()?;
-        row.as_ref().map(user_from_row).transpose()
+        self.one_user(
+            query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE domain_id = $1 AND username = $2")))
+                .bind(domain_id)
+                .bind(username),
+        )
+        .await
     }
 
     async fn user_by_email(&self, domain_id: i64, email: &str) -> StoreResult<Option<User>> {
-        let row = query(sql(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE domain_id = $1 AND email = $2 AND provider = 'local' \
+        self.one_user(
+            query(sql(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE domain_id = $1 AND email = $2 AND provider = 'local' \
              ORDER BY id LIMIT 1"
-        )))
-        .bind(domain_id)
-        .bind(email)
-        .fetch_optional(&self.pool)
+            )))
+            .bind(domain_id)
+            .bind(email),
+        )
         .await
-        .db()?;
-        row.as_ref().map(user_from_row).transpose()
     }
 
     async fn user_by_login(&self, domain_id: i64, username: &str, email: &str) -> StoreResult<Option<User>> {
@@ -169,8 +167,7 @@ impl UserStore for SqlStore {
         let statement = query(sql(format!("UPDATE users SET {assignments} WHERE id = $1 RETURNING {USER_COLUMNS}")))
             .bind(user_id)
             .bind(at);
-        let row = binds.apply(statement).fetch_optional(&self.pool).await.db()?;
-        row.as_ref().map(user_from_row).transpose()
+        self.one_user(binds.apply(statement)).await
     }
 
     async fn delete_user(&self, user_id: i64) -> StoreResult<()> {
@@ -227,16 +224,15 @@ impl UserStore for SqlStore {
         now: Millis,
     ) -> StoreResult<Option<User>> {
         let (hash_column, expiry_column) = token_columns(purpose);
-        let row = query(sql(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE {hash_column} = $1 AND domain_id = $2 AND {expiry_column} > $3"
-        )))
-        .bind(hash)
-        .bind(domain_id)
-        .bind(now)
-        .fetch_optional(&self.pool)
+        self.one_user(
+            query(sql(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE {hash_column} = $1 AND domain_id = $2 AND {expiry_column} > $3"
+            )))
+            .bind(hash)
+            .bind(domain_id)
+            .bind(now),
+        )
         .await
-        .db()?;
-        row.as_ref().map(user_from_row).transpose()
     }
 
     async fn consume_user_token(
@@ -263,8 +259,7 @@ impl UserStore for SqlStore {
         .bind(domain_id)
         .bind(now);
         // $2 (the time of the change) is `now` as well.
-        let row = binds.apply(statement).fetch_optional(&self.pool).await.db()?;
-        row.as_ref().map(user_from_row).transpose()
+        self.one_user(binds.apply(statement)).await
     }
 }
 
@@ -321,4 +316,12 @@ fn changes_sql(changes: &UserChanges, already: usize) -> (String, Binds) {
         assignments.push("reset_token_hash = NULL, reset_token_expires_at = NULL".into());
     }
     (assignments.join(", "), binds)
+}
+
+impl SqlStore {
+    /// Runs a statement selecting `USER_COLUMNS` and returns the user it finds, if any.
+    async fn one_user(&self, statement: Query<'_, Any, AnyArguments>) -> StoreResult<Option<User>> {
+        let row = statement.fetch_optional(&self.pool).await.db()?;
+        row.as_ref().map(user_from_row).transpose()
+    }
 }
