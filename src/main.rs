@@ -119,7 +119,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    // Input nesting is bounded before any recursive code runs (http::inputs); the larger stack is
+    // headroom on top of that bound, not the guarantee.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(8 << 20)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match cli.command {
         Command::Serve => runtime.block_on(serve(config)),
         Command::Admin { url, user, password, args } => {

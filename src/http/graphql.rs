@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::docs::Sdl;
+use super::inputs::{self, InputLimits};
 use super::limits::{self, DocumentLimits};
 use super::negotiate::{self, MediaType};
 use super::rejection::Rejection;
@@ -160,6 +161,10 @@ pub async fn prepare<E: Endpoint>(
     let caller = endpoint.authenticate(head).await?;
     let operation_name = params.operation_name.clone();
     let mut request = params.into_request();
+    let input_limits = InputLimits { depth: mounted.limits.input_depth, list_items: mounted.limits.input_list_items };
+    let refused = |error: inputs::InputError| Rejection::bad_request("query_limit_exceeded", error.to_string());
+    inputs::check_text_nesting(&request.query, mounted.limits.text_nesting()).map_err(refused)?;
+    inputs::check_variables(&request.variables, input_limits).map_err(refused)?;
     let document = match async_graphql::parser::parse_query(&request.query) {
         Ok(document) => document,
         // The parser's own recursion guard trips first on absurdly nested documents.
@@ -172,6 +177,7 @@ pub async fn prepare<E: Endpoint>(
             return Err(request_errors(vec![error.into()], code, request_error_status(media), media));
         }
     };
+    inputs::check_document(&document, input_limits).map_err(refused)?;
     if let Some(operation) = select_operation(&document, operation_name.as_deref()) {
         let kind = operation.node.ty;
         match (transport, kind) {
@@ -201,11 +207,29 @@ pub async fn prepare<E: Endpoint>(
         if let Err(message) = limits::check(&document, &operation.node.selection_set.node, &limits) {
             return Err(Rejection::bad_request("query_limit_exceeded", message));
         }
+        if kind == OperationType::Subscription {
+            let name = operation_name.as_deref().or_else(|| named_alone(&document));
+            if let Err(message) = limits::check_subscription_root(&document, &operation.node, name) {
+                let code = endpoint.request_error_code(RequestErrorKind::Validation);
+                let error = ServerError::new(message, Some(operation.pos));
+                return Err(request_errors(vec![error], code, request_error_status(media), media));
+            }
+        }
         endpoint.authorize(&caller, &document, operation, &request.variables)?;
     }
     // Parsed once: execution reuses this document.
     request.set_parsed_query(document);
     Ok(Prepared { request: request.data(caller), media })
+}
+
+/// The name of a document's one operation, when it has one (the parser keeps names only as
+/// the keys of several operations).
+fn named_alone(document: &ExecutableDocument) -> Option<&str> {
+    use async_graphql::parser::types::DocumentOperations;
+    match &document.operations {
+        DocumentOperations::Multiple(ops) if ops.len() == 1 => ops.keys().next().map(|name| name.as_str()),
+        _ => None,
+    }
 }
 
 /// Errors async-graphql reports for its own limits; they are refusals, not GraphQL mistakes.

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod docs;
 pub mod graphiql;
 pub mod graphql;
+pub mod inputs;
 pub mod limits;
 pub mod metrics;
 pub mod negotiate;

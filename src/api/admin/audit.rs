@@ -4,9 +4,10 @@ use async_graphql::{Context, Object, Subscription};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
+use super::caller::caller;
 use super::core;
 use super::error::{AdminResult, OrAdmin};
-use super::protection::{ProtectedType, protected};
+use super::protection::{Clearance, ProtectedType, protected};
 use super::scalars::{self, DomainName, PosInt};
 use super::types::{Event, EventType};
 use crate::core::events::{Event as CoreEvent, EventKind};
@@ -57,10 +58,9 @@ impl EventSubscription {
     fn from_selection(ctx: &Context<'_>) -> async_graphql::Result<Self> {
         use async_graphql::Value;
         let selections = ctx.look_ahead().field("subscribeForEvents").selection_fields();
-        let selection = match selections.as_slice() {
-            [one] => one,
-            [] => return Ok(Self { domain: None, kinds: None, limit: None }),
-            _ => return Err("Select subscribeForEvents once per subscription".into()),
+        // Without `subscribeForEvents` there would be a stream that no protection rule reads.
+        let [selection] = selections.as_slice() else {
+            return Err("Select subscribeForEvents once per subscription".into());
         };
         let mut subscription = Self { domain: None, kinds: None, limit: None };
         for (name, value) in selection.arguments()? {
@@ -80,6 +80,16 @@ impl EventSubscription {
                 ("types", Value::Enum(kind)) => subscription.kinds = EventKind::parse(kind.as_str()).map(|k| vec![k]),
                 ("limit", Value::Number(n)) => subscription.limit = n.as_u64().map(|n| n as usize),
                 _ => {}
+            }
+        }
+        // The protection check already refused another domain; a domain admin's stream is
+        // scoped to its own domain whatever the selection says, so no shape of document can
+        // widen it.
+        match &caller(ctx).0 {
+            Clearance::GlobalAdmin => {}
+            Clearance::DomainAdmin(own) if subscription.domain.as_ref() == Some(own) => {}
+            Clearance::DomainAdmin(_) | Clearance::Unauthenticated => {
+                return Err("Cannot subscribe without permissions to the given domain".into());
             }
         }
         Ok(subscription)
