@@ -136,6 +136,54 @@ pub struct ListQuery {
     pub window: Window,
 }
 
+/// Bounds on one listing, so that no filter or sort reaches a database's own limits (SQLite's
+/// bound variables and expression depth) or costs more than a page is worth: far above what a
+/// front end writes by hand, far below where SQLite gives up (1,000 levels of expression).
+pub const MAX_CONDITIONS: usize = 100;
+/// Values compared in all (`in`, `notIn`, and the `and`/`or` lists of a scalar filter).
+pub const MAX_VALUES: usize = 1000;
+/// Sort keys: more than every sortable attribute twice over.
+pub const MAX_SORT_KEYS: usize = 16;
+
+impl ListQuery {
+    /// A listing within the bounds above.
+    pub fn new(filter: Option<Filter>, sort: Vec<Sort>, window: Window) -> CoreResult<Self> {
+        if let Some(filter) = &filter {
+            filter.check_bounds()?;
+        }
+        Ok(Self { filter, sort, window })
+    }
+}
+
+impl Filter {
+    /// `Err` past [`MAX_CONDITIONS`] conditions or [`MAX_VALUES`] values.
+    pub fn check_bounds(&self) -> CoreResult<()> {
+        let (mut conditions, mut values) = (0usize, 0usize);
+        let mut pending = vec![self];
+        while let Some(filter) = pending.pop() {
+            match filter {
+                Filter::And(items) | Filter::Or(items) => pending.extend(items),
+                Filter::Not(inner) | Filter::Related(_, inner) => pending.push(inner),
+                Filter::Field(_, condition) => {
+                    conditions += 1;
+                    values += match condition {
+                        Condition::In(list) | Condition::NotIn(list) => list.len(),
+                        Condition::Between(..) => 2,
+                        _ => 1,
+                    };
+                }
+            }
+            if conditions > MAX_CONDITIONS {
+                return Err(CoreError::invalid(format!("The filters have more than {MAX_CONDITIONS} conditions")));
+            }
+            if values > MAX_VALUES {
+                return Err(CoreError::invalid(format!("The filters compare more than {MAX_VALUES} values")));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Strapi's default page size.
 pub const DEFAULT_LIMIT: i64 = 10;
 
@@ -222,6 +270,9 @@ pub fn parse_sort(subject: Subject, items: &[String]) -> CoreResult<Vec<Sort>> {
                 .column(name.trim())
                 .ok_or_else(|| CoreError::invalid(format!("Invalid key {}", name.trim())))?;
             sorts.push(Sort { column, descending });
+            if sorts.len() > MAX_SORT_KEYS {
+                return Err(CoreError::invalid(format!("sort takes at most {MAX_SORT_KEYS} keys")));
+            }
         }
     }
     Ok(sorts)
@@ -254,5 +305,25 @@ mod tests {
         assert_eq!(sorts[1], Sort { column: Column::CreatedAt, descending: false });
         assert!(parse_sort(Subject::User, &["password".into()]).is_err());
         assert!(parse_sort(Subject::Role, &["name:sideways".into()]).is_err());
+        assert!(parse_sort(Subject::User, &vec!["username".to_string(); MAX_SORT_KEYS]).is_ok());
+        let many = vec!["username,email".to_string(); MAX_SORT_KEYS];
+        assert!(parse_sort(Subject::User, &many).is_err());
+    }
+
+    #[test]
+    fn filter_bounds() {
+        let eq = |n: usize| Filter::Field(Column::Username, Condition::Eq(Scalar::Text(n.to_string())));
+        let or = |n: usize| Filter::Or((0..n).map(eq).collect());
+        assert!(or(MAX_CONDITIONS).check_bounds().is_ok());
+        assert!(Filter::Not(Box::new(or(MAX_CONDITIONS + 1))).check_bounds().is_err());
+        let values = |n: usize| (0..n).map(|i| Scalar::Int(i as i64)).collect::<Vec<_>>();
+        assert!(Filter::Field(Column::Username, Condition::In(values(MAX_VALUES))).check_bounds().is_ok());
+        let many = Filter::Related(
+            Relation::UserRole,
+            Box::new(Filter::Field(Column::Name, Condition::NotIn(values(MAX_VALUES + 1)))),
+        );
+        assert!(many.check_bounds().is_err());
+        let window = Window { start: 0, limit: None };
+        assert!(ListQuery::new(Some(or(MAX_CONDITIONS + 1)), Vec::new(), window).is_err());
     }
 }

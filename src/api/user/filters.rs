@@ -426,6 +426,7 @@ impl ListArgs {
         let pagination = pagination.unwrap_or_default().resolve()?;
         let sort: Vec<String> = sort.unwrap_or_default().into_iter().flatten().collect();
         let sort = parse_sort(subject, &sort).or_strapi()?;
-        Ok(Self { query: ListQuery { filter, sort, window: pagination.window }, pagination })
+        let query = ListQuery::new(filter, sort, pagination.window).or_strapi()?;
+        Ok(Self { query, pagination })
     }
 }
