@@ -12,6 +12,7 @@ use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, Millis, User, UserWithRole, now_millis};
 use super::password::Verdict;
 use super::store::{UserChanges, UserCounts};
+use super::text;
 use super::users::{UserDraft, UserPatch};
 
 const DAY_MILLIS: Millis = 24 * 3600 * 1000;
@@ -112,6 +113,8 @@ impl Core {
 
     /// Blocks the user and revokes its tokens; the reason goes to the audit log.
     pub async fn ban_account(&self, domain: &Domain, username: &str, reason: &str, actor: Actor) -> CoreResult<User> {
+        text::check_chars("reason", reason, text::REASON_MAX_CHARS)?;
+        text::check_no_nul("reason", reason)?;
         let user = self.account(domain, username).await?;
         let changes = UserChanges {
             blocked: Some(true),

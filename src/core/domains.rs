@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::error::{CoreError, CoreResult, Entity};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, Role, Settings, normalize_domain};
-use super::{Core, bootstrap};
+use super::{Core, bootstrap, text};
 
 fn domain_not_found() -> CoreError {
     CoreError::not_found(Entity::Domain, "Given domain does not exist")
@@ -87,6 +87,19 @@ impl Core {
     }
 
     async fn validate_settings(&self, domain: &Domain, settings: &Settings) -> CoreResult<()> {
+        for (field, url) in [
+            ("emailResetPassword", &settings.email_reset_password),
+            ("emailConfirmationRedirection", &settings.email_confirmation_redirection),
+        ] {
+            if let Some(url) = url {
+                text::check_bytes(field, url, text::URL_MAX_BYTES)?;
+                text::check_no_control(field, url)?;
+            }
+        }
+        for field in &settings.register_allowed_fields {
+            text::check_chars("registerAllowedFields", field, text::NAME_MAX_CHARS)?;
+            text::check_no_control("registerAllowedFields", field)?;
+        }
         if settings.password_min_length == 0 {
             return Err(CoreError::invalid("passwordMinLength must be at least 1"));
         }

@@ -12,6 +12,7 @@ use super::events::{Actor, EventKind, NewEvent};
 use super::model::Domain;
 use super::password::{hash_now, is_supported_hash};
 use super::store::BulkUser;
+use super::users::validate_username;
 
 /// One user to import; `line` is where it came from, for the report.
 #[derive(Debug, Clone, Default)]
@@ -156,9 +157,7 @@ impl Core {
         roles: &HashMap<String, i64>,
         default_role: i64,
     ) -> Result<Candidate, String> {
-        if record.username.chars().count() < 3 {
-            return Err("username must be at least 3 characters".into());
-        }
+        validate_username(&record.username).map_err(|e| e.to_string())?;
         let email = record.email.trim().to_lowercase();
         validate_email(&email).map_err(|e| e.to_string())?;
         let secret = match (record.password, record.password_hash) {

@@ -20,6 +20,7 @@ pub mod query;
 pub mod ratelimit;
 pub mod roles;
 pub mod store;
+pub mod text;
 pub mod token;
 pub mod users;
 

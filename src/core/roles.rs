@@ -6,12 +6,13 @@ use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, Role};
 use super::permissions;
 use super::query::{Filter, ListQuery};
+use super::text;
 
 fn role_not_found() -> CoreError {
     CoreError::not_found(Entity::Role, "Role not found")
 }
 
-/// Strapi's rule for role names: at least 3 characters.
+/// Strapi's rule for role names (at least 3 characters), within Strapi's column.
 fn validate_name(name: &str) -> CoreResult<()> {
     if name.trim().is_empty() {
         return Err(CoreError::invalid("name is a required field"));
@@ -19,7 +20,14 @@ fn validate_name(name: &str) -> CoreResult<()> {
     if name.trim().chars().count() < 3 {
         return Err(CoreError::invalid("name must be at least 3 characters"));
     }
-    Ok(())
+    text::check_chars("name", name.trim(), text::NAME_MAX_CHARS)?;
+    text::check_no_control("name", name)
+}
+
+fn validate_description(description: Option<&str>) -> CoreResult<()> {
+    let Some(description) = description else { return Ok(()) };
+    text::check_chars("description", description, text::NAME_MAX_CHARS)?;
+    text::check_no_nul("description", description)
 }
 
 /// A role type as Strapi derives it from a name: lower-cased, accents removed, words joined
@@ -54,7 +62,7 @@ fn validate_kind(kind: &str) -> CoreResult<()> {
 /// Checks and de-duplicates a permission set.
 fn validate_actions(actions: Vec<String>) -> CoreResult<Vec<String>> {
     let mut actions: Vec<String> = actions.into_iter().map(|a| a.trim().to_string()).collect();
-    if let Some(bad) = actions.iter().find(|a| !permissions::is_valid_action(a)) {
+    if let Some(bad) = actions.iter().find(|a| !permissions::is_valid_action(a) || a.len() > text::NAME_MAX_CHARS) {
         return Err(CoreError::invalid(format!(
             "Invalid action {bad:?}: expected <plugin::name|api::name>.<controller>.<action>"
         )));
@@ -75,6 +83,7 @@ impl Core {
         actor: Actor,
     ) -> CoreResult<Role> {
         validate_name(name)?;
+        validate_description(description.as_deref())?;
         let kind = match kind {
             Some(kind) => kind.trim().to_string(),
             None => type_from_name(name),
@@ -111,6 +120,7 @@ impl Core {
         if let Some(name) = &name {
             validate_name(name)?;
         }
+        validate_description(description.as_deref())?;
         let actions = permissions.map(validate_actions).transpose()?;
         let name = name.map(|n| n.trim().to_string()).unwrap_or_else(|| before.name.clone());
         let description = description.or_else(|| before.description.clone());

@@ -9,6 +9,7 @@ use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, NewUser, Role, User, UserWithRole, now_millis};
 use super::query::{Filter, ListQuery};
 use super::store::UserChanges;
+use super::text;
 
 /// A user to create.
 #[derive(Debug, Clone)]
@@ -44,7 +45,8 @@ impl UserPatch {
     }
 }
 
-/// Strapi's attribute rule: username of at least 3 characters.
+/// Strapi's attribute rule (at least 3 characters), within Strapi's column and without
+/// control characters.
 pub(crate) fn validate_username(username: &str) -> CoreResult<()> {
     if username.is_empty() {
         return Err(CoreError::invalid("username is a required field"));
@@ -52,7 +54,8 @@ pub(crate) fn validate_username(username: &str) -> CoreResult<()> {
     if username.chars().count() < 3 {
         return Err(CoreError::invalid("username must be at least 3 characters"));
     }
-    Ok(())
+    text::check_chars("username", username, text::NAME_MAX_CHARS)?;
+    text::check_no_control("username", username)
 }
 
 fn user_not_found() -> CoreError {

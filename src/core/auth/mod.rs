@@ -336,7 +336,7 @@ pub fn validate_email(email: &str) -> CoreResult<()> {
                 && host.contains('.')
                 && !host.starts_with('.')
                 && !host.ends_with('.')
-                && !email.chars().any(char::is_whitespace)
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         });
     if valid { Ok(()) } else { Err(CoreError::invalid("email must be a valid email")) }
 }

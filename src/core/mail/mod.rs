@@ -13,6 +13,7 @@ use super::error::{CoreError, CoreResult};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, User, now_millis};
 use super::store::StoredTemplate;
+use super::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TemplateKind {
@@ -116,6 +117,9 @@ impl Core {
         }
         if template.subject.len() > MAX_SUBJECT || template.subject.contains(['\r', '\n']) {
             return Err(CoreError::invalid(format!("subject must be one line of at most {MAX_SUBJECT} bytes")));
+        }
+        for (field, value) in [("subject", &template.subject), ("text", &template.text), ("html", &template.html)] {
+            text::check_no_nul(field, value)?;
         }
         if template.text.len() > MAX_BODY || template.html.len() > MAX_BODY {
             return Err(CoreError::invalid(format!("text and html must each be at most {MAX_BODY} bytes")));
