@@ -12,6 +12,8 @@ pub fn check(scalar: &str, value: &Value) -> Option<Result<(), &'static str>> {
     let result = match scalar {
         "DomainName" => string(value).and_then(parse_domain).map(drop),
         "UserRef" => string(value).and_then(UserRef::parse).map(drop),
+        // GraphQL's Int is 32-bit; async-graphql would take any i64 for an `i64` argument.
+        "Int" => int(value).and_then(|n| i32::try_from(n).map(drop).map_err(|_| "Value is not a 32-bit integer")),
         "PosInt" => int(value).and_then(|n| if n > 0 { Ok(()) } else { Err("Value is not a positive integer") }),
         "NonNegInt" => {
             int(value).and_then(|n| if n >= 0 { Ok(()) } else { Err("Value is not a non-negative integer") })
