@@ -12,6 +12,8 @@ mod endpoints_pages;
 mod endpoints_sdl;
 mod endpoints_sse;
 mod foundation;
+mod fuzz_inputs;
+mod hardening;
 mod transport;
 mod user_crud;
 mod user_email;
