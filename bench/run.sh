@@ -57,7 +57,7 @@ fi
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
     { echo "run.sh: python3 3.11 or newer is needed" >&2; exit 1; }
 
-echo "==> cargo build --release (gatehouse, examples/argon2_rate)" >&2
+echo "==> cargo build --release (gatehouse, crates/core/examples/argon2_rate)" >&2
 cargo build --release --bin gatehouse --example argon2_rate >&2
 
 PG_DIR=

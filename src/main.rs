@@ -2,8 +2,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use gatehouse::app::App;
-use gatehouse::config::Config;
+use gatehouse_cli::admin::ConfiguredAdmin;
+use gatehouse_server::app::App;
+use gatehouse_server::boot::open_core;
+use gatehouse_server::config::{Config, Handler};
 
 /// Gatehouse: multi-tenant users & permissions with a GraphQL API.
 #[derive(Parser)]
@@ -45,7 +47,7 @@ enum Command {
         domain: String,
         /// The file format (default: by the file's extension, else by its content).
         #[arg(long, value_enum)]
-        format: Option<gatehouse::cli::records::Format>,
+        format: Option<gatehouse_cli::records::Format>,
         /// The file to read (`-` for standard input).
         file: PathBuf,
     },
@@ -87,20 +89,20 @@ impl Api {
     }
 
     /// The SDL, from a schema built without a core (nothing runs).
-    fn sdl(self, limits: &gatehouse::config::LimitsConfig) -> String {
+    fn sdl(self, limits: &gatehouse_http::LimitsConfig) -> String {
         match self {
-            Api::User => gatehouse::api::user::build_schema(None, limits).sdl(),
-            Api::Admin => gatehouse::api::admin::build_schema(None, limits).sdl(),
+            Api::User => gatehouse_api::user::build_schema(None, limits).sdl(),
+            Api::Admin => gatehouse_api::admin::build_schema(None, limits).sdl(),
         }
     }
 }
 
-fn write_docs(out: &std::path::Path, limits: &gatehouse::config::LimitsConfig) -> anyhow::Result<()> {
+fn write_docs(out: &std::path::Path, limits: &gatehouse_http::LimitsConfig) -> anyhow::Result<()> {
     use anyhow::Context;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     for api in Api::ALL {
         let sdl = api.sdl(limits);
-        let html = gatehouse::http::docs::render(api.name(), None, &sdl)?;
+        let html = gatehouse_http::docs::render(api.name(), None, &sdl)?;
         for (file, text) in [(format!("{}.html", api.name()), html), (format!("{}.graphql", api.name()), sdl)] {
             let path = out.join(file);
             std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
@@ -129,19 +131,24 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve => runtime.block_on(serve(config)),
         Command::Admin { url, user, password, args } => {
-            match gatehouse::cli::admin::target(&config, url, user, password) {
-                Ok(target) => ExitCode::from(runtime.block_on(gatehouse::cli::admin::run(target, args))),
+            let listener = config.listen.iter().find(|l| l.handler == Handler::Admin).map(|l| ConfiguredAdmin {
+                address: l.address,
+                path: l.path().to_string(),
+                credentials: l.admin_credentials().map(|(u, p)| (u.to_string(), p.to_string())),
+            });
+            match gatehouse_cli::admin::target(listener, url, user, password) {
+                Ok(target) => ExitCode::from(runtime.block_on(gatehouse_cli::admin::run(target, args))),
                 Err(e) => {
                     eprintln!("gatehouse: {e}");
-                    ExitCode::from(gatehouse::cli::admin::USAGE)
+                    ExitCode::from(gatehouse_cli::admin::USAGE)
                 }
             }
         }
         Command::Import { domain, format, file } => {
-            ExitCode::from(runtime.block_on(gatehouse::cli::import::run(&config, &domain, &file, format)))
+            ExitCode::from(runtime.block_on(gatehouse_cli::import::run(open_core(&config), &domain, &file, format)))
         }
         Command::Export { domain, out } => {
-            ExitCode::from(runtime.block_on(gatehouse::cli::export::run(&config, &domain, out.as_deref())))
+            ExitCode::from(runtime.block_on(gatehouse_cli::export::run(open_core(&config), &domain, out.as_deref())))
         }
         Command::Schema { api } => {
             print!("{}", api.sdl(&config.limits));
@@ -158,7 +165,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
-    gatehouse::telemetry::init(&config.server.log_level);
+    gatehouse_server::telemetry::init(&config.server.log_level);
     let app = match App::start(&config).await {
         Ok(app) => app,
         Err(e) => {

@@ -93,7 +93,7 @@ class Bench:
             self.raw_rate = float(re.search(r"rate=([\d.]+)/s", out).group(1))
             self.add(
                 2, "raw Argon2id verification rate (no server involved)",
-                load=f"examples/argon2_rate, {self.cores} threads, {self.seconds}s",
+                load=f"crates/core/examples/argon2_rate, {self.cores} threads, {self.seconds}s",
                 result=f"{self.raw_rate:,.1f} verifications/s",
             )
         return self.raw_rate

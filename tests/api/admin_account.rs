@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::admin_support::{domain_admin, enable_domain_admin};
-use crate::helpers::{Answer, TestApp, spawn_app};
+use gatehouse_testkit::{Answer, TestApp, spawn_app};
 
 const REGISTER: &str = "mutation($d: DomainName!, $u: String, $e: String, $p: String!) { account { registerUser(domain: $d, username: $u, email: $e, password: $p) { user message } } }";
 const GET_USER: &str = "query($u: UserRef!) { account { getUser(user: $u) { id documentId user username email confirmed blocked role { type } createdAt lastLoginAt } } }";
@@ -294,7 +294,7 @@ async fn email_templates_are_read_and_replaced() {
 async fn import_users_with_plain_and_hashed_passwords() {
     let app = spawn_app().await;
     app.register("old", "secret123").await;
-    let hash = gatehouse::core::password::hash_now("hashed-secret").unwrap();
+    let hash = gatehouse_core::password::hash_now("hashed-secret").unwrap();
     let users = json!([
         { "username": "plain", "email": "plain@example.com", "password": "plain-secret" },
         { "username": "hashed", "email": "hashed@example.com", "passwordHash": hash, "role": "public" },

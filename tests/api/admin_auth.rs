@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::admin_support::{SET_DOMAIN_PASSWORD, domain_admin, enable_domain_admin};
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use gatehouse_testkit::{TestApp, spawn_app, spawn_app_with};
 
 const CHECK_AUTH: &str = "{ checkAuth { domain authStatus authType } }";
 const ALL_DOMAINS: &str = "{ domain { allDomains { domain } } }";
@@ -13,7 +13,7 @@ const ADD_DOMAIN: &str = "mutation($d: DomainName!) { domain { addDomain(domain:
 
 async fn app_with_admin_credentials() -> TestApp {
     spawn_app_with(|config| {
-        let admin = config.listen.iter_mut().find(|l| l.handler == gatehouse::config::Handler::Admin).unwrap();
+        let admin = config.listen.iter_mut().find(|l| l.handler == gatehouse_server::config::Handler::Admin).unwrap();
         admin.username = Some("root".into());
         admin.password = Some("rootpass".into());
     })
@@ -177,7 +177,7 @@ async fn the_domain_admin_lifecycle() {
 async fn repeated_failed_logins_from_one_client_are_refused_for_a_while() {
     let app = spawn_app().await;
     enable_domain_admin(&app, "localhost", "domain-secret").await;
-    for _ in 0..gatehouse::core::admin_auth::MAX_FAILURES {
+    for _ in 0..gatehouse_core::admin_auth::MAX_FAILURES {
         let answer = domain_admin(&app, "localhost", "guess").query(CHECK_AUTH, json!({})).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     }
@@ -201,7 +201,7 @@ async fn repeated_failed_logins_from_one_client_are_refused_for_a_while() {
         .query("{ audit { listEvents(domain: \"localhost\", types: [LOGIN_FAILED]) { actor details } } }", json!({}))
         .await;
     let events = answer.data()["audit"]["listEvents"].as_array().unwrap().clone();
-    assert_eq!(events.len(), gatehouse::core::admin_auth::MAX_FAILURES as usize);
+    assert_eq!(events.len(), gatehouse_core::admin_auth::MAX_FAILURES as usize);
     assert_eq!(events[0]["details"]["admin"], "domain_admin");
     assert!(!events[0]["details"].to_string().contains("guess"), "no password in the log");
 }

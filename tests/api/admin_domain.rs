@@ -4,11 +4,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::admin_support::{domain_admin, enable_domain_admin};
-use crate::helpers::{TestApp, spawn_app};
+use gatehouse_testkit::{TestApp, spawn_app};
 
 const DOMAIN_FIELDS: &str = "domain status type";
 
-async fn mutate(app: &TestApp, operation: &str, domain: &str) -> crate::helpers::Answer {
+async fn mutate(app: &TestApp, operation: &str, domain: &str) -> gatehouse_testkit::Answer {
     let document =
         format!("mutation($d: DomainName!) {{ domain {{ {operation}(domain: $d) {{ {DOMAIN_FIELDS} }} }} }}");
     app.admin().query(&document, json!({ "d": domain })).await
@@ -19,7 +19,7 @@ async fn all_domains(app: &TestApp) -> Value {
     answer.data()["domain"]["allDomains"].clone()
 }
 
-async fn register_in(app: &TestApp, host: &str, username: &str) -> crate::helpers::Answer {
+async fn register_in(app: &TestApp, host: &str, username: &str) -> gatehouse_testkit::Answer {
     app.user()
         .host(host)
         .query(

@@ -4,18 +4,18 @@
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{BaseType, OperationType, Type, TypeKind, TypeSystemDefinition};
-use gatehouse::api::admin::protection::{Clearance, Protection, ProtectionTable, Refusal};
+use gatehouse_api::admin::protection::{Clearance, Protection, ProtectionTable, Refusal};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::admin_support::{domain_admin, enable_domain_admin};
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use gatehouse_testkit::{TestApp, spawn_app, spawn_app_with};
 
 const OWN: &str = "localhost";
 const FOREIGN: &str = "other.test";
 
 fn sdl() -> String {
-    gatehouse::api::admin::build_schema(None, &Default::default()).sdl()
+    gatehouse_api::admin::build_schema(None, &Default::default()).sdl()
 }
 
 fn table() -> ProtectionTable {
@@ -136,7 +136,7 @@ fn operations(domain: &str) -> Vec<Operation> {
 /// The protection check of the library, as the endpoint runs it before execution.
 fn check(clearance: &Clearance, document: &str) -> Result<(), Refusal> {
     let parsed = async_graphql::parser::parse_query(document).unwrap();
-    let operation = gatehouse::http::graphql::select_operation(&parsed, None).unwrap();
+    let operation = gatehouse_http::graphql::select_operation(&parsed, None).unwrap();
     table().check(clearance, &parsed, operation, &Default::default())
 }
 
@@ -216,7 +216,7 @@ async fn a_domain_admin_is_refused_every_global_field_and_every_field_of_another
 #[tokio::test]
 async fn without_credentials_only_check_auth_and_introspection_run() {
     let app = spawn_app_with(|config| {
-        let admin = config.listen.iter_mut().find(|l| l.handler == gatehouse::config::Handler::Admin).unwrap();
+        let admin = config.listen.iter_mut().find(|l| l.handler == gatehouse_server::config::Handler::Admin).unwrap();
         admin.username = Some("root".into());
         admin.password = Some("rootpass".into());
     })
@@ -261,7 +261,7 @@ async fn refusals_carry_www_authenticate() {
     assert_eq!(response.headers()["www-authenticate"], "Basic realm=\"gatehouse\"");
 }
 
-async fn listing(app: &TestApp, document: &str, variables: Value) -> crate::helpers::Answer {
+async fn listing(app: &TestApp, document: &str, variables: Value) -> gatehouse_testkit::Answer {
     domain_admin(app, OWN, "s3cret-admin").query(document, variables).await
 }
 

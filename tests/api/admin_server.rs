@@ -3,15 +3,15 @@
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
-use gatehouse::api::admin::caller::AdminCaller;
-use gatehouse::api::admin::protection::Clearance;
-use gatehouse::app::App;
-use gatehouse::config::Handler;
+use gatehouse_api::admin::caller::AdminCaller;
+use gatehouse_api::admin::protection::Clearance;
+use gatehouse_server::app::App;
+use gatehouse_server::config::Handler;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::admin_support::{domain_admin, enable_domain_admin};
-use crate::helpers::{TestApp, spawn_app};
+use gatehouse_testkit::{TestApp, spawn_app};
 
 #[tokio::test]
 async fn status_tells_the_version_and_the_storage() {
@@ -30,7 +30,7 @@ async fn status_tells_the_version_and_the_storage() {
 #[tokio::test]
 async fn set_loglevel_changes_the_log_filter_at_once() {
     // A subscriber for the process, quiet until the API changes it.
-    gatehouse::telemetry::init("off");
+    gatehouse_server::telemetry::init("off");
     let app = spawn_app().await;
     let set = "mutation($l: LogLevel!) { server { setLoglevel(level: $l) } }";
     for level in ["DEBUG", "WARNING", "ALL", "ERROR", "INFO", "NONE"] {
@@ -134,7 +134,7 @@ async fn the_audit_log_lists_what_both_apis_did() {
 
 /// The `subscribeForEvents` stream of `app`'s admin schema, as the global admin.
 fn subscribe(app: &App, arguments: &str) -> futures_util::stream::BoxStream<'static, async_graphql::Response> {
-    let schema = gatehouse::api::admin::build_schema(Some(app.core.clone()), &Default::default());
+    let schema = gatehouse_api::admin::build_schema(Some(app.core.clone()), &Default::default());
     let document = format!("subscription {{ audit {{ subscribeForEvents{arguments} {{ type domain user actor }} }} }}");
     let request = async_graphql::Request::new(document).data(AdminCaller(Clearance::GlobalAdmin));
     let mut stream = schema.execute_stream(request).boxed();

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{Call, TestApp};
+use gatehouse_testkit::{Call, TestApp};
 
 pub const SET_DOMAIN_PASSWORD: &str =
     "mutation($d: DomainName!, $p: NonEmptyString!) { domain { setDomainPassword(domain: $d, password: $p) } }";

@@ -32,8 +32,8 @@ async fn server_down_exits_3_naming_the_url() {
 
 #[tokio::test]
 async fn no_admin_listener_in_the_config_is_a_usage_error() {
-    let app = crate::helpers::spawn_app_with(|config| {
-        config.listen.retain(|l| l.handler == gatehouse::config::Handler::User);
+    let app = gatehouse_testkit::spawn_app_with(|config| {
+        config.listen.retain(|l| l.handler == gatehouse_server::config::Handler::User);
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -44,10 +44,10 @@ async fn no_admin_listener_in_the_config_is_a_usage_error() {
 }
 
 /// A server whose admin listener wants Basic credentials, and a CLI config that carries them.
-async fn app_with_credentials() -> (crate::helpers::TestApp, tempfile::TempDir, std::path::PathBuf) {
-    let app = crate::helpers::spawn_app_with(|config| {
+async fn app_with_credentials() -> (gatehouse_testkit::TestApp, tempfile::TempDir, std::path::PathBuf) {
+    let app = gatehouse_testkit::spawn_app_with(|config| {
         for listener in &mut config.listen {
-            if listener.handler == gatehouse::config::Handler::Admin {
+            if listener.handler == gatehouse_server::config::Handler::Admin {
                 listener.username = Some("root".into());
                 listener.password = Some("root-secret".into());
             }

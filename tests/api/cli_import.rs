@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use crate::cli_support::{gatehouse, write_config};
-use crate::helpers::{TestApp, spawn_app};
+use gatehouse_testkit::{TestApp, spawn_app};
 
 const USERS: usize = 10_000;
 
@@ -18,7 +18,7 @@ fn password(i: usize) -> String {
 /// A CSV of USERS users: pre-hashed Argon2 rows, a few bcrypt rows, a few plain passwords,
 /// roles, confirmed and blocked flags.
 fn users_csv() -> String {
-    let argon2: Vec<String> = (0..10).map(|i| gatehouse::core::password::hash_now(&password(i)).unwrap()).collect();
+    let argon2: Vec<String> = (0..10).map(|i| gatehouse_core::password::hash_now(&password(i)).unwrap()).collect();
     let mut csv = String::from("username,email,password,password_hash,confirmed,blocked,role\n");
     for i in 0..USERS {
         let (plain, hash) = match i {
@@ -49,7 +49,7 @@ fn without_hashes(jsonl: &str) -> BTreeSet<String> {
         .collect()
 }
 
-async fn login(app: &TestApp, domain: &str, identifier: &str, password: &str) -> crate::helpers::Answer {
+async fn login(app: &TestApp, domain: &str, identifier: &str, password: &str) -> gatehouse_testkit::Answer {
     app.user()
         .host(domain)
         .query(

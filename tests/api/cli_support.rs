@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gatehouse::config::Handler;
+use gatehouse_server::config::Handler;
 
-use crate::helpers::TestApp;
+use gatehouse_testkit::TestApp;
 
 /// What a run of the binary gave.
 #[derive(Debug)]

@@ -2,9 +2,9 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::spawn_app;
+use gatehouse_testkit::spawn_app;
 
-async fn get(app: &crate::helpers::TestApp, url: &str, accept: &str) -> reqwest::Response {
+async fn get(app: &gatehouse_testkit::TestApp, url: &str, accept: &str) -> reqwest::Response {
     app.client.get(url).header("accept", accept).send().await.expect("request sent")
 }
 
@@ -23,11 +23,11 @@ async fn graphiql_targets_the_endpoint_it_is_served_from() {
     assert_ne!(response.headers()["content-type"].to_str().unwrap(), "text/html; charset=utf-8");
 }
 
-async fn spawn_app_with_user_path(path: &str) -> crate::helpers::TestApp {
+async fn spawn_app_with_user_path(path: &str) -> gatehouse_testkit::TestApp {
     let path = path.to_string();
-    crate::helpers::spawn_app_with(move |config| {
+    gatehouse_testkit::spawn_app_with(move |config| {
         for listener in &mut config.listen {
-            if listener.handler == gatehouse::config::Handler::User {
+            if listener.handler == gatehouse_server::config::Handler::User {
                 listener.path = Some(path.clone());
             }
         }
@@ -39,10 +39,10 @@ async fn spawn_app_with_user_path(path: &str) -> crate::helpers::TestApp {
 async fn graphiql_assets_are_served_by_gatehouse_or_a_pinned_cdn() {
     let app = spawn_app().await;
     let html = get(&app, &app.user_url, "text/html").await.text().await.unwrap();
-    for asset in gatehouse::http::assets::ALL {
+    for asset in gatehouse_http::assets::ALL {
         let url = asset.url("/graphql");
         assert!(html.contains(&url), "{url}");
-        if gatehouse::http::assets::EMBEDDED {
+        if gatehouse_http::assets::EMBEDDED {
             let base = app.user_url.trim_end_matches("/graphql");
             let response = get(&app, &format!("{base}{url}"), "*/*").await;
             assert_eq!(response.status(), StatusCode::OK, "{url}");
@@ -53,7 +53,7 @@ async fn graphiql_assets_are_served_by_gatehouse_or_a_pinned_cdn() {
             assert!(url.starts_with("https://") && url.contains(&format!("@{}/", asset.version)), "{url}");
         }
     }
-    if gatehouse::http::assets::EMBEDDED {
+    if gatehouse_http::assets::EMBEDDED {
         assert!(!html.contains("https://"), "an embedded build loads nothing from outside");
     }
     let response = get(&app, &format!("{}/assets/graphiql@0.0.1/graphiql.min.js", app.user_url), "*/*").await;
@@ -82,8 +82,8 @@ async fn docs_and_sdl_are_served_from_the_live_schema() {
 
 #[tokio::test]
 async fn a_protected_listener_asks_a_browser_for_credentials_before_graphiql() {
-    let app = crate::helpers::spawn_app_with(|config| {
-        let admin = config.listen.iter_mut().find(|l| l.handler == gatehouse::config::Handler::Admin).unwrap();
+    let app = gatehouse_testkit::spawn_app_with(|config| {
+        let admin = config.listen.iter_mut().find(|l| l.handler == gatehouse_server::config::Handler::Admin).unwrap();
         admin.username = Some("root".into());
         admin.password = Some("rootpass".into());
     })

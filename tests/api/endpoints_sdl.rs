@@ -1,7 +1,7 @@
 //! The SDL of each API is kept in schema/*.graphql; a change of the code's schema must be
 //! a visible change of that file too.
 
-use gatehouse::config::LimitsConfig;
+use gatehouse_server::config::LimitsConfig;
 
 fn check(api: &str, sdl: &str) {
     let path = format!("{}/schema/{api}.graphql", env!("CARGO_MANIFEST_DIR"));
@@ -15,10 +15,10 @@ fn check(api: &str, sdl: &str) {
 
 #[test]
 fn user_sdl_is_kept_in_the_repository() {
-    check("user", &gatehouse::api::user::build_schema(None, &LimitsConfig::default()).sdl());
+    check("user", &gatehouse_api::user::build_schema(None, &LimitsConfig::default()).sdl());
 }
 
 #[test]
 fn admin_sdl_is_kept_in_the_repository() {
-    check("admin", &gatehouse::api::admin::build_schema(None, &LimitsConfig::default()).sdl());
+    check("admin", &gatehouse_api::admin::build_schema(None, &LimitsConfig::default()).sdl());
 }

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use gatehouse_testkit::{TestApp, spawn_app};
 
 /// `GET <url>/sse?query=...` as an event-stream client sends it.
 async fn sse_get(app: &TestApp, url: &str, query: &str) -> reqwest::Response {

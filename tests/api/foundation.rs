@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use gatehouse_testkit::spawn_app;
 
 const ME: &str = "{ me { id documentId username email confirmed blocked role { id name type } } }";
 
@@ -248,7 +248,7 @@ async fn imported_bcrypt_hashes_verify_and_are_rehashed_to_argon2id() {
     let bcrypt_hash = bcrypt::hash("strapi-password", 10).unwrap().replacen("$2b$", "$2a$", 1);
     let user = core
         .store
-        .insert_user(&gatehouse::core::NewUser {
+        .insert_user(&gatehouse_core::NewUser {
             domain_id: domain.id,
             username: "legacy".into(),
             email: "legacy@example.com".into(),

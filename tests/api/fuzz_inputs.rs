@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use gatehouse_testkit::{TestApp, spawn_app};
 
 const CASES: u32 = 160;
 

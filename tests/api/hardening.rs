@@ -5,8 +5,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::admin_support::{domain_admin, enable_domain_admin};
-use crate::helpers::{Answer, TestApp, spawn_app};
 use crate::user_support::{grant, register};
+use gatehouse_testkit::{Answer, TestApp, spawn_app};
 
 const USERS: &str = "query($f: UsersPermissionsUserFiltersInput, $s: [String]) { usersPermissionsUsers(filters: $f, sort: $s, pagination: {limit: -1}) { username } }";
 

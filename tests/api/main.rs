@@ -1,9 +1,6 @@
 //! Integration tests: every test starts a real Gatehouse on free ports, on a fresh SQLite
 //! file, or on a fresh PostgreSQL database when `GATEHOUSE_TEST_DATABASE_URL` names a server.
 
-#[allow(dead_code)] // Each suite uses its own part of the harness.
-mod helpers;
-
 mod binary;
 mod cli_admin;
 mod cli_import;

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app};
+use gatehouse_testkit::{TestApp, spawn_app};
 
 const REGISTER: &str =
     r#"mutation { register(input: {username: "mallory", email: "m@example.com", password: "secret123"}) { jwt } }"#;

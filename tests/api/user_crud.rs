@@ -4,8 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
 use crate::user_support::{domain, grant, register, seed_user, user_id};
+use gatehouse_testkit::{TestApp, spawn_app};
 
 const UPDATE_USER: &str = "mutation($id: ID!, $data: UsersPermissionsUserInput!) { updateUsersPermissionsUser(id: $id, data: $data) { data { documentId username email confirmed blocked } } }";
 const DELETE_USER: &str =

@@ -4,21 +4,21 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::user_support::{
     decode_quoted_printable, domain, outbox_mails, register, set_settings, smtp_server, token_after,
 };
+use gatehouse_testkit::{TestApp, spawn_app, spawn_app_with};
 
 const FORGOT: &str = "mutation($e: String!) { forgotPassword(email: $e) { ok } }";
 const RESET: &str = "mutation($c: String!, $p: String!, $q: String!) { resetPassword(code: $c, password: $p, passwordConfirmation: $q) { jwt user { id username email } } }";
 const CONFIRM: &str =
     "mutation($c: String!) { emailConfirmation(confirmation: $c) { jwt user { id username email confirmed } } }";
 
-async fn forgot(app: &TestApp, email: &str) -> crate::helpers::Answer {
+async fn forgot(app: &TestApp, email: &str) -> gatehouse_testkit::Answer {
     app.user().query(FORGOT, json!({ "e": email })).await
 }
 
-async fn reset(app: &TestApp, code: &str, password: &str, confirmation: &str) -> crate::helpers::Answer {
+async fn reset(app: &TestApp, code: &str, password: &str, confirmation: &str) -> gatehouse_testkit::Answer {
     app.user().query(RESET, json!({ "c": code, "p": password, "q": confirmation })).await
 }
 
@@ -167,8 +167,8 @@ async fn blocked_users_get_no_reset_mail() {
     let domain = domain(&app).await;
     let core = &app.app.core;
     let user = core.user_by_username(&domain, "blocked1").await.unwrap().unwrap();
-    let patch = gatehouse::core::UserPatch { blocked: Some(true), ..Default::default() };
-    core.update_user(&domain, user.id, patch, gatehouse::core::events::Actor::GlobalAdmin).await.unwrap();
+    let patch = gatehouse_core::UserPatch { blocked: Some(true), ..Default::default() };
+    core.update_user(&domain, user.id, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
     assert_eq!(forgot(&app, "blocked1@example.com").await.data()["forgotPassword"]["ok"], true);
     assert_eq!(forgot(&app, "not-an-email").await.error_message(), "email must be a valid email");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -177,8 +177,8 @@ async fn blocked_users_get_no_reset_mail() {
 
 #[tokio::test]
 async fn templates_are_per_domain_and_escape_html() {
-    use gatehouse::core::events::Actor;
-    use gatehouse::core::mail::{EmailTemplate, TemplateKind};
+    use gatehouse_core::events::Actor;
+    use gatehouse_core::mail::{EmailTemplate, TemplateKind};
     let app = spawn_app().await;
     let domain = domain(&app).await;
     let core = &app.app.core;

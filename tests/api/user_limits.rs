@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use crate::helpers::spawn_app;
 use crate::user_support::{register, set_settings};
+use gatehouse_testkit::spawn_app;
 
 #[tokio::test]
 async fn the_eleventh_login_attempt_in_a_minute_is_refused_per_identifier() {
@@ -93,7 +93,7 @@ async fn auth_operations_follow_the_public_role() {
         .into_iter()
         .filter(|a| a != "plugin::users-permissions.auth.register")
         .collect();
-    core.update_role(&domain, public.id, None, None, Some(kept), gatehouse::core::events::Actor::GlobalAdmin)
+    core.update_role(&domain, public.id, None, None, Some(kept), gatehouse_core::events::Actor::GlobalAdmin)
         .await
         .unwrap();
     let answer = register(&app, "latecomer").await;
@@ -103,9 +103,9 @@ async fn auth_operations_follow_the_public_role() {
 
 #[tokio::test]
 async fn the_core_records_every_change_and_auth_outcome() {
-    use gatehouse::core::UserPatch;
-    use gatehouse::core::events::Actor;
-    use gatehouse::core::store::EventFilter;
+    use gatehouse_core::UserPatch;
+    use gatehouse_core::events::Actor;
+    use gatehouse_core::store::EventFilter;
     let app = spawn_app().await;
     set_settings(&app, |s| s.email_confirmation = true).await;
     register(&app, "audited").await.data();

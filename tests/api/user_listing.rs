@@ -1,10 +1,10 @@
 //! Filters, sort and pagination of the user and role lists, against 200 seeded users.
 
-use gatehouse::core::events::Actor;
+use gatehouse_core::events::Actor;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
 use crate::user_support::{domain, grant, seed_user};
+use gatehouse_testkit::{TestApp, spawn_app};
 
 const P: &str = "plugin::users-permissions.";
 

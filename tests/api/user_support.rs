@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use gatehouse::core::events::Actor;
-use gatehouse::core::{Domain, Settings, UserDraft};
+use gatehouse_core::events::Actor;
+use gatehouse_core::{Domain, Settings, UserDraft};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-use crate::helpers::TestApp;
+use gatehouse_testkit::TestApp;
 
 pub async fn domain(app: &TestApp) -> Domain {
     app.app.core.domain("localhost").await.unwrap()
@@ -50,7 +50,7 @@ pub async fn seed_user(app: &TestApp, username: &str, blocked: bool, role: Optio
 
 pub const REGISTER: &str = "mutation($u: String!, $e: String!, $p: String!) { register(input: {username: $u, email: $e, password: $p}) { jwt user { id documentId username email confirmed role { type } } } }";
 
-pub async fn register(app: &TestApp, username: &str) -> crate::helpers::Answer {
+pub async fn register(app: &TestApp, username: &str) -> gatehouse_testkit::Answer {
     app.user().query(REGISTER, json!({ "u": username, "e": format!("{username}@example.com"), "p": "secret123" })).await
 }
 

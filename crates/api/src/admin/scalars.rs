@@ -1,0 +1,221 @@
+//! The admin API's own scalars. Identifiers are normalised (domains lower-cased) while they
+//! are read, so that the protection check and the resolvers see the same value. The checks
+//! here run twice: in `protection` before anything executes (to answer MongooseIM's
+//! `input_coercion` 400), and in async-graphql's validation for any value that slips past.
+
+use async_graphql::{InputType, InputValueError, InputValueResult, Scalar, ScalarType, Value};
+
+use gatehouse_core::model::{Millis, format_millis, normalize_domain};
+
+/// Why a value does not fit a scalar; the reasons are MongooseIM's where it has one.
+pub fn check(scalar: &str, value: &Value) -> Option<Result<(), &'static str>> {
+    let result = match scalar {
+        "DomainName" => string(value).and_then(parse_domain).map(drop),
+        "UserRef" => string(value).and_then(UserRef::parse).map(drop),
+        // GraphQL's Int is 32-bit; async-graphql would take any i64 for an `i64` argument.
+        "Int" => int(value).and_then(|n| i32::try_from(n).map(drop).map_err(|_| "Value is not a 32-bit integer")),
+        "PosInt" => int(value).and_then(|n| if n > 0 { Ok(()) } else { Err("Value is not a positive integer") }),
+        "NonNegInt" => {
+            int(value).and_then(|n| if n >= 0 { Ok(()) } else { Err("Value is not a non-negative integer") })
+        }
+        "NonEmptyString" => {
+            string(value).and_then(|s| if s.is_empty() { Err("Given string is empty") } else { Ok(()) })
+        }
+        _ => return None,
+    };
+    Some(result)
+}
+
+fn string(value: &Value) -> Result<&str, &'static str> {
+    match value {
+        Value::String(s) => Ok(s),
+        _ => Err("wrong_type"),
+    }
+}
+
+fn int(value: &Value) -> Result<i64, &'static str> {
+    match value {
+        Value::Number(n) => n.as_i64().ok_or("wrong_type"),
+        _ => Err("wrong_type"),
+    }
+}
+
+fn parse_domain(name: &str) -> Result<String, &'static str> {
+    if name.trim().is_empty() {
+        return Err("empty_domain_name");
+    }
+    normalize_domain(name).map_err(|_| "failed_to_parse_domain_name")
+}
+
+/// The domain a `DomainName` or a `UserRef` value names, as the protection check compares it.
+pub fn domain_of(value: &str) -> Option<String> {
+    match value.rsplit_once('@') {
+        Some(_) => UserRef::parse(value).ok().map(|u| u.domain),
+        None => parse_domain(value).ok(),
+    }
+}
+
+fn coercion_error<T: InputType>(reason: &'static str, value: &Value) -> InputValueError<T> {
+    match reason {
+        "wrong_type" => InputValueError::expected_type(value.clone()),
+        reason => InputValueError::custom(reason),
+    }
+}
+
+/// A domain name, lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainName(pub String);
+
+/// A DNS-like domain name; normalised to lower case.
+#[Scalar(name = "DomainName")]
+impl ScalarType for DomainName {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        string(&value).and_then(parse_domain).map(DomainName).map_err(|reason| coercion_error(reason, &value))
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(check("DomainName", value), Some(Ok(())))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.clone())
+    }
+}
+
+/// A user of a domain, `username@domain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRef {
+    /// As stored: usernames are case-sensitive (Strapi's rule).
+    pub username: String,
+    /// Lower-cased.
+    pub domain: String,
+}
+
+impl UserRef {
+    pub fn new(username: &str, domain: &str) -> Self {
+        Self { username: username.to_string(), domain: domain.to_string() }
+    }
+
+    /// `name@domain`, split at the last `@` (usernames may contain one).
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let (username, domain) = value.rsplit_once('@').ok_or("failed_to_parse_user_ref")?;
+        if username.is_empty() {
+            return Err("user_ref_without_local_part");
+        }
+        Ok(Self { username: username.to_string(), domain: parse_domain(domain)? })
+    }
+}
+
+impl std::fmt::Display for UserRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.username, self.domain)
+    }
+}
+
+/// A user as `username@domain`; the domain part is normalised to lower case, the username is
+/// case-sensitive.
+#[Scalar(name = "UserRef")]
+impl ScalarType for UserRef {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        string(&value).and_then(UserRef::parse).map_err(|reason| coercion_error(reason, &value))
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(check("UserRef", value), Some(Ok(())))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+
+/// An integer greater than zero.
+#[derive(Debug, Clone, Copy)]
+pub struct PosInt(pub i64);
+
+/// An integer greater than zero.
+#[Scalar(name = "PosInt")]
+impl ScalarType for PosInt {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match check("PosInt", &value) {
+            Some(Ok(())) => int(&value).map(PosInt).map_err(|r| coercion_error(r, &value)),
+            Some(Err(reason)) => Err(coercion_error(reason, &value)),
+            None => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(check("PosInt", value), Some(Ok(())))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from(self.0)
+    }
+}
+
+/// An integer, zero or more.
+#[derive(Debug, Clone, Copy)]
+pub struct NonNegInt(pub i64);
+
+/// An integer, zero or more.
+#[Scalar(name = "NonNegInt")]
+impl ScalarType for NonNegInt {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match check("NonNegInt", &value) {
+            Some(Ok(())) => int(&value).map(NonNegInt).map_err(|r| coercion_error(r, &value)),
+            Some(Err(reason)) => Err(coercion_error(reason, &value)),
+            None => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(check("NonNegInt", value), Some(Ok(())))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from(self.0)
+    }
+}
+
+/// A string with at least one character.
+#[derive(Debug, Clone)]
+pub struct NonEmptyString(pub String);
+
+/// A string with at least one character.
+#[Scalar(name = "NonEmptyString")]
+impl ScalarType for NonEmptyString {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match check("NonEmptyString", &value) {
+            Some(Ok(())) => Ok(NonEmptyString(string(&value).unwrap_or_default().to_string())),
+            Some(Err(reason)) => Err(coercion_error(reason, &value)),
+            None => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(check("NonEmptyString", value), Some(Ok(())))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.clone())
+    }
+}
+
+/// A point in time.
+#[derive(Debug, Clone, Copy)]
+pub struct DateTime(pub Millis);
+
+/// A point in time, RFC 3339 in UTC with milliseconds: `2026-01-31T12:00:00.000Z`.
+#[Scalar(name = "DateTime")]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let text = string(&value).map_err(|r| coercion_error(r, &value))?;
+        let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| InputValueError::custom("failed_to_parse_datetime"))?;
+        Ok(DateTime((parsed.unix_timestamp_nanos() / 1_000_000) as Millis))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(format_millis(self.0))
+    }
+}

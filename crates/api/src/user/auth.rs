@@ -1,0 +1,144 @@
+//! `me`, `checkPermission`, and the auth mutations: `login`, `register`, `forgotPassword`,
+//! `resetPassword`, `changePassword`, `emailConfirmation`.
+
+use async_graphql::{Context, Object};
+
+use super::caller::auth_action;
+use super::error::{ApiResult, OrStrapi, or_null};
+use super::objects::parts;
+use super::types::*;
+use gatehouse_core::auth::Registration;
+use gatehouse_core::ratelimit::Limited;
+use gatehouse_core::{CoreError, permissions};
+
+#[derive(Default)]
+pub struct AuthQuery;
+
+#[Object]
+impl AuthQuery {
+    /// The authenticated user; anonymous callers get `Forbidden access`.
+    async fn me(&self, ctx: &Context<'_>) -> Option<UsersPermissionsMe> {
+        or_null(ctx, async {
+            let (_, caller) = parts(ctx);
+            let user = caller.user.clone().ok_or(CoreError::Forbidden).or_strapi()?;
+            Ok(Some(UsersPermissionsMe { user, role: None }))
+        })
+        .await
+    }
+
+    /// Whether the caller (an anonymous caller: the Public role) may perform `action`, such as
+    /// `api::article.article.update`.
+    async fn check_permission(&self, ctx: &Context<'_>, action: String) -> ApiResult<bool> {
+        let (core, caller) = parts(ctx);
+        caller.allows(core, &action).await
+    }
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        input: UsersPermissionsLoginInput,
+    ) -> ApiResult<UsersPermissionsLoginPayload> {
+        let (core, caller) = parts(ctx);
+        caller.check_public(core, &auth_action("callback")).await?;
+        core.check_rate_limit(&caller.domain, Limited::Login, caller.ip, &input.identifier).or_strapi()?;
+        if input.provider != "local" {
+            return Err(CoreError::refused("This provider is disabled")).or_strapi();
+        }
+        let session = core.login(&caller.domain, &input.identifier, &input.password).await.or_strapi()?;
+        Ok(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() })
+    }
+
+    /// Register a user
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        input: UsersPermissionsRegisterInput,
+    ) -> ApiResult<UsersPermissionsLoginPayload> {
+        let (core, caller) = parts(ctx);
+        caller.check_public(core, &auth_action("register")).await?;
+        core.check_rate_limit(&caller.domain, Limited::Register, caller.ip, &input.email).or_strapi()?;
+        let registration = Registration {
+            username: input.username,
+            email: input.email,
+            password: input.password,
+            confirmed: input.confirmed,
+        };
+        let session = core.register(&caller.domain, registration).await.or_strapi()?;
+        Ok(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() })
+    }
+
+    /// Request a reset password token
+    async fn forgot_password(&self, ctx: &Context<'_>, email: String) -> Option<UsersPermissionsPasswordPayload> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check_public(core, &auth_action("forgotPassword")).await?;
+            core.check_rate_limit(&caller.domain, Limited::ForgotPassword, caller.ip, &email).or_strapi()?;
+            core.forgot_password(&caller.domain, &email).await.or_strapi()?;
+            Ok(Some(UsersPermissionsPasswordPayload { ok: true }))
+        })
+        .await
+    }
+
+    /// Reset user password. Confirm with a code (resetToken from forgotPassword)
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        password: String,
+        password_confirmation: String,
+        code: String,
+    ) -> Option<UsersPermissionsLoginPayload> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check_public(core, &auth_action("resetPassword")).await?;
+            // Per client only: the code is what is being guessed.
+            core.check_rate_limit(&caller.domain, Limited::ResetPassword, caller.ip, "").or_strapi()?;
+            let session =
+                core.reset_password(&caller.domain, &code, &password, &password_confirmation).await.or_strapi()?;
+            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+        })
+        .await
+    }
+
+    /// Change user password. Confirm with the current password.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        password: String,
+        password_confirmation: String,
+    ) -> Option<UsersPermissionsLoginPayload> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            let user = caller.require(core, permissions::AUTH_CHANGE_PASSWORD).await?;
+            core.check_rate_limit(&caller.domain, Limited::ChangePassword, caller.ip, &user.id.to_string())
+                .or_strapi()?;
+            let session = core
+                .change_password(&caller.domain, user, &current_password, &password, &password_confirmation)
+                .await
+                .or_strapi()?;
+            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+        })
+        .await
+    }
+
+    /// Confirm an email users email address
+    async fn email_confirmation(
+        &self,
+        ctx: &Context<'_>,
+        confirmation: String,
+    ) -> Option<UsersPermissionsLoginPayload> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check_public(core, &auth_action("emailConfirmation")).await?;
+            let session = core.confirm_email(&caller.domain, &confirmation).await.or_strapi()?;
+            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+        })
+        .await
+    }
+}

@@ -1,0 +1,159 @@
+//! Who is calling the user API: the domain the request is for, and the authenticated user
+//! (none for anonymous callers, who act with the domain's Public role).
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::http::header::{AUTHORIZATION, HOST};
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine;
+use serde_json::json;
+use tokio::sync::OnceCell;
+
+use super::error::{ApiResult, OrStrapi};
+use gatehouse_core::auth::TokenRefusal;
+use gatehouse_core::events::Actor;
+use gatehouse_core::{Core, CoreError, Domain, User, permissions};
+use gatehouse_http::Rejection;
+
+#[derive(Clone)]
+pub struct UserCaller {
+    pub domain: Arc<Domain>,
+    pub user: Option<User>,
+    pub ip: IpAddr,
+    /// The caller's permissions, read once per request when first needed.
+    permissions: Arc<OnceCell<HashSet<String>>>,
+}
+
+impl UserCaller {
+    pub fn new(domain: Arc<Domain>, user: Option<User>, ip: IpAddr) -> Self {
+        Self { domain, user, ip, permissions: Arc::default() }
+    }
+
+    /// Whether the caller (with the Public role when anonymous) may perform `action`.
+    pub async fn allows(&self, core: &Core, action: &str) -> ApiResult<bool> {
+        let set = self
+            .permissions
+            .get_or_try_init(|| async {
+                core.permissions_of(&self.domain, self.user.as_ref()).await.map(|list| list.iter().cloned().collect())
+            })
+            .await
+            .or_strapi()?;
+        Ok(set.contains(action))
+    }
+
+    /// The authenticated user, when its role grants `action`; `Forbidden access` otherwise.
+    pub async fn require(&self, core: &Core, action: &str) -> ApiResult<&User> {
+        let user = self.user.as_ref().ok_or(CoreError::Forbidden).or_strapi()?;
+        self.check(core, action).await?;
+        Ok(user)
+    }
+
+    /// Succeeds when the caller (or the Public role, when anonymous) may perform `action`.
+    pub async fn check(&self, core: &Core, action: &str) -> ApiResult<()> {
+        if self.allows(core, action).await? { Ok(()) } else { Err(CoreError::Forbidden).or_strapi() }
+    }
+
+    /// For the operations anyone may attempt (login, register, the email flows): allowed when
+    /// the caller's role or the Public role grants `action`, so that an operator can turn them
+    /// off per domain, and a signed-in caller is not refused what an anonymous one may do.
+    pub async fn check_public(&self, core: &Core, action: &str) -> ApiResult<()> {
+        if self.allows(core, action).await? {
+            return Ok(());
+        }
+        if self.user.is_some() && core.is_allowed(&self.domain, None, action).await.or_strapi()? {
+            return Ok(());
+        }
+        Err(CoreError::Forbidden).or_strapi()
+    }
+
+    /// Who the caller is, for the audit log.
+    pub fn actor(&self) -> Actor {
+        match &self.user {
+            Some(user) => Actor::User(format!("{}@{}", user.username, self.domain.name)),
+            None => Actor::Anonymous,
+        }
+    }
+}
+
+/// The auth action a public operation needs (Strapi's action names).
+pub fn auth_action(name: &str) -> String {
+    format!("{}auth.{name}", permissions::PREFIX)
+}
+
+/// Strapi's REST-style 401 body, sent before GraphQL runs.
+pub fn unauthorized(message: &str) -> Rejection {
+    Rejection {
+        status: StatusCode::UNAUTHORIZED,
+        body: json!({
+            "data": null,
+            "error": { "status": 401, "name": "UnauthorizedError", "message": message, "details": {} }
+        }),
+        headers: Vec::new(),
+        content_type: "application/json; charset=utf-8",
+    }
+}
+
+/// The `Host` header without its port, lower-cased.
+pub fn host_name(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(HOST)?.to_str().ok()?;
+    let name = if host.starts_with('[') {
+        host.split(']').next().map(|h| format!("{h}]"))?
+    } else {
+        host.split(':').next()?.to_string()
+    };
+    Some(name.to_lowercase())
+}
+
+/// The bearer token of the request, if it has one (`Bearer <token>`, any case).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let mut parts = value.split_whitespace();
+    let (scheme, token) = (parts.next()?, parts.next()?);
+    (parts.next().is_none() && scheme.eq_ignore_ascii_case("bearer")).then_some(token)
+}
+
+/// Basic credentials `username@domain:password`, when the request has them; `Err` when the
+/// header says Basic but is malformed.
+pub struct BasicCredentials {
+    pub username: String,
+    pub domain: String,
+    pub password: String,
+}
+
+pub fn basic_credentials(headers: &HeaderMap) -> Option<Result<BasicCredentials, ()>> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let parse = || {
+        let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+        let decoded = String::from_utf8(decoded).ok()?;
+        let (user, password) = decoded.split_once(':')?;
+        // The username may itself contain '@': the domain follows the last one.
+        let (username, domain) = user.rsplit_once('@')?;
+        (!username.is_empty() && !domain.is_empty()).then(|| BasicCredentials {
+            username: username.to_string(),
+            domain: domain.to_lowercase(),
+            password: password.to_string(),
+        })
+    };
+    Some(parse().ok_or(()))
+}
+
+pub fn token_refusal(refusal: TokenRefusal) -> Rejection {
+    match refusal {
+        TokenRefusal::RateLimited => Rejection {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            body: json!({
+                "data": null,
+                "error": { "status": 429, "name": "RateLimitError", "message": refusal.message(), "details": {} }
+            }),
+            headers: Vec::new(),
+            content_type: "application/json; charset=utf-8",
+        },
+        _ => unauthorized(refusal.message()),
+    }
+}

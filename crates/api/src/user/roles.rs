@@ -1,0 +1,193 @@
+//! The role queries and mutations, each behind its permission. Role `permissions` are action
+//! strings: given, they replace the role's set; omitted, they leave it as it is.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+use super::error::{ApiResult, OrStrapi, or_null};
+use super::filters::{DateTime, ListArgs, PaginationArg, PublicationStatus, UsersPermissionsRoleFiltersInput};
+use super::objects::{RoleList, UsersPermissionsRole, UsersPermissionsRoleEntityResponseCollection, parts};
+use gatehouse_core::query::Subject;
+use gatehouse_core::{CoreError, Entity, permissions};
+
+/// `UsersPermissionsRoleInput`. `users` and `publishedAt` are accepted and ignored, as Strapi
+/// ignores them; `type` is only read when creating.
+#[derive(InputObject, Default)]
+pub struct UsersPermissionsRoleInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[graphql(name = "type")]
+    pub kind: Option<String>,
+    /// Action strings such as `plugin::users-permissions.user.find`.
+    pub permissions: Option<Vec<Option<ID>>>,
+    pub users: Option<Vec<Option<ID>>>,
+    pub published_at: Option<DateTime>,
+}
+
+impl UsersPermissionsRoleInput {
+    fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.description.is_none()
+            && self.kind.is_none()
+            && self.permissions.is_none()
+            && self.users.is_none()
+            && self.published_at.is_none()
+    }
+
+    fn actions(&mut self) -> Option<Vec<String>> {
+        self.permissions.take().map(|list| list.into_iter().flatten().map(|id| id.0).collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct UsersPermissionsCreateRolePayload {
+    pub ok: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct UsersPermissionsUpdateRolePayload {
+    pub ok: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct UsersPermissionsDeleteRolePayload {
+    pub ok: bool,
+}
+
+fn empty_body() -> async_graphql::Error {
+    super::error::strapi_error(CoreError::invalid("Request body cannot be empty"))
+}
+
+/// The numeric id of the role named by `reference`, or `Role not found`.
+async fn role_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<i64> {
+    let (core, caller) = parts(ctx);
+    let role = core.role_by_ref(&caller.domain, reference).await.or_strapi()?;
+    Ok(role.ok_or_else(|| CoreError::not_found(Entity::Role, "Role not found")).or_strapi()?.id)
+}
+
+#[derive(Default)]
+pub struct RoleQuery;
+
+#[Object]
+impl RoleQuery {
+    /// A role by documentId (or numeric id); needs `role.findOne`.
+    async fn users_permissions_role(
+        &self,
+        ctx: &Context<'_>,
+        document_id: ID,
+        #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
+            PublicationStatus,
+        >,
+    ) -> Option<UsersPermissionsRole> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check(core, permissions::ROLE_FIND_ONE).await?;
+            Ok(core.role_by_ref(&caller.domain, &document_id).await.or_strapi()?.map(UsersPermissionsRole))
+        })
+        .await
+    }
+
+    /// Roles; needs `role.find`.
+    async fn users_permissions_roles(
+        &self,
+        ctx: &Context<'_>,
+        filters: Option<UsersPermissionsRoleFiltersInput>,
+        #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
+        #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
+        #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
+            PublicationStatus,
+        >,
+    ) -> ApiResult<Vec<Option<UsersPermissionsRole>>> {
+        let (core, caller) = parts(ctx);
+        caller.check(core, permissions::ROLE_FIND).await?;
+        let list = RoleList(ListArgs::new(Subject::Role, filters.map(|f| f.filter()), pagination, sort)?);
+        Ok(list.nodes(ctx).await?.into_iter().map(Some).collect())
+    }
+
+    /// Roles with `pageInfo`; needs `role.find`.
+    #[graphql(name = "usersPermissionsRoles_connection")]
+    async fn users_permissions_roles_connection(
+        &self,
+        ctx: &Context<'_>,
+        filters: Option<UsersPermissionsRoleFiltersInput>,
+        #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
+        #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
+        #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
+            PublicationStatus,
+        >,
+    ) -> Option<UsersPermissionsRoleEntityResponseCollection> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check(core, permissions::ROLE_FIND).await?;
+            let args = ListArgs::new(Subject::Role, filters.map(|f| f.filter()), pagination, sort)?;
+            Ok(Some(UsersPermissionsRoleEntityResponseCollection(RoleList(args))))
+        })
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct RoleMutation;
+
+#[Object]
+impl RoleMutation {
+    /// Create a new role
+    async fn create_users_permissions_role(
+        &self,
+        ctx: &Context<'_>,
+        mut data: UsersPermissionsRoleInput,
+    ) -> Option<UsersPermissionsCreateRolePayload> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check(core, permissions::ROLE_CREATE).await?;
+            if data.is_empty() {
+                return Err(empty_body());
+            }
+            let actions = data.actions();
+            let name = data.name.unwrap_or_default();
+            core.create_role(&caller.domain, &name, data.description, data.kind, actions, caller.actor())
+                .await
+                .or_strapi()?;
+            Ok(Some(UsersPermissionsCreateRolePayload { ok: true }))
+        })
+        .await
+    }
+
+    /// Update an existing role
+    async fn update_users_permissions_role(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        mut data: UsersPermissionsRoleInput,
+    ) -> Option<UsersPermissionsUpdateRolePayload> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check(core, permissions::ROLE_UPDATE).await?;
+            if data.is_empty() {
+                return Err(empty_body());
+            }
+            let id = role_id(ctx, &id).await?;
+            let actions = data.actions();
+            core.update_role(&caller.domain, id, data.name, data.description, actions, caller.actor())
+                .await
+                .or_strapi()?;
+            Ok(Some(UsersPermissionsUpdateRolePayload { ok: true }))
+        })
+        .await
+    }
+
+    /// Delete an existing role
+    async fn delete_users_permissions_role(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Option<UsersPermissionsDeleteRolePayload> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check(core, permissions::ROLE_DELETE).await?;
+            let id = role_id(ctx, &id).await?;
+            core.delete_role(&caller.domain, id, caller.actor()).await.or_strapi()?;
+            Ok(Some(UsersPermissionsDeleteRolePayload { ok: true }))
+        })
+        .await
+    }
+}

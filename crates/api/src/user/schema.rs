@@ -1,0 +1,30 @@
+//! The user API's schema: Strapi v5 Users & Permissions.
+
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use super::auth::{AuthMutation, AuthQuery};
+use super::roles::{RoleMutation, RoleQuery};
+use super::users::{UserMutation, UserQuery};
+use gatehouse_core::Core;
+use gatehouse_http::LimitsConfig;
+
+#[derive(MergedObject, Default)]
+pub struct Query(RoleQuery, UserQuery, AuthQuery);
+
+// In Strapi's registration order.
+#[derive(MergedObject, Default)]
+pub struct Mutation(RoleMutation, UserMutation, AuthMutation);
+
+pub type UserSchema = Schema<Query, Mutation, EmptySubscription>;
+
+pub fn build(core: Option<Arc<Core>>, limits: &LimitsConfig) -> UserSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity);
+    if let Some(core) = core {
+        builder = builder.data(core);
+    }
+    builder.finish()
+}

@@ -1,0 +1,170 @@
+//! The user queries and mutations of Strapi's shadow CRUD, each behind its permission.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::error::{ApiResult, OrStrapi, or_null};
+use super::filters::{DateTime, ListArgs, PaginationArg, PublicationStatus, UsersPermissionsUserFiltersInput};
+use super::objects::{
+    UserList, UsersPermissionsUser, UsersPermissionsUserEntityResponse, UsersPermissionsUserEntityResponseCollection,
+    parts,
+};
+use gatehouse_core::query::Subject;
+use gatehouse_core::{CoreError, Entity, UserDraft, UserPatch, permissions};
+
+/// `UsersPermissionsUserInput`. `provider` is always `local`; the private token fields and
+/// `publishedAt` are accepted and ignored (tokens are only ever issued by mail).
+#[derive(InputObject, Default)]
+pub struct UsersPermissionsUserInput {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub provider: Option<String>,
+    pub password: Option<String>,
+    pub reset_password_token: Option<String>,
+    pub confirmation_token: Option<String>,
+    pub confirmed: Option<bool>,
+    pub blocked: Option<bool>,
+    /// The role's numeric id or documentId.
+    pub role: Option<ID>,
+    pub published_at: Option<DateTime>,
+}
+
+/// The numeric id of the role named by `reference` (numeric id or documentId).
+async fn role_id(ctx: &Context<'_>, reference: Option<ID>) -> ApiResult<Option<i64>> {
+    let Some(reference) = reference else { return Ok(None) };
+    let (core, caller) = parts(ctx);
+    let role = core.role_by_ref(&caller.domain, &reference).await.or_strapi()?;
+    let role = role.ok_or_else(|| CoreError::not_found(Entity::Role, "Role not found")).or_strapi()?;
+    Ok(Some(role.id))
+}
+
+/// The numeric id of the user named by `reference`, or `User not found`.
+async fn user_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<Option<i64>> {
+    let (core, caller) = parts(ctx);
+    Ok(core.user_by_ref(&caller.domain, reference).await.or_strapi()?.map(|u| u.id))
+}
+
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// A user by documentId (or numeric id); needs `user.findOne`.
+    async fn users_permissions_user(
+        &self,
+        ctx: &Context<'_>,
+        document_id: ID,
+        #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
+            PublicationStatus,
+        >,
+    ) -> Option<UsersPermissionsUser> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check(core, permissions::USER_FIND_ONE).await?;
+            let Some(user) = core.user_by_ref(&caller.domain, &document_id).await.or_strapi()? else { return Ok(None) };
+            let role = core.role_of(&user).await.or_strapi()?;
+            Ok(Some(UsersPermissionsUser { user, role }))
+        })
+        .await
+    }
+
+    /// Users; needs `user.find`.
+    async fn users_permissions_users(
+        &self,
+        ctx: &Context<'_>,
+        filters: Option<UsersPermissionsUserFiltersInput>,
+        #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
+        #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
+        #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
+            PublicationStatus,
+        >,
+    ) -> ApiResult<Vec<Option<UsersPermissionsUser>>> {
+        let (core, caller) = parts(ctx);
+        caller.check(core, permissions::USER_FIND).await?;
+        let list = UserList(ListArgs::new(Subject::User, filters.map(|f| f.filter()), pagination, sort)?);
+        Ok(list.nodes(ctx).await?.into_iter().map(Some).collect())
+    }
+
+    /// Users with `pageInfo`; needs `user.find`.
+    #[graphql(name = "usersPermissionsUsers_connection")]
+    async fn users_permissions_users_connection(
+        &self,
+        ctx: &Context<'_>,
+        filters: Option<UsersPermissionsUserFiltersInput>,
+        #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
+        #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
+        #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
+            PublicationStatus,
+        >,
+    ) -> Option<UsersPermissionsUserEntityResponseCollection> {
+        or_null(ctx, async {
+            let (core, caller) = parts(ctx);
+            caller.check(core, permissions::USER_FIND).await?;
+            let args = ListArgs::new(Subject::User, filters.map(|f| f.filter()), pagination, sort)?;
+            Ok(Some(UsersPermissionsUserEntityResponseCollection(UserList(args))))
+        })
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    /// Create a new user
+    async fn create_users_permissions_user(
+        &self,
+        ctx: &Context<'_>,
+        data: UsersPermissionsUserInput,
+    ) -> ApiResult<UsersPermissionsUserEntityResponse> {
+        let (core, caller) = parts(ctx);
+        caller.check(core, permissions::USER_CREATE).await?;
+        let draft = UserDraft {
+            username: data.username.unwrap_or_default(),
+            email: data.email.unwrap_or_default(),
+            password: data.password,
+            confirmed: data.confirmed.unwrap_or(false),
+            blocked: data.blocked.unwrap_or(false),
+            role_id: role_id(ctx, data.role).await?,
+        };
+        let user = core.create_user(&caller.domain, draft, caller.actor()).await.or_strapi()?;
+        Ok(UsersPermissionsUserEntityResponse { data: Some(user.into()) })
+    }
+
+    /// Update an existing user
+    async fn update_users_permissions_user(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        data: UsersPermissionsUserInput,
+    ) -> ApiResult<UsersPermissionsUserEntityResponse> {
+        let (core, caller) = parts(ctx);
+        caller.check(core, permissions::USER_UPDATE).await?;
+        let id =
+            user_id(ctx, &id).await?.ok_or_else(|| CoreError::not_found(Entity::User, "User not found")).or_strapi()?;
+        let patch = UserPatch {
+            username: data.username,
+            email: data.email,
+            password: data.password,
+            confirmed: data.confirmed,
+            blocked: data.blocked,
+            role_id: role_id(ctx, data.role).await?,
+        };
+        let user = core.update_user(&caller.domain, id, patch, caller.actor()).await.or_strapi()?;
+        Ok(UsersPermissionsUserEntityResponse { data: Some(user.into()) })
+    }
+
+    /// Delete an existing user
+    async fn delete_users_permissions_user(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<UsersPermissionsUserEntityResponse> {
+        let (core, caller) = parts(ctx);
+        caller.check(core, permissions::USER_DESTROY).await?;
+        // As in Strapi, deleting a user that does not exist answers `data: null`.
+        let Some(id) = user_id(ctx, &id).await? else { return Ok(UsersPermissionsUserEntityResponse { data: None }) };
+        let user = core.delete_user(&caller.domain, id, caller.actor()).await.or_strapi()?;
+        Ok(UsersPermissionsUserEntityResponse { data: Some(user.into()) })
+    }
+}

@@ -1,0 +1,13 @@
+//! The command line beyond `serve`: `admin` (a client of the admin API), `import` and
+//! `export` (bulk users, straight on the configured database).
+
+pub mod admin;
+pub mod export;
+pub mod import;
+pub mod records;
+
+/// The domain named on the command line.
+async fn domain(core: &gatehouse_core::Core, name: &str) -> anyhow::Result<gatehouse_core::Domain> {
+    let name = gatehouse_core::model::normalize_domain(name).map_err(anyhow::Error::msg)?;
+    core.domain(&name).await.map_err(|e| anyhow::anyhow!("{e}: {name}"))
+}

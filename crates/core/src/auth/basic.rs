@@ -1,0 +1,125 @@
+//! `Authorization: Basic username@domain:password` on the user endpoint (MongooseIM's user
+//! endpoint model), for scripts and GraphiQL. Verified credentials are remembered for a short
+//! time, keyed by a SHA-256 of the domain, username and password, so that repeated requests do
+//! not each cost a password hash; a remembered entry is void once the user's token version has
+//! changed (password change, block, revocation).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use super::{TokenRefusal, check_owner};
+use crate::Core;
+use crate::events::{Actor, EventKind, NewEvent};
+use crate::model::{Domain, DomainStatus, User, now_millis};
+use crate::password::Verdict;
+use crate::ratelimit::Limited;
+
+/// How long verified credentials are remembered.
+pub const CACHE_TTL: Duration = Duration::from_secs(30);
+const CACHE_MAX: usize = 10_000;
+
+#[derive(Clone, Copy)]
+struct Verified {
+    user_id: i64,
+    token_version: i64,
+    at: Instant,
+}
+
+#[derive(Default)]
+pub struct CredentialCache {
+    entries: Mutex<HashMap<[u8; 32], Verified>>,
+}
+
+impl CredentialCache {
+    fn get(&self, key: &[u8; 32]) -> Option<Verified> {
+        let entries = self.entries.lock().ok()?;
+        entries.get(key).filter(|v| v.at.elapsed() < CACHE_TTL).copied()
+    }
+
+    fn put(&self, key: [u8; 32], verified: Verified) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CACHE_MAX {
+                entries.retain(|_, v| v.at.elapsed() < CACHE_TTL);
+            }
+            if entries.len() < CACHE_MAX {
+                entries.insert(key, verified);
+            }
+        }
+    }
+}
+
+fn cache_key(domain: &Domain, username: &str, password: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for part in [domain.name.as_str(), username, password] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize().into()
+}
+
+impl Core {
+    /// The user of `domain` named `username` when `password` is its password. Verifications
+    /// (not remembered ones) count against the login rate limit of the client.
+    pub async fn authenticate_password(
+        &self,
+        domain: &Domain,
+        username: &str,
+        password: &str,
+        ip: IpAddr,
+    ) -> Result<User, TokenRefusal> {
+        if domain.status == DomainStatus::Disabled {
+            return Err(TokenRefusal::DomainDisabled);
+        }
+        let lookup_failed = |e: crate::error::StoreError| {
+            tracing::error!(error = %e, "credential owner lookup failed");
+            TokenRefusal::Invalid
+        };
+        let key = cache_key(domain, username, password);
+        if let Some(verified) = self.credentials.get(&key) {
+            let user = self.store.user_by_id(domain.id, verified.user_id).await.map_err(lookup_failed)?;
+            if let Some(user) = user.filter(|u| u.token_version == verified.token_version) {
+                check_owner(domain, &user)?;
+                return Ok(user);
+            }
+        }
+        self.check_rate_limit(domain, Limited::Login, ip, username).map_err(|_| TokenRefusal::RateLimited)?;
+        let found = self.store.user_by_username(domain.id, username).await.map_err(lookup_failed)?;
+        let verdict = match found.as_ref().and_then(|u| u.password_hash.as_deref()) {
+            Some(hash) => self.passwords.verify(password, hash).await,
+            None => self.passwords.verify_dummy(password).await,
+        }
+        .map_err(|e| {
+            tracing::error!(error = %e, "password verification failed");
+            TokenRefusal::Invalid
+        })?;
+        let user = match (found, verdict) {
+            (Some(user), Verdict::Correct | Verdict::CorrectNeedsRehash) => user,
+            (user, _) => {
+                let mut event = NewEvent::new(EventKind::LoginFailed, &domain.name, Actor::Anonymous).details(
+                    serde_json::json!({ "identifier": username, "reason": "invalid_credentials", "method": "basic" }),
+                );
+                if let Some(user) = &user {
+                    event = event.user(&user.username, &domain.name);
+                }
+                self.record(event).await;
+                return Err(TokenRefusal::Invalid);
+            }
+        };
+        check_owner(domain, &user)?;
+        self.credentials.put(key, Verified { user_id: user.id, token_version: user.token_version, at: Instant::now() });
+        if let Err(e) = self.store.record_login(user.id, now_millis()).await {
+            tracing::warn!(error = %e, "cannot record the login time");
+        }
+        self.record(
+            NewEvent::new(EventKind::LoginSucceeded, &domain.name, crate::users::user_actor(&user, domain))
+                .user(&user.username, &domain.name)
+                .details(serde_json::json!({ "method": "basic" })),
+        )
+        .await;
+        Ok(user)
+    }
+}

@@ -1,0 +1,342 @@
+//! The end-user flows: register, login, token authentication, password change; the email
+//! flows are in `recovery`, HTTP Basic credentials in `basic`.
+
+mod basic;
+mod recovery;
+
+pub use basic::CredentialCache;
+
+use std::sync::Arc;
+
+use super::error::{CoreError, CoreResult, Entity, StoreError};
+use super::events::{Actor, EventKind, NewEvent};
+use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
+use super::password::Verdict;
+use super::{Core, permissions};
+
+/// A successful login, registration or password change.
+#[derive(Debug)]
+pub struct Session {
+    /// Absent when the account still has to confirm its email.
+    pub jwt: Option<String>,
+    pub user: UserWithRole,
+}
+
+pub struct Registration {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    /// Only accepted when the domain's `register_allowed_fields` lists `confirmed`.
+    pub confirmed: Option<bool>,
+}
+
+/// Why a presented token was refused; each maps to an HTTP 401 message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRefusal {
+    /// Malformed, expired, revoked, foreign-domain or of a deleted user.
+    Invalid,
+    /// The owner is blocked or has not confirmed its email.
+    OwnerNotAllowed,
+    DomainDisabled,
+    /// Too many failed attempts with Basic credentials.
+    RateLimited,
+}
+
+impl TokenRefusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            TokenRefusal::Invalid => "Missing or invalid credentials",
+            TokenRefusal::OwnerNotAllowed => "Invalid credentials",
+            TokenRefusal::DomainDisabled => "This domain is disabled",
+            TokenRefusal::RateLimited => "Too many requests, please try again later.",
+        }
+    }
+}
+
+impl Core {
+    pub async fn register(&self, domain: &Domain, input: Registration) -> CoreResult<Session> {
+        ensure_enabled(domain)?;
+        let settings = &domain.settings;
+        if !settings.allow_register {
+            return Err(CoreError::refused("Register action is currently disabled"));
+        }
+        let extra: Vec<&str> = [("confirmed", input.confirmed.is_some())]
+            .into_iter()
+            .filter(|(name, given)| *given && !settings.register_allowed_fields.iter().any(|f| f == name))
+            .map(|(name, _)| name)
+            .collect();
+        if !extra.is_empty() {
+            return Err(CoreError::invalid(format!("Invalid parameters: {}", extra.join(", "))));
+        }
+        let email = input.email.trim().to_lowercase();
+        validate_email(&email)?;
+        crate::users::validate_username(&input.username)?;
+        self.validate_password(domain, &input.password)?;
+        let role = self
+            .store
+            .role_by_kind(domain.id, &settings.default_role)
+            .await?
+            .ok_or_else(|| CoreError::refused("Impossible to find the default role"))?;
+        // Strapi's conflict rule: the new username or email may be neither an existing
+        // username nor an existing email.
+        let taken = self.store.user_exists(domain.id, &input.username, &email).await?
+            || self.store.user_exists(domain.id, &email, &input.username.to_lowercase()).await?;
+        if taken {
+            return Err(CoreError::refused("Email or Username are already taken"));
+        }
+        let hash = self.passwords.hash(&input.password).await?;
+        let new_user = NewUser {
+            domain_id: domain.id,
+            username: input.username,
+            email,
+            password_hash: Some(hash),
+            confirmed: input.confirmed.unwrap_or(!settings.email_confirmation),
+            blocked: false,
+            role_id: Some(role.id),
+        };
+        let user = match self.store.insert_user(&new_user).await {
+            Err(StoreError::Duplicate) => return Err(CoreError::refused("Email or Username are already taken")),
+            other => other?,
+        };
+        self.record(
+            NewEvent::new(EventKind::UserRegistered, &domain.name, Actor::Anonymous)
+                .user(&user.username, &domain.name)
+                .details(serde_json::json!({ "email": user.email, "confirmed": user.confirmed })),
+        )
+        .await;
+        if settings.email_confirmation && !user.confirmed {
+            // The user is kept when the mail cannot be sent, as in Strapi.
+            self.send_confirmation(domain, &user).await?;
+            return Ok(Session { jwt: None, user: UserWithRole { user, role: Some(role) } });
+        }
+        let jwt = self.issue_jwt(domain, &user)?;
+        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role: Some(role) } })
+    }
+
+    pub async fn login(&self, domain: &Domain, identifier: &str, password: &str) -> CoreResult<Session> {
+        ensure_enabled(domain)?;
+        if identifier.is_empty() {
+            return Err(CoreError::invalid("identifier is a required field"));
+        }
+        if password.is_empty() {
+            return Err(CoreError::invalid("password is a required field"));
+        }
+        let found = self.store.user_by_login(domain.id, identifier, &identifier.to_lowercase()).await?;
+        // Unknown user, no password, wrong password: the same answer after the same work.
+        let (user, verdict) = match found {
+            Some(user) if user.password_hash.is_some() => {
+                let verdict = self.passwords.verify(password, user.password_hash.as_deref().unwrap_or("")).await?;
+                (Some(user), verdict)
+            }
+            _ => (None, self.passwords.verify_dummy(password).await?),
+        };
+        let failed = |reason: &str, user: Option<&User>| {
+            let mut event = NewEvent::new(EventKind::LoginFailed, &domain.name, Actor::Anonymous)
+                .details(serde_json::json!({ "identifier": identifier, "reason": reason }));
+            if let Some(user) = user {
+                event = event.user(&user.username, &domain.name);
+            }
+            event
+        };
+        let user = match (user, verdict) {
+            (Some(user), Verdict::Correct | Verdict::CorrectNeedsRehash) => user,
+            (user, _) => {
+                self.record(failed("invalid_credentials", user.as_ref())).await;
+                return Err(CoreError::InvalidCredentials);
+            }
+        };
+        if domain.settings.email_confirmation && !user.confirmed {
+            self.record(failed("not_confirmed", Some(&user))).await;
+            return Err(CoreError::refused("Your account email is not confirmed"));
+        }
+        if user.blocked {
+            self.record(failed("blocked", Some(&user))).await;
+            return Err(CoreError::refused("Your account has been blocked by an administrator"));
+        }
+        let now = now_millis();
+        if verdict == Verdict::CorrectNeedsRehash {
+            let hash = self.passwords.hash(password).await?;
+            self.store.set_password_hash(user.id, &hash, false, now).await?;
+        }
+        self.store.record_login(user.id, now).await?;
+        let jwt = self.issue_jwt(domain, &user)?;
+        self.record(
+            NewEvent::new(
+                EventKind::LoginSucceeded,
+                &domain.name,
+                Actor::User(format!("{}@{}", user.username, domain.name)),
+            )
+            .user(&user.username, &domain.name),
+        )
+        .await;
+        let role = self.role_of(&user).await?;
+        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role } })
+    }
+
+    /// The user a bearer token speaks for, checked against the current state of the account.
+    pub async fn authenticate_token(&self, domain: &Domain, jwt: &str) -> Result<User, TokenRefusal> {
+        let claims = self.tokens.verify(jwt).ok_or(TokenRefusal::Invalid)?;
+        if claims.domain != domain.name {
+            return Err(TokenRefusal::Invalid);
+        }
+        if domain.status == DomainStatus::Disabled {
+            return Err(TokenRefusal::DomainDisabled);
+        }
+        let user = match self.users.get(domain.id, claims.id) {
+            Some(user) => user,
+            None => match self.store.user_by_id(domain.id, claims.id).await {
+                Ok(Some(user)) => {
+                    self.users.put(&domain.name, &user);
+                    user
+                }
+                Ok(None) => return Err(TokenRefusal::Invalid),
+                Err(e) => {
+                    tracing::error!(error = %e, "token owner lookup failed");
+                    return Err(TokenRefusal::Invalid);
+                }
+            },
+        };
+        if user.token_version != claims.ver {
+            return Err(TokenRefusal::Invalid);
+        }
+        check_owner(domain, &user)?;
+        Ok(user)
+    }
+
+    pub async fn change_password(
+        &self,
+        domain: &Domain,
+        user: &User,
+        current: &str,
+        password: &str,
+        confirmation: &str,
+    ) -> CoreResult<Session> {
+        self.check_new_password(domain, password, confirmation)?;
+        let stored = user.password_hash.as_deref().unwrap_or("");
+        if self.passwords.verify(current, stored).await? == Verdict::Wrong {
+            return Err(CoreError::invalid("The provided current password is invalid"));
+        }
+        if current == password {
+            return Err(CoreError::invalid("Your new password must be different than your current password"));
+        }
+        let hash = self.passwords.hash(password).await?;
+        self.store.set_password_hash(user.id, &hash, true, now_millis()).await?;
+        let user = self
+            .store
+            .user_by_id(domain.id, user.id)
+            .await?
+            .ok_or_else(|| CoreError::not_found(Entity::User, "User not found"))?;
+        let jwt = self.issue_jwt(domain, &user)?;
+        let role = self.role_of(&user).await?;
+        let me = format!("{}@{}", user.username, domain.name);
+        self.record(
+            NewEvent::new(EventKind::PasswordChanged, &domain.name, Actor::User(me)).user(&user.username, &domain.name),
+        )
+        .await;
+        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role } })
+    }
+
+    /// Whether `user` (or an anonymous caller, with the Public role) may perform `action`.
+    pub async fn is_allowed(&self, domain: &Domain, user: Option<&User>, action: &str) -> CoreResult<bool> {
+        Ok(self.permissions_of(domain, user).await?.iter().any(|a| a == action))
+    }
+
+    /// The actions `user` may perform: its role's permissions (the Public role's for an
+    /// anonymous caller; an authenticated user does not inherit them, as in Strapi).
+    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Arc<[String]>> {
+        let role_id = match user {
+            Some(user) => user.role_id,
+            None => match self.roles.public_role(domain.id) {
+                Some(role_id) => role_id,
+                None => {
+                    let role_id = self.store.role_by_kind(domain.id, permissions::PUBLIC).await?.map(|r| r.id);
+                    self.roles.put_public_role(domain.id, role_id);
+                    role_id
+                }
+            },
+        };
+        let Some(role_id) = role_id else { return Ok(Arc::from([])) };
+        if let Some(actions) = self.roles.permissions(role_id) {
+            return Ok(actions);
+        }
+        let actions: Arc<[String]> = self.store.role_permissions(role_id).await?.into();
+        self.roles.put_permissions(role_id, actions.clone());
+        Ok(actions)
+    }
+
+    pub async fn role_of(&self, user: &User) -> CoreResult<Option<super::model::Role>> {
+        let Some(id) = user.role_id else { return Ok(None) };
+        if let Some(role) = self.roles.get(user.domain_id, id) {
+            return Ok(Some(role));
+        }
+        let role = self.store.role_by_id(user.domain_id, id).await?;
+        if let Some(role) = &role {
+            self.roles.put(role);
+        }
+        Ok(role)
+    }
+
+    pub fn issue_jwt(&self, domain: &Domain, user: &User) -> CoreResult<String> {
+        let (jwt, _) =
+            self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
+        Ok(jwt)
+    }
+
+    /// A new password (change or reset): the domain must be enabled, the password must meet
+    /// its policy and match its confirmation.
+    pub(crate) fn check_new_password(&self, domain: &Domain, password: &str, confirmation: &str) -> CoreResult<()> {
+        ensure_enabled(domain)?;
+        self.validate_password(domain, password)?;
+        if password != confirmation {
+            return Err(CoreError::invalid("Passwords do not match"));
+        }
+        Ok(())
+    }
+
+    /// The domain's password policy.
+    pub fn validate_password(&self, domain: &Domain, password: &str) -> CoreResult<()> {
+        let policy = &domain.settings;
+        if password.chars().count() < policy.password_min_length as usize {
+            return Err(CoreError::invalid(format!(
+                "password must be at least {} characters",
+                policy.password_min_length
+            )));
+        }
+        if password.len() > policy.password_max_bytes as usize {
+            return Err(CoreError::invalid(format!(
+                "Password must be less than {} bytes",
+                policy.password_max_bytes + 1
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A blocked owner, or an unconfirmed one while the domain asks for confirmation, is refused.
+fn check_owner(domain: &Domain, user: &User) -> Result<(), TokenRefusal> {
+    if user.blocked || (domain.settings.email_confirmation && !user.confirmed) {
+        return Err(TokenRefusal::OwnerNotAllowed);
+    }
+    Ok(())
+}
+
+fn ensure_enabled(domain: &Domain) -> CoreResult<()> {
+    match domain.status {
+        DomainStatus::Enabled => Ok(()),
+        DomainStatus::Disabled => Err(CoreError::DomainDisabled),
+    }
+}
+
+/// A pragmatic email check: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn validate_email(email: &str) -> CoreResult<()> {
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, host)| {
+            !local.is_empty()
+                && !host.contains('@')
+                && host.contains('.')
+                && !host.starts_with('.')
+                && !host.ends_with('.')
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        });
+    if valid { Ok(()) } else { Err(CoreError::invalid("email must be a valid email")) }
+}

@@ -1,0 +1,164 @@
+//! The email flows: forgotten password, password reset, email confirmation.
+//!
+//! Their tokens are random, sent only by mail, and stored only as a SHA-256 hash. Each is
+//! single use and expires; issuing a new one replaces (and so invalidates) the older one.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::{Session, ensure_enabled, validate_email};
+use crate::Core;
+use crate::error::{CoreError, CoreResult};
+use crate::events::{Actor, EventKind, NewEvent};
+use crate::mail::TemplateKind;
+use crate::model::{Domain, User, UserWithRole, now_millis};
+use crate::store::{TokenPurpose, UserChanges};
+use crate::users::user_actor;
+
+/// Reset tokens: 64 random bytes as 128 lower-case hex characters (Strapi's format).
+const RESET_TOKEN_BYTES: usize = 64;
+/// Confirmation tokens: 20 random bytes as 40 hex characters (Strapi's format).
+const CONFIRMATION_TOKEN_BYTES: usize = 20;
+/// How long an email-confirmation link stays valid (Strapi's never expire).
+pub const CONFIRMATION_LIFETIME_SECONDS: i64 = 7 * 24 * 3600;
+
+fn new_token(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buffer);
+    hex::encode(buffer)
+}
+
+/// What is stored of a token.
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl Core {
+    /// Sends a reset link to the user with this email. Unknown and blocked users get no mail,
+    /// and the caller cannot tell: the answer is the same. The mail leaves in the background,
+    /// so that the answer takes the same time; a failed send is logged and counted.
+    pub async fn forgot_password(&self, domain: &Domain, email: &str) -> CoreResult<()> {
+        ensure_enabled(domain)?;
+        let email = email.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(CoreError::invalid("email is a required field"));
+        }
+        validate_email(&email)?;
+        let Some(user) = self.store.user_by_email(domain.id, &email).await? else { return Ok(()) };
+        if user.blocked {
+            return Ok(());
+        }
+        let token = new_token(RESET_TOKEN_BYTES);
+        let expires_at = now_millis() + domain.settings.reset_token_lifetime_seconds * 1000;
+        // Saved before sending, as in Strapi.
+        self.store.set_user_token(user.id, TokenPurpose::ResetPassword, &token_hash(&token), expires_at).await?;
+        let url = domain.settings.email_reset_password.clone().unwrap_or_default();
+        let mail = self.compose(domain, TemplateKind::ResetPassword, &user, &url, &token).await?;
+        let mailer = self.mailer.clone();
+        tokio::spawn(async move {
+            // Failures are logged and counted by the mailer.
+            let _ = mailer.send(mail).await;
+        });
+        self.record(
+            NewEvent::new(EventKind::PasswordResetRequested, &domain.name, Actor::Anonymous)
+                .user(&user.username, &domain.name),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Sets a new password with the code of a reset mail, and signs the user in. The code
+    /// works once; every token issued before is revoked. Receiving the mail proves the address,
+    /// so the account is confirmed too.
+    pub async fn reset_password(
+        &self,
+        domain: &Domain,
+        code: &str,
+        password: &str,
+        confirmation: &str,
+    ) -> CoreResult<Session> {
+        self.check_new_password(domain, password, confirmation)?;
+        let incorrect = || CoreError::invalid("Incorrect code provided");
+        let hash = token_hash(code);
+        // Looked up first so that a wrong code costs no password hash.
+        if self.store.user_by_token(domain.id, TokenPurpose::ResetPassword, &hash, now_millis()).await?.is_none() {
+            return Err(incorrect());
+        }
+        let changes = UserChanges {
+            password_hash: Some(self.passwords.hash(password).await?),
+            confirmed: Some(true),
+            bump_token_version: true,
+            ..Default::default()
+        };
+        let user = self
+            .store
+            .consume_user_token(domain.id, TokenPurpose::ResetPassword, &hash, now_millis(), &changes)
+            .await?
+            .ok_or_else(incorrect)?;
+        self.record(
+            NewEvent::new(EventKind::PasswordReset, &domain.name, user_actor(&user, domain))
+                .user(&user.username, &domain.name),
+        )
+        .await;
+        self.signed_in(domain, user).await
+    }
+
+    /// Confirms the email of the user holding this confirmation token, and signs it in.
+    pub async fn confirm_email(&self, domain: &Domain, confirmation: &str) -> CoreResult<Session> {
+        ensure_enabled(domain)?;
+        if confirmation.is_empty() {
+            return Err(CoreError::invalid("confirmation is a required field"));
+        }
+        let changes = UserChanges { confirmed: Some(true), ..Default::default() };
+        let user = self
+            .store
+            .consume_user_token(
+                domain.id,
+                TokenPurpose::EmailConfirmation,
+                &token_hash(confirmation),
+                now_millis(),
+                &changes,
+            )
+            .await?
+            .ok_or_else(|| CoreError::invalid("Invalid token"))?;
+        self.record(
+            NewEvent::new(EventKind::EmailConfirmed, &domain.name, user_actor(&user, domain))
+                .user(&user.username, &domain.name),
+        )
+        .await;
+        self.signed_in(domain, user).await
+    }
+
+    /// Sends a new confirmation mail to the user with this email (Strapi's REST
+    /// `send-email-confirmation`); the older link stops working. Unknown emails are ignored.
+    pub async fn resend_email_confirmation(&self, domain: &Domain, email: &str) -> CoreResult<()> {
+        ensure_enabled(domain)?;
+        let email = email.trim().to_lowercase();
+        validate_email(&email)?;
+        let Some(user) = self.store.user_by_email(domain.id, &email).await? else { return Ok(()) };
+        if user.blocked {
+            return Err(CoreError::refused("User blocked"));
+        }
+        if user.confirmed {
+            return Err(CoreError::refused("Already confirmed"));
+        }
+        self.send_confirmation(domain, &user).await
+    }
+
+    /// Issues a confirmation token and mails it, waiting for the delivery.
+    pub(crate) async fn send_confirmation(&self, domain: &Domain, user: &User) -> CoreResult<()> {
+        let token = new_token(CONFIRMATION_TOKEN_BYTES);
+        let expires_at = now_millis() + CONFIRMATION_LIFETIME_SECONDS * 1000;
+        self.store.set_user_token(user.id, TokenPurpose::EmailConfirmation, &token_hash(&token), expires_at).await?;
+        // The link leads to the front end's confirmation page when the domain names one.
+        let url = domain.settings.email_confirmation_redirection.clone().unwrap_or_else(|| self.public_url.clone());
+        let mail = self.compose(domain, TemplateKind::EmailConfirmation, user, &url, &token).await?;
+        self.mailer.send(mail).await.map_err(|_| CoreError::refused("Error sending confirmation email"))
+    }
+
+    async fn signed_in(&self, domain: &Domain, user: User) -> CoreResult<Session> {
+        let jwt = self.issue_jwt(domain, &user)?;
+        let role = self.role_of(&user).await?;
+        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role } })
+    }
+}

@@ -1,0 +1,21 @@
+use async_trait::async_trait;
+
+use crate::error::StoreResult;
+
+/// How many users a domain (or the whole installation) has, by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserCounts {
+    pub registered: i64,
+    pub confirmed: i64,
+    pub blocked: i64,
+}
+
+/// The account listings and counts of the admin API.
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
+    async fn count_users(&self, domain_id: i64) -> StoreResult<i64>;
+    /// Usernames of the domain in byte order, `offset` skipped, at most `limit` (all when `None`).
+    async fn list_usernames(&self, domain_id: i64, limit: Option<i64>, offset: i64) -> StoreResult<Vec<String>>;
+    /// Counts in one domain, or in all when `domain_id` is `None`.
+    async fn user_counts(&self, domain_id: Option<i64>) -> StoreResult<UserCounts>;
+}

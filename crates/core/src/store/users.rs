@@ -1,0 +1,80 @@
+use async_trait::async_trait;
+
+use crate::error::StoreResult;
+use crate::model::{Millis, NewUser, User};
+use crate::query::{Filter, ListQuery};
+
+/// Changes to one user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub confirmed: Option<bool>,
+    pub blocked: Option<bool>,
+    pub role_id: Option<i64>,
+    /// Invalidates every token issued before.
+    pub bump_token_version: bool,
+    /// Forgets a pending password-reset token.
+    pub clear_reset_token: bool,
+}
+
+/// A single-use token (password reset or email confirmation), as stored: its SHA-256 only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    ResetPassword,
+    EmailConfirmation,
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    async fn insert_user(&self, user: &NewUser) -> StoreResult<User>;
+    async fn user_by_id(&self, domain_id: i64, id: i64) -> StoreResult<Option<User>>;
+    async fn user_by_document_id(&self, domain_id: i64, document_id: &str) -> StoreResult<Option<User>>;
+    async fn user_by_username(&self, domain_id: i64, username: &str) -> StoreResult<Option<User>>;
+    /// The first (oldest) local user with this (lower-cased) email.
+    async fn user_by_email(&self, domain_id: i64, email: &str) -> StoreResult<Option<User>>;
+    /// The local user whose username is `username` or whose email is `email`.
+    async fn user_by_login(&self, domain_id: i64, username: &str, email: &str) -> StoreResult<Option<User>>;
+    /// True when a user of the domain has this username or this email.
+    async fn user_exists(&self, domain_id: i64, username: &str, email: &str) -> StoreResult<bool>;
+    /// True when a user other than `except` has this username.
+    async fn username_taken(&self, domain_id: i64, username: &str, except: Option<i64>) -> StoreResult<bool>;
+    /// True when a user other than `except` has this email.
+    async fn email_taken(&self, domain_id: i64, email: &str, except: Option<i64>) -> StoreResult<bool>;
+    /// Sets a new password hash; with `revoke`, also invalidates every token issued before.
+    async fn set_password_hash(&self, user_id: i64, hash: &str, revoke: bool, at: Millis) -> StoreResult<()>;
+    async fn record_login(&self, user_id: i64, at: Millis) -> StoreResult<()>;
+    /// Applies `changes` and returns the user as stored afterwards (`None`: no such user).
+    async fn update_user(&self, user_id: i64, changes: &UserChanges, at: Millis) -> StoreResult<Option<User>>;
+    async fn delete_user(&self, user_id: i64) -> StoreResult<()>;
+    async fn list_users(&self, domain_id: i64, query: &ListQuery) -> StoreResult<Vec<User>>;
+    async fn count_users_matching(&self, domain_id: i64, filter: Option<&Filter>) -> StoreResult<i64>;
+    async fn count_users_with_role(&self, role_id: i64) -> StoreResult<i64>;
+    /// Stores the hash of a new token for `purpose`, replacing (and so invalidating) any older one.
+    async fn set_user_token(
+        &self,
+        user_id: i64,
+        purpose: TokenPurpose,
+        hash: &str,
+        expires_at: Millis,
+    ) -> StoreResult<()>;
+    /// The user holding an unexpired token with this hash.
+    async fn user_by_token(
+        &self,
+        domain_id: i64,
+        purpose: TokenPurpose,
+        hash: &str,
+        now: Millis,
+    ) -> StoreResult<Option<User>>;
+    /// Spends the token: applies `changes` and clears the token in one step, only if the token
+    /// is still held and unexpired. `None` when it was not (used or expired meanwhile).
+    async fn consume_user_token(
+        &self,
+        domain_id: i64,
+        purpose: TokenPurpose,
+        hash: &str,
+        now: Millis,
+        changes: &UserChanges,
+    ) -> StoreResult<Option<User>>;
+}

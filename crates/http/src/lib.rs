@@ -1,0 +1,21 @@
+//! The HTTP side shared by every endpoint: GraphQL over HTTP, subscriptions over SSE, GraphiQL,
+//! the docs, and the listeners.
+
+pub mod assets;
+pub mod docs;
+pub mod graphiql;
+pub mod graphql;
+pub mod inputs;
+pub mod limits;
+mod limits_config;
+pub mod metrics;
+pub mod negotiate;
+pub mod ops;
+pub mod rejection;
+pub mod request;
+pub mod server;
+pub mod sse;
+
+pub use graphql::{Endpoint, Mounted, RequestErrorKind, RequestHead, Transport};
+pub use limits_config::LimitsConfig;
+pub use rejection::Rejection;

@@ -1,0 +1,109 @@
+//! Starting Gatehouse: storage, core, and one server per configured listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::{Config, Handler};
+use gatehouse_api::admin::{AdminEndpoint, AdminRealm, build_schema as build_admin_schema};
+use gatehouse_api::user::{UserEndpoint, build_schema as build_user_schema};
+use gatehouse_core::Core;
+use gatehouse_core::admin_auth::AdminGate;
+use gatehouse_http::Mounted;
+use gatehouse_http::server::{endpoint_routes, spawn};
+use gatehouse_http::{metrics, ops};
+
+/// A listener that is accepting connections.
+#[derive(Debug, Clone)]
+pub struct BoundListener {
+    pub handler: Handler,
+    pub address: SocketAddr,
+    pub path: String,
+}
+
+impl BoundListener {
+    pub fn url(&self) -> String {
+        format!("http://{}{}", self.address, self.path)
+    }
+}
+
+/// A running Gatehouse.
+pub struct App {
+    pub core: Arc<Core>,
+    pub listeners: Vec<BoundListener>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl App {
+    /// Opens storage, prepares the core and binds every listener. Port 0 binds a free port;
+    /// the bound addresses are in `listeners`.
+    pub async fn start(config: &Config) -> anyhow::Result<App> {
+        let core = crate::boot::open_core(config).await?;
+
+        let (shutdown, stop) = watch::channel(false);
+        let mut listeners = Vec::new();
+        let mut tasks = Vec::new();
+        // Events recorded by other nodes sharing the database reach this node's subscribers.
+        tasks.push(tokio::spawn(core.clone().relay_events(stop.clone())));
+        // One admin schema and one credential gate for both admin listeners.
+        let admin_schema = build_admin_schema(Some(core.clone()), &config.limits);
+        let admin_gate = Arc::new(AdminGate::new(core.clone()));
+        for listen in &config.listen {
+            let path = listen.path().to_string();
+            let router = match listen.handler {
+                Handler::User => endpoint_routes(Mounted {
+                    endpoint: UserEndpoint {
+                        core: core.clone(),
+                        schema: build_user_schema(Some(core.clone()), &config.limits),
+                        default_domain: listen.default_domain(),
+                    },
+                    path: path.clone(),
+                    limits: config.limits.clone(),
+                    sse_keepalive_seconds: config.server.sse_keepalive_seconds,
+                }),
+                Handler::Admin | Handler::DomainAdmin => {
+                    let realm = match listen.handler {
+                        Handler::Admin => AdminRealm::Global {
+                            credentials: listen.admin_credentials().map(|(u, p)| (u.to_string(), p.to_string())),
+                        },
+                        _ => AdminRealm::Domain,
+                    };
+                    endpoint_routes(Mounted {
+                        endpoint: AdminEndpoint::new(admin_schema.clone(), admin_gate.clone(), realm)?,
+                        path: path.clone(),
+                        limits: config.limits.clone(),
+                        sse_keepalive_seconds: config.server.sse_keepalive_seconds,
+                    })
+                }
+            };
+            let router = metrics::track(router, core.metrics.clone(), listen.handler.name());
+            // The admin listener also answers health checks and metrics scrapes.
+            let router =
+                if listen.handler == Handler::Admin { router.merge(ops::routes(core.clone())) } else { router };
+            let socket = TcpListener::bind(listen.address)
+                .await
+                .with_context(|| format!("cannot listen on {} ({} handler)", listen.address, listen.handler.name()))?;
+            let address = socket.local_addr()?;
+            tasks.push(spawn(socket, router, stop.clone()));
+            listeners.push(BoundListener { handler: listen.handler, address, path });
+        }
+        Ok(App { core, listeners, shutdown, tasks })
+    }
+
+    /// The first listener of a handler.
+    pub fn listener(&self, handler: Handler) -> Option<&BoundListener> {
+        self.listeners.iter().find(|l| l.handler == handler)
+    }
+
+    /// Stops accepting, lets open requests finish.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}

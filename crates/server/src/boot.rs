@@ -1,0 +1,32 @@
+//! The start of storage and core from the configuration, shared by `serve` and the commands
+//! that work on the database directly (`import`, `export`: they need password hashes, which
+//! no API returns).
+
+use std::sync::Arc;
+
+use gatehouse_core::Core;
+use gatehouse_core::mail::Mailer;
+use gatehouse_core::model::normalize_domain;
+use gatehouse_mail::Delivery;
+
+use crate::config::Config;
+
+/// Opens (and migrates) the configured storage and starts a core on it.
+pub async fn open_core(config: &Config) -> anyhow::Result<Arc<Core>> {
+    gatehouse_api::admin::install_log_levels(&crate::telemetry::ProcessLog);
+    let store = gatehouse_store_sql::open(&config.storage.url, config.storage.pool_size).await?;
+    let static_domains: Vec<String> = config
+        .domains
+        .iter()
+        .map(|d| normalize_domain(&d.name).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<_>>()?;
+    Core::start(
+        store,
+        &static_domains,
+        config.jwt.secret.as_deref(),
+        config.server.hash_threads,
+        config.server.public_url.clone(),
+        Mailer::new(Delivery::new(config.smtp.url.as_deref(), config.smtp.outbox.clone(), &config.smtp.from)?),
+    )
+    .await
+}

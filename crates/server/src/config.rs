@@ -1,0 +1,263 @@
+//! The configuration file (`gatehouse.toml`), its built-in defaults and its
+//! `GATEHOUSE_...` environment overrides.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+pub use gatehouse_http::LimitsConfig;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub storage: StorageConfig,
+    #[serde(default)]
+    pub jwt: JwtConfig,
+    #[serde(default)]
+    pub smtp: SmtpConfig,
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    #[serde(default = "default_domains")]
+    pub domains: Vec<StaticDomain>,
+    #[serde(default = "default_listeners")]
+    pub listen: Vec<Listener>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    pub url: String,
+    /// Connections in the pool.
+    pub pool_size: u32,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://gatehouse.db".into(), pool_size: 8 }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtConfig {
+    /// HS256 secret; generated and kept in the database when absent.
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// `smtp://`, `smtps://` or `smtp://...?tls=required` URL; without it mail goes to the outbox.
+    pub url: Option<String>,
+    pub outbox: PathBuf,
+    /// The `From:` of every mail.
+    pub from: String,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self { url: None, outbox: "outbox".into(), from: "Gatehouse <no-reply@localhost>".into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Public URL of the user API, used as `SERVER_URL` in email templates.
+    pub public_url: String,
+    /// Threads of the password-hashing pool (0 = one per core).
+    pub hash_threads: usize,
+    /// Seconds between SSE keep-alive comments.
+    pub sse_keepalive_seconds: u64,
+    /// Log filter (tracing `EnvFilter` syntax).
+    pub log_level: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:5561".into(),
+            hash_threads: 0,
+            sse_keepalive_seconds: 15,
+            log_level: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaticDomain {
+    pub name: String,
+}
+
+fn default_domains() -> Vec<StaticDomain> {
+    vec![StaticDomain { name: "localhost".into() }]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Handler {
+    User,
+    Admin,
+    DomainAdmin,
+}
+
+impl Handler {
+    pub fn name(self) -> &'static str {
+        match self {
+            Handler::User => "user",
+            Handler::Admin => "admin",
+            Handler::DomainAdmin => "domain_admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Listener {
+    pub handler: Handler,
+    pub address: SocketAddr,
+    #[serde(default)]
+    pub path: Option<String>,
+    /// User handler: the domain served when the `Host` header names no known domain.
+    #[serde(default)]
+    pub default_domain: Option<String>,
+    /// Admin handler: Basic credentials, both or neither.
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+impl Listener {
+    pub fn path(&self) -> &str {
+        match &self.path {
+            Some(p) => p.as_str(),
+            None if self.handler == Handler::User => "/graphql",
+            None => "/api/graphql",
+        }
+    }
+
+    pub fn default_domain(&self) -> String {
+        self.default_domain.clone().unwrap_or_else(|| "localhost".into()).to_lowercase()
+    }
+
+    /// The global admin's Basic credentials, if this listener requires them.
+    pub fn admin_credentials(&self) -> Option<(&str, &str)> {
+        match (&self.username, &self.password) {
+            (Some(u), Some(p)) => Some((u, p)),
+            _ => None,
+        }
+    }
+}
+
+fn default_listeners() -> Vec<Listener> {
+    let listener = |handler, address: &str| Listener {
+        handler,
+        address: address.parse().expect("valid default address"),
+        path: None,
+        default_domain: None,
+        username: None,
+        password: None,
+    };
+    vec![
+        listener(Handler::User, "127.0.0.1:5561"),
+        listener(Handler::Admin, "127.0.0.1:5551"),
+        listener(Handler::DomainAdmin, "127.0.0.1:5541"),
+    ]
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            storage: StorageConfig::default(),
+            jwt: JwtConfig::default(),
+            smtp: SmtpConfig::default(),
+            server: ServerConfig::default(),
+            limits: LimitsConfig::default(),
+            domains: default_domains(),
+            listen: default_listeners(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Loads `file` (or `gatehouse.toml` when present) over the built-in defaults, then the
+    /// `GATEHOUSE_...` environment (`__` separates nested keys: `GATEHOUSE_STORAGE__URL`).
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new("gatehouse.toml").exists() => figment = figment.merge(Toml::file_exact("gatehouse.toml")),
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("GATEHOUSE_").split("__").ignore(&["CONFIG"]));
+        let config: Config = figment.extract().map_err(|e| ConfigError(describe(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: cross-field rules, with the key that is wrong.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.storage.url;
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(ConfigError(format!(
+                "storage.url: unsupported scheme in {url:?} (expected sqlite:// or postgres://)"
+            )));
+        }
+        if self.listen.is_empty() {
+            return Err(ConfigError("listen: at least one [[listen]] section is required".into()));
+        }
+        for (i, l) in self.listen.iter().enumerate() {
+            let key = format!("listen[{i}] ({} on {})", l.handler.name(), l.address);
+            if !l.path().starts_with('/') || l.path().len() < 2 || l.path().ends_with('/') {
+                return Err(ConfigError(format!("{key}.path: must start with '/' and not end with '/'")));
+            }
+            if l.username.is_some() != l.password.is_some() {
+                return Err(ConfigError(format!("{key}: username and password must be set together")));
+            }
+            if l.handler != Handler::Admin && l.username.is_some() {
+                return Err(ConfigError(format!("{key}: username/password only apply to the admin handler")));
+            }
+            if l.handler == Handler::Admin && l.username.is_none() && !l.address.ip().is_loopback() {
+                return Err(ConfigError(format!(
+                    "{key}: an admin listener without credentials must listen on a loopback address"
+                )));
+            }
+        }
+        for (i, d) in self.domains.iter().enumerate() {
+            gatehouse_core::model::normalize_domain(&d.name)
+                .map_err(|e| ConfigError(format!("domains[{i}].name: {e}")))?;
+        }
+        if self.smtp.url.as_deref().is_some_and(|u| !(u.starts_with("smtp://") || u.starts_with("smtps://"))) {
+            return Err(ConfigError("smtp.url: must start with smtp:// or smtps://".into()));
+        }
+        Ok(())
+    }
+}
+
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
+            let key = if key.is_empty() { String::new() } else { format!("{key}: ") };
+            format!("{key}{} ({source})", e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,152 @@
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use sqlx::any::AnyRow;
+use sqlx::postgres::PgListener;
+use sqlx::{Row, query};
+
+use super::{SqlResult, SqlStore, sql};
+use gatehouse_core::error::StoreResult;
+use gatehouse_core::events::{Event, EventKind, NewEvent};
+use gatehouse_core::model::Millis;
+use gatehouse_core::store::{EventFilter, EventStore};
+
+/// The PostgreSQL channel events are announced on.
+const CHANNEL: &str = "gatehouse_events";
+
+fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
+    let kind: String = row.try_get("type").db()?;
+    let details: String = row.try_get("details").db()?;
+    Ok(Event {
+        id: row.try_get("id").db()?,
+        kind: EventKind::parse(&kind).with_context(|| format!("unknown event type {kind}"))?,
+        at: row.try_get("at").db()?,
+        domain: row.try_get("domain").db()?,
+        user: row.try_get("user_ref").db()?,
+        actor: row.try_get("actor").db()?,
+        details: serde_json::from_str(&details).context("corrupt event details")?,
+    })
+}
+
+#[async_trait]
+impl EventStore for SqlStore {
+    async fn insert_event(&self, event: &NewEvent, at: Millis) -> StoreResult<i64> {
+        let row = query(
+            "INSERT INTO events (type, at, domain, user_ref, actor, details) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(event.kind.as_str())
+        .bind(at)
+        .bind(event.domain.clone())
+        .bind(event.user.clone())
+        .bind(event.actor.describe())
+        .bind(event.details.to_string())
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        row.try_get("id").db()
+    }
+
+    async fn list_events(&self, filter: &EventFilter) -> StoreResult<Vec<Event>> {
+        // Placeholders are numbered as the optional conditions are added.
+        let mut conditions = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if filter.domain.is_some() {
+            conditions.push(format!("domain = {}", next()));
+        }
+        if filter.before.is_some() {
+            conditions.push(format!("id < {}", next()));
+        }
+        if !filter.kinds.is_empty() {
+            let list: Vec<String> = filter.kinds.iter().map(|_| next()).collect();
+            conditions.push(format!("type IN ({})", list.join(", ")));
+        }
+        let limit = next();
+        let where_clause =
+            if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+        let text = format!(
+            "SELECT id, type, at, domain, user_ref, actor, details FROM events {where_clause} ORDER BY id DESC LIMIT {limit}"
+        );
+        let mut statement = query(sql(text));
+        if let Some(domain) = &filter.domain {
+            statement = statement.bind(domain.clone());
+        }
+        if let Some(before) = filter.before {
+            statement = statement.bind(before);
+        }
+        for kind in &filter.kinds {
+            statement = statement.bind(kind.clone());
+        }
+        let rows = statement.bind(filter.limit).fetch_all(&self.pool).await.db()?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn count_events(
+        &self,
+        domain: Option<&str>,
+        kinds: &[EventKind],
+        since: Millis,
+    ) -> StoreResult<HashMap<EventKind, i64>> {
+        if kinds.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // $1 is the time, $2 the domain when given, then one placeholder per kind.
+        let first_kind = if domain.is_some() { 3 } else { 2 };
+        let list: Vec<String> = (0..kinds.len()).map(|i| format!("${}", first_kind + i)).collect();
+        let domain_condition = if domain.is_some() { "AND domain = $2" } else { "" };
+        let text = format!(
+            "SELECT type, COUNT(*) AS n FROM events WHERE at >= $1 {domain_condition} AND type IN ({}) GROUP BY type",
+            list.join(", ")
+        );
+        let mut statement = query(sql(text)).bind(since);
+        if let Some(domain) = domain {
+            statement = statement.bind(domain.to_string());
+        }
+        for kind in kinds {
+            statement = statement.bind(kind.as_str());
+        }
+        let rows = statement.fetch_all(&self.pool).await.db()?;
+        let mut counts = HashMap::new();
+        for row in rows {
+            let kind: String = row.try_get("type").db()?;
+            if let Some(kind) = EventKind::parse(&kind) {
+                counts.insert(kind, row.try_get::<i64, _>("n").db()?);
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn announce_event(&self, payload: &str) -> StoreResult<()> {
+        if self.listen_url.is_none() {
+            return Ok(());
+        }
+        query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&self.pool).await.db()?;
+        Ok(())
+    }
+
+    async fn event_announcements(&self) -> StoreResult<Option<BoxStream<'static, String>>> {
+        let Some(url) = &self.listen_url else { return Ok(None) };
+        let mut listener = PgListener::connect(url).await.db()?;
+        listener.listen(CHANNEL).await.db()?;
+        // `recv` reconnects by itself; when it cannot, wait and try again.
+        let stream = futures_util::stream::unfold(listener, |mut listener| async move {
+            loop {
+                match listener.recv().await {
+                    Ok(notification) => return Some((notification.payload().to_string(), listener)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event announcements: connection lost, retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(Some(stream.boxed()))
+    }
+}

@@ -1,0 +1,75 @@
+//! The core's `Store` on sqlx's `Any` pool: the same statements run on SQLite and PostgreSQL.
+//! One file per kind of record.
+
+mod accounts;
+mod bulk;
+mod domains;
+mod events;
+mod filters;
+mod meta;
+mod roles;
+mod templates;
+mod users;
+
+use sqlx::AnyPool;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::Backend;
+use gatehouse_core::error::{StoreError, StoreResult};
+
+pub struct SqlStore {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+    /// PostgreSQL: where event announcements are listened for (a dedicated connection).
+    listen_url: Option<String>,
+}
+
+impl SqlStore {
+    pub fn new(pool: AnyPool, backend: Backend) -> Self {
+        Self { pool, backend, listen_url: None }
+    }
+
+    /// The URL to open the `LISTEN` connection with (PostgreSQL only).
+    pub fn with_listen_url(mut self, url: &str) -> Self {
+        self.listen_url = (self.backend == Backend::Postgres).then(|| url.to_string());
+        self
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// Maps unique violations to `Duplicate`, everything else to an opaque error.
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return StoreError::Duplicate;
+    }
+    StoreError::Other(anyhow::Error::new(e))
+}
+
+pub(crate) trait SqlResult<T> {
+    fn db(self) -> StoreResult<T>;
+}
+
+impl<T> SqlResult<T> for Result<T, sqlx::Error> {
+    fn db(self) -> StoreResult<T> {
+        self.map_err(db_err)
+    }
+}
+
+/// Booleans are stored as BIGINT; computed booleans come back as a bool on PostgreSQL.
+pub(crate) fn get_bool(row: &AnyRow, column: &str) -> StoreResult<bool> {
+    match row.try_get::<i64, _>(column) {
+        Ok(v) => Ok(v != 0),
+        Err(_) => row.try_get::<bool, _>(column).db(),
+    }
+}
+
+/// SQL built at run time from constant pieces (column lists), never from input.
+pub(crate) fn sql(text: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(text)
+}

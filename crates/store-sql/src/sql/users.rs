@@ -1,0 +1,327 @@
+use async_trait::async_trait;
+use sqlx::any::AnyArguments;
+use sqlx::any::AnyRow;
+use sqlx::query::Query;
+use sqlx::{Any, Row, query};
+
+use super::filters::{Bind, Binds, count_sql, listing_sql};
+use super::{SqlResult, SqlStore, get_bool, sql};
+use gatehouse_core::error::StoreResult;
+use gatehouse_core::model::{Millis, NewUser, User, new_document_id, now_millis};
+use gatehouse_core::query::{Filter, ListQuery, Subject};
+use gatehouse_core::store::{TokenPurpose, UserChanges, UserStore};
+
+pub(crate) const USER_COLUMNS: &str = "id, document_id, domain_id, username, email, provider, password_hash, \
+     confirmed, blocked, role_id, token_version, created_at, updated_at, last_login_at";
+
+pub(crate) fn user_from_row(row: &AnyRow) -> StoreResult<User> {
+    Ok(User {
+        id: row.try_get("id").db()?,
+        document_id: row.try_get("document_id").db()?,
+        domain_id: row.try_get("domain_id").db()?,
+        username: row.try_get("username").db()?,
+        email: row.try_get("email").db()?,
+        provider: row.try_get("provider").db()?,
+        password_hash: row.try_get("password_hash").db()?,
+        confirmed: get_bool(row, "confirmed")?,
+        blocked: get_bool(row, "blocked")?,
+        role_id: row.try_get("role_id").db()?,
+        token_version: row.try_get("token_version").db()?,
+        created_at: row.try_get("created_at").db()?,
+        updated_at: row.try_get("updated_at").db()?,
+        last_login_at: row.try_get("last_login_at").db()?,
+    })
+}
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn insert_user(&self, user: &NewUser) -> StoreResult<User> {
+        let now = now_millis();
+        let row = query(sql(format!(
+            "INSERT INTO users (document_id, domain_id, username, email, provider, password_hash, \
+             confirmed, blocked, role_id, token_version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'local', $5, $6, $7, $8, 0, $9, $9) RETURNING {USER_COLUMNS}"
+        )))
+        .bind(new_document_id())
+        .bind(user.domain_id)
+        .bind(user.username.as_str())
+        .bind(user.email.as_str())
+        .bind(user.password_hash.clone())
+        .bind(i64::from(user.confirmed))
+        .bind(i64::from(user.blocked))
+        .bind(user.role_id)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        user_from_row(&row)
+    }
+
+    async fn user_by_id(&self, domain_id: i64, id: i64) -> StoreResult<Option<User>> {
+        self.one_user(
+            query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND domain_id = $2")))
+                .bind(id)
+                .bind(domain_id),
+        )
+        .await
+    }
+
+    async fn user_by_document_id(&self, domain_id: i64, document_id: &str) -> StoreResult<Option<User>> {
+        self.one_user(
+            query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE document_id = $1 AND domain_id = $2")))
+                .bind(document_id)
+                .bind(domain_id),
+        )
+        .await
+    }
+
+    async fn user_by_username(&self, domain_id: i64, username: &str) -> StoreResult<Option<User>> {
+        self.one_user(
+            query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE domain_id = $1 AND username = $2")))
+                .bind(domain_id)
+                .bind(username),
+        )
+        .await
+    }
+
+    async fn user_by_email(&self, domain_id: i64, email: &str) -> StoreResult<Option<User>> {
+        self.one_user(
+            query(sql(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE domain_id = $1 AND email = $2 AND provider = 'local' \
+             ORDER BY id LIMIT 1"
+            )))
+            .bind(domain_id)
+            .bind(email),
+        )
+        .await
+    }
+
+    async fn user_by_login(&self, domain_id: i64, username: &str, email: &str) -> StoreResult<Option<User>> {
+        // Two indexed lookups rather than one OR, which neither engine can serve from an index.
+        for (column, value) in [("username", username), ("email", email)] {
+            let row = query(sql(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE domain_id = $1 AND {column} = $2 AND provider = 'local' \
+                 ORDER BY id LIMIT 1"
+            )))
+            .bind(domain_id)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+            if let Some(row) = row {
+                return user_from_row(&row).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    async fn user_exists(&self, domain_id: i64, username: &str, email: &str) -> StoreResult<bool> {
+        let row = query(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE domain_id = $1 AND username = $2) \
+             OR EXISTS (SELECT 1 FROM users WHERE domain_id = $1 AND email = $3) AS taken",
+        )
+        .bind(domain_id)
+        .bind(username)
+        .bind(email)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        get_bool(&row, "taken")
+    }
+
+    async fn username_taken(&self, domain_id: i64, username: &str, except: Option<i64>) -> StoreResult<bool> {
+        self.taken("username", domain_id, username, except).await
+    }
+
+    async fn email_taken(&self, domain_id: i64, email: &str, except: Option<i64>) -> StoreResult<bool> {
+        self.taken("email", domain_id, email, except).await
+    }
+
+    async fn set_password_hash(&self, user_id: i64, hash: &str, revoke: bool, at: Millis) -> StoreResult<()> {
+        query(
+            "UPDATE users SET password_hash = $1, token_version = token_version + $2, updated_at = $3, \
+             reset_token_hash = NULL, reset_token_expires_at = NULL WHERE id = $4",
+        )
+        .bind(hash)
+        .bind(i64::from(revoke))
+        .bind(at)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn record_login(&self, user_id: i64, at: Millis) -> StoreResult<()> {
+        query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn update_user(&self, user_id: i64, changes: &UserChanges, at: Millis) -> StoreResult<Option<User>> {
+        let (assignments, binds) = changes_sql(changes, 2);
+        let statement = query(sql(format!("UPDATE users SET {assignments} WHERE id = $1 RETURNING {USER_COLUMNS}")))
+            .bind(user_id)
+            .bind(at);
+        self.one_user(binds.apply(statement)).await
+    }
+
+    async fn delete_user(&self, user_id: i64) -> StoreResult<()> {
+        query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&self.pool).await.db()?;
+        Ok(())
+    }
+
+    async fn list_users(&self, domain_id: i64, list: &ListQuery) -> StoreResult<Vec<User>> {
+        let (rest, binds) = listing_sql(Subject::User, "u", list, 1)?;
+        let text = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.domain_id = $1{rest}");
+        let rows = binds.apply(query(sql(text)).bind(domain_id)).fetch_all(&self.pool).await.db()?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn count_users_matching(&self, domain_id: i64, filter: Option<&Filter>) -> StoreResult<i64> {
+        let (condition, binds) = count_sql(Subject::User, "u", filter, 1)?;
+        let text = format!("SELECT COUNT(*) AS n FROM users u WHERE u.domain_id = $1{condition}");
+        let row = binds.apply(query(sql(text)).bind(domain_id)).fetch_one(&self.pool).await.db()?;
+        row.try_get("n").db()
+    }
+
+    async fn count_users_with_role(&self, role_id: i64) -> StoreResult<i64> {
+        let row = query("SELECT COUNT(*) AS n FROM users WHERE role_id = $1")
+            .bind(role_id)
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        row.try_get("n").db()
+    }
+
+    async fn set_user_token(
+        &self,
+        user_id: i64,
+        purpose: TokenPurpose,
+        hash: &str,
+        expires_at: Millis,
+    ) -> StoreResult<()> {
+        let (hash_column, expiry_column) = token_columns(purpose);
+        query(sql(format!("UPDATE users SET {hash_column} = $1, {expiry_column} = $2 WHERE id = $3")))
+            .bind(hash)
+            .bind(expires_at)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn user_by_token(
+        &self,
+        domain_id: i64,
+        purpose: TokenPurpose,
+        hash: &str,
+        now: Millis,
+    ) -> StoreResult<Option<User>> {
+        let (hash_column, expiry_column) = token_columns(purpose);
+        self.one_user(
+            query(sql(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE {hash_column} = $1 AND domain_id = $2 AND {expiry_column} > $3"
+            )))
+            .bind(hash)
+            .bind(domain_id)
+            .bind(now),
+        )
+        .await
+    }
+
+    async fn consume_user_token(
+        &self,
+        domain_id: i64,
+        purpose: TokenPurpose,
+        hash: &str,
+        now: Millis,
+        changes: &UserChanges,
+    ) -> StoreResult<Option<User>> {
+        let (hash_column, expiry_column) = token_columns(purpose);
+        // Spending a reset token clears it below already.
+        let changes = UserChanges {
+            clear_reset_token: changes.clear_reset_token && purpose != TokenPurpose::ResetPassword,
+            ..changes.clone()
+        };
+        let (assignments, binds) = changes_sql(&changes, 4);
+        let statement = query(sql(format!(
+            "UPDATE users SET {assignments}, {hash_column} = NULL, {expiry_column} = NULL \
+             WHERE {hash_column} = $1 AND domain_id = $3 AND {expiry_column} > $4 RETURNING {USER_COLUMNS}"
+        )))
+        .bind(hash)
+        .bind(now)
+        .bind(domain_id)
+        .bind(now);
+        // $2 (the time of the change) is `now` as well.
+        self.one_user(binds.apply(statement)).await
+    }
+}
+
+impl SqlStore {
+    async fn taken(&self, column: &str, domain_id: i64, value: &str, except: Option<i64>) -> StoreResult<bool> {
+        let row = query(sql(format!(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE domain_id = $1 AND {column} = $2 AND id <> $3) AS taken"
+        )))
+        .bind(domain_id)
+        .bind(value)
+        .bind(except.unwrap_or(0))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        get_bool(&row, "taken")
+    }
+}
+
+fn token_columns(purpose: TokenPurpose) -> (&'static str, &'static str) {
+    match purpose {
+        TokenPurpose::ResetPassword => ("reset_token_hash", "reset_token_expires_at"),
+        TokenPurpose::EmailConfirmation => ("confirmation_token_hash", "confirmation_token_expires_at"),
+    }
+}
+
+/// `updated_at = $2, <column> = $n, ...` for the fields `changes` sets; the statement binds
+/// `already` values first, the second of them being the time of the change.
+fn changes_sql(changes: &UserChanges, already: usize) -> (String, Binds) {
+    let mut binds = Binds::after(already);
+    let mut assignments = vec!["updated_at = $2".to_string()];
+    let mut set = |column: &str, value: Bind| assignments.push(format!("{column} = {}", binds.push(value)));
+    if let Some(username) = &changes.username {
+        set("username", Bind::Text(username.clone()));
+    }
+    if let Some(email) = &changes.email {
+        set("email", Bind::Text(email.clone()));
+    }
+    if let Some(hash) = &changes.password_hash {
+        set("password_hash", Bind::Text(hash.clone()));
+    }
+    if let Some(confirmed) = changes.confirmed {
+        set("confirmed", Bind::Int(i64::from(confirmed)));
+    }
+    if let Some(blocked) = changes.blocked {
+        set("blocked", Bind::Int(i64::from(blocked)));
+    }
+    if let Some(role_id) = changes.role_id {
+        set("role_id", Bind::Int(role_id));
+    }
+    if changes.bump_token_version {
+        assignments.push("token_version = token_version + 1".into());
+    }
+    if changes.clear_reset_token {
+        assignments.push("reset_token_hash = NULL, reset_token_expires_at = NULL".into());
+    }
+    (assignments.join(", "), binds)
+}
+
+impl SqlStore {
+    /// Runs a statement selecting `USER_COLUMNS` and returns the user it finds, if any.
+    async fn one_user(&self, statement: Query<'_, Any, AnyArguments>) -> StoreResult<Option<User>> {
+        let row = statement.fetch_optional(&self.pool).await.db()?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+}
