@@ -26,7 +26,7 @@ from harness.server import Server, ServerError
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = {
-    1: ("`me` with a valid token", Bench.s1_me),
+    1: ("`me` with a valid token, and vs the reference ceiling", Bench.s1_me),
     2: ("`login` vs the raw Argon2id rate", Bench.s2_login),
     3: ("`register`", Bench.s3_register),
     4: ("1,000,000 users: admin countUsers/listUsers, login", Bench.s4_million),
@@ -43,6 +43,7 @@ def main():
     parser.add_argument("--scenarios", default="1,2,3,4,5,6,7", help="comma-separated scenario numbers")
     parser.add_argument("--binary", default=ROOT / "target/release/gatehouse", type=Path)
     parser.add_argument("--argon2-rate", default=ROOT / "target/release/examples/argon2_rate", type=Path)
+    parser.add_argument("--ceiling", default=ROOT / "target/release/gatehouse-bench-ceiling", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep each run's work directory and database")
     args = parser.parse_args()
     selected = sorted({int(s) for s in args.scenarios.split(",") if s.strip()})
@@ -84,7 +85,7 @@ def run_backend(name, args, selected):
     workdir = Path(tempfile.mkdtemp(prefix=f"gatehouse-bench-{name}-"))
     backend = SQLite(workdir) if name == "sqlite" else Postgres(args.pg_url)
     server = Server(args.binary, workdir, backend.url, ["localhost", BIG_DOMAIN])
-    bench = Bench(server, backend, args.seconds, _cores(), args.argon2_rate)
+    bench = Bench(server, backend, args.seconds, _cores(), args.argon2_rate, args.ceiling)
     try:
         progress(name, "starting gatehouse on a fresh database")
         ready = server.start()

@@ -4,15 +4,21 @@ table; an API that answers with errors makes its rows "not available" instead of
 import re
 import subprocess
 import time
+import urllib.parse
 
 from . import graphql, sse, wrk
 from .backends import seed_users_sql
+from .ceiling import Ceiling, CeilingError
 from .report import FAIL, INFO, INVALID, PASS, UNAVAILABLE, Row, verdict
 
 PASSWORD = "bench-password"
 BIG_DOMAIN = "million.test"
 BIG_COUNT = 1_000_000
 ME = "{ me { id username email role { name } } }"
+# The hot-path request compared with the reference ceiling (bench/ceiling), which answers it
+# without GraphQL or storage; the target is a share of the ceiling's rate.
+ME_SHORT = "{ me { id username } }"
+CEILING_SHARE = 0.75
 LOGIN = "mutation Login($identifier: String!, $password: String!) { login(input: {identifier: $identifier, password: $password}) { jwt } }"
 REGISTER = "mutation { register(input: {username: \"%s\", email: \"%s@bench.test\", password: \"%s\"}) { jwt } }"
 RAISE_RATE_LIMIT = 'mutation { domain { updateDomainSettings(domain: "%s", settings: {rateLimitMax: 1000000000}) { rateLimitMax } } }'
@@ -32,13 +38,15 @@ def login_body(identifier):
 class Bench:
     """One backend's run: the server, its storage and the rows measured so far."""
 
-    def __init__(self, server, backend, seconds, cores, argon2_rate_binary):
+    def __init__(self, server, backend, seconds, cores, argon2_rate_binary, ceiling_binary):
         self.server, self.backend = server, backend
         self.seconds, self.cores = seconds, cores
         self.argon2_rate_binary = argon2_rate_binary
+        self.ceiling_binary = ceiling_binary
         self.rows = []
         self.token = None
         self.raw_rate = None
+        self.ceiling = None
         self.rate_limit_note = ""
         self.big_seeded = False
 
@@ -98,6 +106,37 @@ class Bench:
             )
         return self.raw_rate
 
+    def jwt_secret(self):
+        """The secret Gatehouse generated on its first start and keeps in the database (no
+        `[jwt] secret` in the harness's config): the ceiling verifies tokens with it."""
+        secret = self.backend.scalar("SELECT value FROM meta WHERE key = 'jwt_secret'")
+        if not secret:
+            raise NotAvailable("no JWT secret in the database's meta table")
+        return secret
+
+    def ceiling_rate(self, body, headers):
+        """The reference ceiling (bench/ceiling) under the `me` load's wrk settings: measured
+        once per run, Gatehouse idle meanwhile; its row has no target and no RSS (not Gatehouse)."""
+        if self.ceiling is None:
+            path = urllib.parse.urlsplit(self.user).path
+            try:
+                with Ceiling(self.ceiling_binary, self.jwt_secret(), path) as ceiling:
+                    self.probe(ceiling.url, body, headers, "the ceiling")
+                    r = self.load(ceiling.url, body, 64, headers)
+            except CeilingError as error:
+                raise NotAvailable(str(error)) from None
+            note = r.error_note()
+            self.rows.append(
+                Row(
+                    self.backend.name, "1", "reference ceiling: bare axum, same body and HS256 check (bench/ceiling)",
+                    load=r.params,
+                    result=f"{r.rate:,.0f} req/s (p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)" + _note(note),
+                    verdict=info(note),
+                )
+            )
+            self.ceiling = r
+        return self.ceiling
+
     # -- setup ---------------------------------------------------------------------------------
 
     def setup(self):
@@ -126,6 +165,27 @@ class Bench:
             1, "`me` with a valid token: throughput", load=r.params,
             result=f"{r.rate:,.0f} req/s (p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)" + _note(note),
             target="≥ 10,000 req/s", verdict=verdict(r.rate >= 10_000, note),
+        )
+        self.me_vs_ceiling(headers)
+
+    def me_vs_ceiling(self, headers):
+        """`{ me { id username } }` right after the ceiling, same body, token and wrk settings."""
+        measure = f"`{ME_SHORT}`: throughput vs the reference ceiling"
+        body = {"query": ME_SHORT}
+        try:
+            self.probe(self.user, body, headers, "me")
+            ceiling = self.ceiling_rate(body, headers)
+        except NotAvailable as error:
+            self.unavailable(1, measure, str(error))
+            return
+        r = self.load(self.user, body, 64, headers)
+        note = r.error_note() or (ceiling.error_note() and f"ceiling: {ceiling.error_note()}")
+        share = r.rate / ceiling.rate if ceiling.rate else 0.0
+        figure = f"{r.rate:,.0f} req/s = {share:.2f} of ceiling"
+        self.add(
+            1, measure, load=r.params,
+            result=f"{figure} {ceiling.rate:,.0f} req/s (p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)" + _note(note),
+            target=f"≥ {CEILING_SHARE:.2f} of ceiling", verdict=verdict(share >= CEILING_SHARE, note),
         )
 
     def s2_login(self):
