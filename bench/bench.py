@@ -70,7 +70,10 @@ def main():
         + [f"- {key}: {value}" for key, value in machine.items()]
     )
     text = header + "\n\n" + report.table(rows) + "\n"
-    print("\n" + text)
+    print("\n" + text, flush=True)
+    # One line per scenario and backend, printed last so that a regression is visible at a glance.
+    summary = f"Summary (figure/target: a ≥ target is met at 1 or more, a ≤ target at 1 or less)\n\n{report.summary(rows)}\n"
+    text += "\n```\n" + summary + "```\n"
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     stem = results / f"{started:%Y%m%d-%H%M%S}-{args.backend}"
@@ -78,7 +81,8 @@ def main():
     stem.with_suffix(".json").write_text(
         json.dumps({"machine": machine, "command": command, "rows": [asdict(r) for r in rows]}, indent=2)
     )
-    print(f"saved {stem}.md", file=sys.stderr)
+    print(f"saved {stem}.md", file=sys.stderr, flush=True)
+    print("\n" + summary, end="")
 
 
 def run_backend(name, args, selected):
