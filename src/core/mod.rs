@@ -22,6 +22,7 @@ pub mod roles;
 pub mod store;
 pub mod token;
 pub mod users;
+pub mod validation;
 
 pub use error::{CoreError, CoreResult, Entity};
 pub use model::*;

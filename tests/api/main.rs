@@ -19,6 +19,7 @@ mod user_limits;
 mod user_listing;
 #[allow(dead_code)] // Each user suite uses its own part of the support.
 mod user_support;
+mod user_validation;
 
 mod admin_account;
 mod admin_auth;

@@ -14,6 +14,7 @@ use crate::core::mail::TemplateKind;
 use crate::core::model::{Domain, User, UserWithRole, now_millis};
 use crate::core::store::{TokenPurpose, UserChanges};
 use crate::core::users::user_actor;
+use crate::core::validation::FieldError;
 
 /// Reset tokens: 64 random bytes as 128 lower-case hex characters (Strapi's format).
 const RESET_TOKEN_BYTES: usize = 64;
@@ -39,11 +40,8 @@ impl Core {
     /// so that the answer takes the same time; a failed send is logged and counted.
     pub async fn forgot_password(&self, domain: &Domain, email: &str) -> CoreResult<()> {
         ensure_enabled(domain)?;
+        validate_email(email)?;
         let email = email.trim().to_lowercase();
-        if email.is_empty() {
-            return Err(CoreError::invalid("email is a required field"));
-        }
-        validate_email(&email)?;
         let Some(user) = self.store.user_by_email(domain.id, &email).await? else { return Ok(()) };
         if user.blocked {
             return Ok(());
@@ -77,13 +75,20 @@ impl Core {
         password: &str,
         confirmation: &str,
     ) -> CoreResult<Session> {
-        self.check_new_password(domain, password, confirmation)?;
+        ensure_enabled(domain)?;
+        let mut errors = self.check_new_password(domain, password, confirmation)?;
+        if code.is_empty() {
+            errors.push(FieldError::new("code", "code is a required field", code));
+        }
+        errors.finish()?;
         let incorrect = || CoreError::invalid("Incorrect code provided");
         let hash = token_hash(code);
         // Looked up first so that a wrong code costs no password hash.
         if self.store.user_by_token(domain.id, TokenPurpose::ResetPassword, &hash, now_millis()).await?.is_none() {
             return Err(incorrect());
         }
+        // The user model's rule comes last, as in Strapi.
+        self.check_password_length(domain, "password", password)?;
         let changes = UserChanges {
             password_hash: Some(self.passwords.hash(password).await?),
             confirmed: Some(true),
@@ -107,7 +112,7 @@ impl Core {
     pub async fn confirm_email(&self, domain: &Domain, confirmation: &str) -> CoreResult<Session> {
         ensure_enabled(domain)?;
         if confirmation.is_empty() {
-            return Err(CoreError::invalid("confirmation is a required field"));
+            return Err(FieldError::new("confirmation", "confirmation is a required field", confirmation).into());
         }
         let changes = UserChanges { confirmed: Some(true), ..Default::default() };
         let user = self
@@ -133,8 +138,8 @@ impl Core {
     /// `send-email-confirmation`); the older link stops working. Unknown emails are ignored.
     pub async fn resend_email_confirmation(&self, domain: &Domain, email: &str) -> CoreResult<()> {
         ensure_enabled(domain)?;
+        validate_email(email)?;
         let email = email.trim().to_lowercase();
-        validate_email(&email)?;
         let Some(user) = self.store.user_by_email(domain.id, &email).await? else { return Ok(()) };
         if user.blocked {
             return Err(CoreError::refused("User blocked"));
