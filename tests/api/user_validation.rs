@@ -157,3 +157,27 @@ async fn new_passwords_name_their_fields_and_never_echo_a_password() {
     let reset = app.user().query(RESET, json!({ "c": "some-code", "p": "123", "q": "123" })).await;
     assert_eq!(validation(&reset), ("Incorrect code provided", &json!({})), "the code is checked before the length");
 }
+
+#[tokio::test]
+async fn refused_list_keys_carry_strapis_query_details() {
+    let app = spawn_app().await;
+    grant(&app, "public", &["plugin::users-permissions.user.find", "plugin::users-permissions.role.find"]).await;
+    let answer = app.user().query(r#"{ usersPermissionsUsers(sort: "password:asc") { username } }"#, json!({})).await;
+    assert_eq!(
+        validation(&answer),
+        ("Invalid key password", &json!({ "key": "password", "path": "password", "source": "query", "param": "sort" }))
+    );
+    let answer = app.user().query(r#"{ usersPermissionsUsers(sort: "nope") { username } }"#, json!({})).await;
+    assert_eq!(validation(&answer).1, &json!({ "key": "nope", "path": null, "source": "query", "param": "sort" }));
+    let answer = app
+        .user()
+        .query(r#"{ usersPermissionsRoles(filters: {permissions: {documentId: {eq: "x"}}}) { name } }"#, json!({}))
+        .await;
+    assert_eq!(
+        validation(&answer),
+        (
+            "Invalid key documentId",
+            &json!({ "key": "documentId", "path": "documentId", "source": "query", "param": "filters" })
+        )
+    );
+}
