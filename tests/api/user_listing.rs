@@ -183,3 +183,24 @@ async fn sorts_follow_the_role_of_users_as_strapi() {
     let answer = app.user().query(r#"{ usersPermissionsRoles(sort: "users.username") { name } }"#, json!({})).await;
     assert_eq!(answer.error_message(), "Invalid key users");
 }
+
+#[tokio::test]
+async fn strapi_5_54_publication_arguments_are_accepted_and_change_nothing() {
+    let app = seeded().await;
+    grant(&app, "public", &[&format!("{P}user.findOne")]).await;
+    let args = "status: PUBLISHED, hasPublishedVersion: true, publicationFilter: NEVER_PUBLISHED";
+    for query in [
+        format!("{{ usersPermissionsUsers({args}) {{ username }} }}"),
+        format!("{{ usersPermissionsUsers_connection({args}) {{ pageInfo {{ total }} }} }}"),
+        format!("{{ usersPermissionsRoles({args}) {{ name }} }}"),
+        format!("{{ usersPermissionsRoles_connection({args}) {{ pageInfo {{ total }} }} }}"),
+        format!("{{ usersPermissionsRole(documentId: \"1\", {args}) {{ name }} }}"),
+        format!("{{ usersPermissionsUser(documentId: \"1\", {args}) {{ username }} }}"),
+    ] {
+        let answer = app.user().query(&query, json!({})).await;
+        let data = answer.data();
+        assert!(!data.as_object().unwrap().values().any(serde_json::Value::is_null), "{query}: {data}");
+    }
+    let (page, _) = list(&app, ", publicationFilter: PUBLISHED_WITH_DRAFT", json!({})).await;
+    assert_eq!(page, names(0..10));
+}

@@ -37,6 +37,21 @@ pub enum PublicationStatus {
     Published,
 }
 
+/// Strapi 5.54's `publicationFilter`: which documents to return by how their draft and
+/// published versions relate. Users and roles have no drafts, so, as in Strapi for content
+/// types without Draft & Publish, it changes nothing.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicationFilter {
+    NeverPublished,
+    HasPublishedVersion,
+    Modified,
+    Unmodified,
+    NeverPublishedDocument,
+    HasPublishedVersionDocument,
+    PublishedWithoutDraft,
+    PublishedWithDraft,
+}
+
 #[derive(InputObject, Debug, Clone, Copy, Default)]
 #[graphql(name = "PaginationArg")]
 pub struct PaginationFields {
