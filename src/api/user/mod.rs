@@ -88,6 +88,11 @@ impl Endpoint for UserEndpoint {
         }
     }
 
+    /// Apollo Server's answer, as Strapi gives it.
+    fn batch_refusal(&self) -> Rejection {
+        Rejection::bad_request("BAD_REQUEST", "Operation batching disabled.")
+    }
+
     fn stream_opened(&self) -> Option<Box<dyn Send>> {
         Some(Box::new(self.core.metrics.stream_opened()))
     }

@@ -34,9 +34,10 @@ pub struct Registration {
 /// Why a presented token was refused; each maps to an HTTP 401 message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenRefusal {
-    /// Malformed, expired, revoked, foreign-domain or of a deleted user.
+    /// Malformed, expired, revoked or foreign-domain.
     Invalid,
-    /// The owner is blocked or has not confirmed its email.
+    /// The owner was deleted, is blocked, or has not confirmed its email (Strapi's answer
+    /// for each, even when blocking also revoked the token).
     OwnerNotAllowed,
     DomainDisabled,
     /// Too many failed attempts with Basic credentials.
@@ -202,17 +203,17 @@ impl Core {
                     self.users.put(&domain.name, &user);
                     user
                 }
-                Ok(None) => return Err(TokenRefusal::Invalid),
+                Ok(None) => return Err(TokenRefusal::OwnerNotAllowed),
                 Err(e) => {
                     tracing::error!(error = %e, "token owner lookup failed");
                     return Err(TokenRefusal::Invalid);
                 }
             },
         };
+        check_owner(domain, &user)?;
         if user.token_version != claims.ver {
             return Err(TokenRefusal::Invalid);
         }
-        check_owner(domain, &user)?;
         Ok(user)
     }
 
