@@ -15,7 +15,7 @@ use crate::core::admin_auth::AdminGate;
 use crate::core::mail::Mailer;
 use crate::http::Mounted;
 use crate::http::server::{endpoint_routes, spawn};
-use crate::http::{metrics, ops};
+use crate::http::{cors, metrics, ops};
 use crate::storage;
 
 /// A listener that is accepting connections.
@@ -100,6 +100,8 @@ impl App {
             // The admin listener also answers health checks and metrics scrapes.
             let router =
                 if listen.handler == Handler::Admin { router.merge(ops::routes(core.clone())) } else { router };
+            // Around everything the listener serves, so that routes added later get it too.
+            let router = cors::apply(router, &listen.cors_origins(), listen.cors_credentials);
             let socket = TcpListener::bind(listen.address)
                 .await
                 .with_context(|| format!("cannot listen on {} ({} handler)", listen.address, listen.handler.name()))?;

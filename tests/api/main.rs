@@ -13,6 +13,7 @@ mod endpoints_sdl;
 mod endpoints_sse;
 mod foundation;
 mod transport;
+mod user_cors;
 mod user_crud;
 mod user_email;
 mod user_limits;
