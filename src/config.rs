@@ -94,13 +94,24 @@ pub struct LimitsConfig {
     pub body_bytes: usize,
     pub query_bytes: usize,
     pub depth: usize,
+    /// The most a query may cost: one per field, a list counting its page size times what
+    /// it selects.
     pub complexity: usize,
     pub aliases: usize,
+    /// The most records (users, roles, permissions) one user API response may carry.
+    pub response_records: usize,
 }
 
 impl Default for LimitsConfig {
     fn default() -> Self {
-        Self { body_bytes: 1 << 20, query_bytes: 64 * 1024, depth: 15, complexity: 1000, aliases: 30 }
+        Self {
+            body_bytes: 1 << 20,
+            query_bytes: 64 * 1024,
+            depth: 15,
+            complexity: 5000,
+            aliases: 30,
+            response_records: 10_000,
+        }
     }
 }
 

@@ -14,6 +14,7 @@ mod endpoints_sse;
 mod foundation;
 mod transport;
 mod user_cors;
+mod user_cost;
 mod user_crud;
 mod user_email;
 mod user_limits;

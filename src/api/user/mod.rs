@@ -2,6 +2,7 @@
 
 mod auth;
 pub mod caller;
+mod cost;
 pub mod error;
 pub mod filters;
 pub mod objects;

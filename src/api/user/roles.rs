@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
+use super::cost::list_cost;
 use super::error::{ApiResult, OrStrapi, or_null};
 use super::filters::{
     DateTime, ListArgs, PaginationArg, PublicationFilter, PublicationStatus, UsersPermissionsRoleFiltersInput,
@@ -94,6 +95,7 @@ impl RoleQuery {
     }
 
     /// Roles; needs `role.find`.
+    #[graphql(complexity = "list_cost(&pagination, child_complexity)")]
     async fn users_permissions_roles(
         &self,
         ctx: &Context<'_>,
@@ -114,7 +116,7 @@ impl RoleQuery {
     }
 
     /// Roles with `pageInfo`; needs `role.find`.
-    #[graphql(name = "usersPermissionsRoles_connection")]
+    #[graphql(name = "usersPermissionsRoles_connection", complexity = "list_cost(&pagination, child_complexity)")]
     async fn users_permissions_roles_connection(
         &self,
         ctx: &Context<'_>,

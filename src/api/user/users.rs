@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
+use super::cost::list_cost;
 use super::error::{ApiResult, OrStrapi, or_null};
 use super::filters::{
     DateTime, ListArgs, PaginationArg, PublicationFilter, PublicationStatus, UsersPermissionsUserFiltersInput,
@@ -75,6 +76,7 @@ impl UserQuery {
     }
 
     /// Users; needs `user.find`.
+    #[graphql(complexity = "list_cost(&pagination, child_complexity)")]
     async fn users_permissions_users(
         &self,
         ctx: &Context<'_>,
@@ -95,7 +97,7 @@ impl UserQuery {
     }
 
     /// Users with `pageInfo`; needs `user.find`.
-    #[graphql(name = "usersPermissionsUsers_connection")]
+    #[graphql(name = "usersPermissionsUsers_connection", complexity = "list_cost(&pagination, child_complexity)")]
     async fn users_permissions_users_connection(
         &self,
         ctx: &Context<'_>,
