@@ -51,8 +51,12 @@ async fn as_strapi(request: Request, next: Next) -> Response {
     let preflight = request.method() == Method::OPTIONS;
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    if headers.get(VARY).is_some_and(|v| v == "origin") {
-        headers.insert(VARY, HeaderValue::from_static("Origin"));
+    if headers.get_all(VARY).iter().any(|v| v == "origin") {
+        let values: Vec<HeaderValue> = headers.get_all(VARY).iter().cloned().collect();
+        headers.remove(VARY);
+        for value in values {
+            headers.append(VARY, if value == "origin" { HeaderValue::from_static("Origin") } else { value });
+        }
     }
     if preflight {
         if headers.contains_key(ACCESS_CONTROL_ALLOW_HEADERS) {
