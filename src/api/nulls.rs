@@ -154,8 +154,8 @@ impl Extension for Propagation {
         if matches!(node.segment, QueryPathSegment::Index(_)) {
             return next.run(ctx, info).await;
         }
-        let levels = nullable_levels(info.return_type);
-        let nullable = levels[0];
+        let return_type = info.return_type;
+        let nullable = !return_type.ends_with('!');
         match next.run(ctx, info).await {
             Err(error) if nullable => {
                 // Reported here rather than left to async-graphql, which would drop the field;
@@ -174,6 +174,7 @@ impl Extension for Propagation {
             }
             Ok(Some(mut value)) => {
                 let Some(path) = path_of_if(&self.any_failed, node) else { return Ok(Some(value)) };
+                let levels = nullable_levels(return_type);
                 for below in self.take_below(&path) {
                     if !null_nearest(&mut value, &levels, &below) {
                         // Nothing below may be null: this field answers null, or fails itself.
