@@ -53,6 +53,11 @@ fn a_bad_configuration_is_refused_with_the_key_and_the_reason() {
     let (code, stderr) = refused(toml, &[]);
     assert_ne!(code, 0);
     assert!(stderr.contains("username and password must be set together"), "{stderr}");
+
+    let toml = "[[listen]]\nhandler = \"user\"\naddress = \"127.0.0.1:5561\"\ncors_origins = [\"app.example.com\"]\n";
+    let (code, stderr) = refused(toml, &[]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("cors_origins") && stderr.contains("is not an origin"), "{stderr}");
 }
 
 #[test]

@@ -13,12 +13,16 @@ mod foundation;
 mod fuzz_inputs;
 mod hardening;
 mod transport;
+mod user_cors;
+mod user_cost;
 mod user_crud;
 mod user_email;
 mod user_limits;
 mod user_listing;
+mod user_nulls;
 #[allow(dead_code)] // Each user suite uses its own part of the support.
 mod user_support;
+mod user_validation;
 
 mod admin_account;
 mod admin_auth;

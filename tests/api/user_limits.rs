@@ -164,3 +164,46 @@ async fn the_core_records_every_change_and_auth_outcome() {
     assert_eq!(blocked.user.as_deref(), Some("audited@localhost"));
     assert_eq!(blocked.actor, "global_admin");
 }
+
+#[tokio::test]
+async fn a_refused_key_stays_refused_until_the_window_of_its_first_attempt_ends() {
+    let app = spawn_app().await;
+    set_settings(&app, |s| {
+        s.rate_limit_max = 3;
+        s.rate_limit_interval_seconds = 2;
+    })
+    .await;
+    register(&app, "target").await.data();
+    let start = std::time::Instant::now();
+    for attempt in 1..=3 {
+        assert_eq!(
+            app.login("target", "wrong-password").await.error_message(),
+            "Invalid identifier or password",
+            "{attempt}"
+        );
+    }
+    assert_eq!(app.login("target", "secret123").await.error_code(), "STRAPI_RATE_LIMIT_ERROR");
+    // A token bucket would have refilled one attempt by now (one per 2/3 s); the window has not ended.
+    tokio::time::sleep(std::time::Duration::from_millis(1200).saturating_sub(start.elapsed())).await;
+    assert_eq!(app.login("target", "secret123").await.error_code(), "STRAPI_RATE_LIMIT_ERROR");
+    tokio::time::sleep(std::time::Duration::from_millis(2200).saturating_sub(start.elapsed())).await;
+    app.login("target", "secret123").await.data();
+}
+
+#[tokio::test]
+async fn a_maximum_of_zero_turns_the_limits_off_through_the_admin_api_too() {
+    let app = spawn_app().await;
+    let update = "mutation($s: DomainSettingsInput!) { domain { updateDomainSettings(domain: \"localhost\", settings: $s) { rateLimitMax rateLimitIntervalSeconds } } }";
+    let answer = app.admin().query(update, json!({ "s": { "rateLimitMax": 0 } })).await;
+    assert_eq!(
+        answer.data()["domain"]["updateDomainSettings"],
+        json!({ "rateLimitMax": 0, "rateLimitIntervalSeconds": 60 })
+    );
+    register(&app, "target").await.data();
+    for _ in 0..15 {
+        assert_eq!(app.login("target", "wrong-password").await.error_message(), "Invalid identifier or password");
+    }
+    app.login("target", "secret123").await.data();
+    let answer = app.admin().query(update, json!({ "s": { "rateLimitIntervalSeconds": 0 } })).await;
+    assert_eq!(answer.error_code(), "invalid_input");
+}

@@ -2,4 +2,5 @@
 //! Each is a module of thin resolvers over the core, plugged into the shared HTTP transport.
 
 pub mod admin;
+pub mod nulls;
 pub mod user;

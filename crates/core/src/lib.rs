@@ -24,6 +24,7 @@ pub mod store;
 pub mod text;
 pub mod token;
 pub mod users;
+pub mod validation;
 
 pub use error::{CoreError, CoreResult, Entity};
 pub use model::*;

@@ -75,6 +75,12 @@ pub trait Endpoint: Send + Sync + 'static {
 
     fn request_error_code(&self, kind: RequestErrorKind) -> &'static str;
 
+    /// The answer to a POST body that is a JSON array: a batch of operations, which no
+    /// endpoint runs.
+    fn batch_refusal(&self) -> Rejection {
+        Rejection::bad_request("invalid_json_body", "The request JSON body must be an object")
+    }
+
     /// True when this listener serves only authenticated callers: a browser asking for the
     /// GraphiQL page without credentials is then asked for Basic credentials (401).
     fn requires_credentials(&self) -> bool {
@@ -345,6 +351,9 @@ pub async fn post<E: Endpoint>(
         check_content_type(&head.headers)?;
         let media = negotiated(&head.headers)?;
         let body = read_body(body, mounted.limits.body_bytes).await?;
+        if request::is_batch(&body) {
+            return Err(mounted.endpoint.batch_refusal());
+        }
         let params = request::from_body(&body, mounted.limits.query_bytes)?;
         prepare(&mounted, &head, params, Transport::Post, media).await
     }

@@ -2,6 +2,7 @@
 
 mod auth;
 pub mod caller;
+mod cost;
 pub mod error;
 pub mod filters;
 pub mod objects;
@@ -86,6 +87,11 @@ impl Endpoint for UserEndpoint {
             RequestErrorKind::Parse => "GRAPHQL_PARSE_FAILED",
             RequestErrorKind::Validation => "GRAPHQL_VALIDATION_FAILED",
         }
+    }
+
+    /// Apollo Server's answer, as Strapi gives it.
+    fn batch_refusal(&self) -> Rejection {
+        Rejection::bad_request("BAD_REQUEST", "Operation batching disabled.")
     }
 
     fn stream_opened(&self) -> Option<Box<dyn Send>> {

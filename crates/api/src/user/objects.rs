@@ -7,16 +7,32 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use sha2::{Digest, Sha256};
 
 use super::caller::UserCaller;
+use super::cost::{RecordBudget, list_cost};
 use super::error::{ApiResult, OrStrapi, or_null};
 use super::filters::{
     DateTime, ListArgs, PaginationArg, UsersPermissionsPermissionFiltersInput, UsersPermissionsUserFiltersInput,
 };
-use gatehouse_core::query::{Column, Condition, Filter, PageInfo, Relation, Scalar, Subject};
+use gatehouse_core::query::{Column, Condition, Filter, ListQuery, PageInfo, Relation, Scalar, Subject};
 use gatehouse_core::{Core, Role, User, UserWithRole, permissions};
 
 /// The core and the caller of the request.
 pub fn parts<'a>(ctx: &Context<'a>) -> (&'a Arc<Core>, &'a UserCaller) {
     (ctx.data_unchecked::<Arc<Core>>(), ctx.data_unchecked::<UserCaller>())
+}
+
+/// Reads one page of a list within what the response may still carry, and spends it.
+async fn within_budget<T, F>(
+    ctx: &Context<'_>,
+    query: &ListQuery,
+    read: impl FnOnce(ListQuery) -> F,
+) -> ApiResult<Vec<T>>
+where
+    F: std::future::Future<Output = ApiResult<Vec<T>>>,
+{
+    let Some(budget) = ctx.data_opt::<RecordBudget>() else { return read(query.clone()).await };
+    let records = read(budget.cap(query)).await?;
+    budget.spend(records.len())?;
+    Ok(records)
 }
 
 /// Strapi's guard on relation fields: the caller needs `action` to see the related records.
@@ -114,6 +130,7 @@ impl UsersPermissionsRole {
         Some(&self.0.kind)
     }
     /// Needs `plugin::users-permissions.permission.find`, as in Strapi.
+    #[graphql(complexity = "list_cost(&pagination, child_complexity)")]
     async fn permissions(
         &self,
         ctx: &Context<'_>,
@@ -125,7 +142,7 @@ impl UsersPermissionsRole {
         let args = ListArgs::new(Subject::Permission, filters.map(|f| f.filter()), pagination, sort)?;
         Ok(PermissionList { role: self.0.clone(), args }.nodes(ctx).await?.into_iter().map(Some).collect())
     }
-    #[graphql(name = "permissions_connection")]
+    #[graphql(name = "permissions_connection", complexity = "list_cost(&pagination, child_complexity)")]
     async fn permissions_connection(
         &self,
         ctx: &Context<'_>,
@@ -144,6 +161,7 @@ impl UsersPermissionsRole {
         .await
     }
     /// Needs `plugin::users-permissions.user.find`, as in Strapi.
+    #[graphql(complexity = "list_cost(&pagination, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -155,7 +173,7 @@ impl UsersPermissionsRole {
         let args = ListArgs::new(Subject::User, users_of(&self.0, filters.as_ref()), pagination, sort)?;
         Ok(UserList(args).nodes(ctx).await?.into_iter().map(Some).collect())
     }
-    #[graphql(name = "users_connection")]
+    #[graphql(name = "users_connection", complexity = "list_cost(&pagination, child_complexity)")]
     async fn users_connection(
         &self,
         ctx: &Context<'_>,
@@ -251,7 +269,10 @@ pub struct UserList(pub ListArgs);
 impl UserList {
     pub async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<UsersPermissionsUser>> {
         let (core, caller) = parts(ctx);
-        let users = core.list_users(&caller.domain, &self.0.query).await.or_strapi()?;
+        let users = within_budget(ctx, &self.0.query, |query| async move {
+            core.list_users(&caller.domain, &query).await.or_strapi()
+        })
+        .await?;
         Ok(users.into_iter().map(UsersPermissionsUser::from).collect())
     }
     async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {
@@ -266,7 +287,10 @@ pub struct RoleList(pub ListArgs);
 impl RoleList {
     pub async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<UsersPermissionsRole>> {
         let (core, caller) = parts(ctx);
-        let roles = core.list_roles(&caller.domain, &self.0.query).await.or_strapi()?;
+        let roles = within_budget(ctx, &self.0.query, |query| async move {
+            core.list_roles(&caller.domain, &query).await.or_strapi()
+        })
+        .await?;
         Ok(roles.into_iter().map(UsersPermissionsRole).collect())
     }
     async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {
@@ -284,7 +308,11 @@ pub struct PermissionList {
 impl PermissionList {
     async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<UsersPermissionsPermission>> {
         let (core, _) = parts(ctx);
-        let actions = core.query_role_permissions(&self.role, &self.args.query).await.or_strapi()?;
+        let role = &self.role;
+        let actions = within_budget(ctx, &self.args.query, |query| async move {
+            core.query_role_permissions(role, &query).await.or_strapi()
+        })
+        .await?;
         Ok(actions.into_iter().map(|action| UsersPermissionsPermission { role: self.role.clone(), action }).collect())
     }
     async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {

@@ -3,8 +3,11 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
+use super::cost::list_cost;
 use super::error::{ApiResult, OrStrapi, or_null};
-use super::filters::{DateTime, ListArgs, PaginationArg, PublicationStatus, UsersPermissionsRoleFiltersInput};
+use super::filters::{
+    DateTime, ListArgs, PaginationArg, PublicationFilter, PublicationStatus, UsersPermissionsRoleFiltersInput,
+};
 use super::objects::{RoleList, UsersPermissionsRole, UsersPermissionsRoleEntityResponseCollection, parts};
 use gatehouse_core::query::Subject;
 use gatehouse_core::{CoreError, Entity, permissions};
@@ -67,6 +70,8 @@ async fn role_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<i64> {
 #[derive(Default)]
 pub struct RoleQuery;
 
+// Strapi's list queries take filters, pagination, sort and three publication arguments.
+#[allow(clippy::too_many_arguments)]
 #[Object]
 impl RoleQuery {
     /// A role by documentId (or numeric id); needs `role.findOne`.
@@ -77,6 +82,9 @@ impl RoleQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> Option<UsersPermissionsRole> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
@@ -87,6 +95,7 @@ impl RoleQuery {
     }
 
     /// Roles; needs `role.find`.
+    #[graphql(complexity = "list_cost(&pagination, child_complexity)")]
     async fn users_permissions_roles(
         &self,
         ctx: &Context<'_>,
@@ -96,6 +105,9 @@ impl RoleQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> ApiResult<Vec<Option<UsersPermissionsRole>>> {
         let (core, caller) = parts(ctx);
         caller.check(core, permissions::ROLE_FIND).await?;
@@ -104,7 +116,7 @@ impl RoleQuery {
     }
 
     /// Roles with `pageInfo`; needs `role.find`.
-    #[graphql(name = "usersPermissionsRoles_connection")]
+    #[graphql(name = "usersPermissionsRoles_connection", complexity = "list_cost(&pagination, child_complexity)")]
     async fn users_permissions_roles_connection(
         &self,
         ctx: &Context<'_>,
@@ -114,6 +126,9 @@ impl RoleQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> Option<UsersPermissionsRoleEntityResponseCollection> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);

@@ -2,8 +2,11 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
+use super::cost::list_cost;
 use super::error::{ApiResult, OrStrapi, or_null};
-use super::filters::{DateTime, ListArgs, PaginationArg, PublicationStatus, UsersPermissionsUserFiltersInput};
+use super::filters::{
+    DateTime, ListArgs, PaginationArg, PublicationFilter, PublicationStatus, UsersPermissionsUserFiltersInput,
+};
 use super::objects::{
     UserList, UsersPermissionsUser, UsersPermissionsUserEntityResponse, UsersPermissionsUserEntityResponseCollection,
     parts,
@@ -46,6 +49,8 @@ async fn user_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<Option<i64>> {
 #[derive(Default)]
 pub struct UserQuery;
 
+// Strapi's list queries take filters, pagination, sort and three publication arguments.
+#[allow(clippy::too_many_arguments)]
 #[Object]
 impl UserQuery {
     /// A user by documentId (or numeric id); needs `user.findOne`.
@@ -56,6 +61,9 @@ impl UserQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> Option<UsersPermissionsUser> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
@@ -68,6 +76,7 @@ impl UserQuery {
     }
 
     /// Users; needs `user.find`.
+    #[graphql(complexity = "list_cost(&pagination, child_complexity)")]
     async fn users_permissions_users(
         &self,
         ctx: &Context<'_>,
@@ -77,6 +86,9 @@ impl UserQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> ApiResult<Vec<Option<UsersPermissionsUser>>> {
         let (core, caller) = parts(ctx);
         caller.check(core, permissions::USER_FIND).await?;
@@ -85,7 +97,7 @@ impl UserQuery {
     }
 
     /// Users with `pageInfo`; needs `user.find`.
-    #[graphql(name = "usersPermissionsUsers_connection")]
+    #[graphql(name = "usersPermissionsUsers_connection", complexity = "list_cost(&pagination, child_complexity)")]
     async fn users_permissions_users_connection(
         &self,
         ctx: &Context<'_>,
@@ -95,6 +107,9 @@ impl UserQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> Option<UsersPermissionsUserEntityResponseCollection> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);

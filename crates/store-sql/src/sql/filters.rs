@@ -95,18 +95,22 @@ pub(crate) fn where_sql(subject: Subject, alias: &str, filter: &Filter, binds: &
         }
         Filter::Related(relation, inner) => {
             let related = binds.alias();
-            let (table, target, join) = match relation {
-                Relation::UserRole => ("roles", Subject::Role, format!("{related}.id = {alias}.role_id")),
-                Relation::RoleUsers => ("users", Subject::User, format!("{related}.role_id = {alias}.id")),
-                Relation::RolePermissions => {
-                    ("permissions", Subject::Permission, format!("{related}.role_id = {alias}.id"))
-                }
-                Relation::PermissionRole => ("roles", Subject::Role, format!("{related}.id = {alias}.role_id")),
-            };
+            let (table, target, join) = joined(*relation, &related, alias);
             let inner = where_sql(target, &related, inner, binds)?;
             format!("EXISTS (SELECT 1 FROM {table} {related} WHERE {join} AND ({inner}))")
         }
     })
+}
+
+/// The table a relation leads to, its subject, and the condition joining its rows named
+/// `related` to the rows named `alias`.
+fn joined(relation: Relation, related: &str, alias: &str) -> (&'static str, Subject, String) {
+    match relation {
+        Relation::UserRole => ("roles", Subject::Role, format!("{related}.id = {alias}.role_id")),
+        Relation::RoleUsers => ("users", Subject::User, format!("{related}.role_id = {alias}.id")),
+        Relation::RolePermissions => ("permissions", Subject::Permission, format!("{related}.role_id = {alias}.id")),
+        Relation::PermissionRole => ("roles", Subject::Role, format!("{related}.id = {alias}.role_id")),
+    }
 }
 
 fn join(subject: Subject, alias: &str, items: &[Filter], separator: &str, binds: &mut Binds) -> anyhow::Result<String> {
@@ -158,13 +162,24 @@ fn list(values: &[Scalar], binds: &mut Binds) -> String {
     values.iter().map(|v| binds.push(v.into())).collect::<Vec<_>>().join(", ")
 }
 
-/// `ORDER BY` for `sort` on `subject`, ties broken by id (creation order).
+/// `ORDER BY` for `sort` on `subject`, ties broken by id (creation order). An attribute of a
+/// to-one relation is read by a subquery, which keeps one row per record.
 pub(crate) fn order_sql(subject: Subject, alias: &str, sort: &[Sort]) -> anyhow::Result<String> {
     let mut terms = Vec::new();
-    for s in sort {
-        let name = column_name(subject, s.column)
-            .ok_or_else(|| anyhow::anyhow!("{:?} is not an attribute of {subject:?}", s.column))?;
-        terms.push(format!("{alias}.{name} {}", if s.descending { "DESC" } else { "ASC" }));
+    for (i, s) in sort.iter().enumerate() {
+        let attribute = |owner: Subject| {
+            column_name(owner, s.column)
+                .ok_or_else(|| anyhow::anyhow!("{:?} is not an attribute of {owner:?}", s.column))
+        };
+        let value = match s.via {
+            Some(relation) => {
+                let related = format!("o{i}");
+                let (table, target, join) = joined(relation, &related, alias);
+                format!("(SELECT {related}.{} FROM {table} {related} WHERE {join})", attribute(target)?)
+            }
+            None => format!("{alias}.{}", attribute(subject)?),
+        };
+        terms.push(format!("{value} {}", if s.descending { "DESC" } else { "ASC" }));
     }
     // Permissions have no id: an action is unique within its role.
     let tie = if subject == Subject::Permission { "action" } else { "id" };
@@ -229,6 +244,15 @@ mod tests {
              (EXISTS (SELECT 1 FROM roles j1 WHERE j1.id = u.role_id AND (j1.type IN ($4))))"
         );
         assert_eq!(binds.values, vec![Bind::Text("al".into()), Bind::Int(1), Bind::Text("a".into())]);
+    }
+
+    #[test]
+    fn a_relation_sort_reads_the_related_attribute() {
+        let sort = [Sort { column: Column::Name, descending: true, via: Some(Relation::UserRole) }];
+        assert_eq!(
+            order_sql(Subject::User, "u", &sort).unwrap(),
+            "ORDER BY (SELECT o0.name FROM roles o0 WHERE o0.id = u.role_id) DESC, u.id ASC"
+        );
     }
 
     #[test]
