@@ -6,6 +6,7 @@
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tracing::instrument;
 
 pub const GRAPHIQL_VERSION: &str = env!("PINNED_GRAPHIQL_VERSION");
 pub const REACT_VERSION: &str = env!("PINNED_REACT_VERSION");
@@ -112,6 +113,7 @@ impl Asset {
 
 /// `GET <path>/assets/<package>@<version>/<file>`: an embedded file, cached for a year (the
 /// version is in the path), or 404.
+#[instrument(skip_all, fields(asset = key.as_str()))]
 pub async fn serve(Path(key): Path<String>) -> Response {
     match ALL.iter().find(|asset| asset.key() == key) {
         #[cfg(gatehouse_embedded_assets)]

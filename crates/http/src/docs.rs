@@ -16,6 +16,7 @@ use async_graphql::{Positioned, Schema};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use tracing::instrument;
 
 use super::graphql::{Endpoint, Shared};
 
@@ -36,12 +37,14 @@ where
 }
 
 /// `GET <path>/schema.graphql`.
+#[instrument(skip_all, fields(endpoint = mounted.endpoint.name()))]
 pub async fn schema_graphql<E: Endpoint>(State(mounted): State<Shared<E>>) -> Response {
     let sdl = mounted.endpoint.executor().sdl();
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], sdl).into_response()
 }
 
 /// `GET <path>/docs`.
+#[instrument(skip_all, fields(endpoint = mounted.endpoint.name()))]
 pub async fn page<E: Endpoint>(State(mounted): State<Shared<E>>) -> Response {
     let sdl = mounted.endpoint.executor().sdl();
     match render(mounted.endpoint.name(), Some(&mounted.path), &sdl) {

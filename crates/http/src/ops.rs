@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tracing::instrument;
 
 use gatehouse_core::Core;
 
@@ -19,10 +20,12 @@ pub fn routes(core: Arc<Core>) -> Router {
         .with_state(core)
 }
 
+#[instrument(skip_all)]
 async fn health() -> &'static str {
     "ok\n"
 }
 
+#[instrument(skip_all)]
 async fn ready(State(core): State<Arc<Core>>) -> Response {
     match core.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
@@ -33,6 +36,7 @@ async fn ready(State(core): State<Arc<Core>>) -> Response {
     }
 }
 
+#[instrument(skip_all)]
 async fn metrics(State(core): State<Arc<Core>>) -> Response {
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], core.metrics.render()).into_response()
