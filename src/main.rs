@@ -165,7 +165,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
-    gatehouse_server::telemetry::init(&config.server.log_level);
+    gatehouse_server::telemetry::init_with_format(&config.server.log_level, config.server.log_format);
     let app = match App::start(&config).await {
         Ok(app) => app,
         Err(e) => {

@@ -77,6 +77,18 @@ pub struct ServerConfig {
     pub sse_keepalive_seconds: u64,
     /// Log filter (tracing `EnvFilter` syntax).
     pub log_level: String,
+    /// How log lines are written to stderr.
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 impl Default for ServerConfig {
@@ -86,6 +98,7 @@ impl Default for ServerConfig {
             hash_threads: 0,
             sse_keepalive_seconds: 15,
             log_level: "info".into(),
+            log_format: LogFormat::Text,
         }
     }
 }
