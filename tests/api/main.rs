@@ -2,6 +2,7 @@
 //! file, or on a fresh PostgreSQL database when `GATEHOUSE_TEST_DATABASE_URL` names a server.
 
 mod binary;
+mod binary_logging;
 mod cli_admin;
 mod cli_import;
 mod cli_support;

@@ -7,17 +7,16 @@
 //! description, and for the admin API the protection of each operation, read from the
 //! `@protected(type:, args:)` directive the schema carries.
 
-use std::collections::{BTreeMap, HashSet};
-use std::fmt::Write;
+use std::collections::BTreeMap;
 
 use async_graphql::parser::types::{
-    BaseType, ConstDirective, FieldDefinition, InputValueDefinition, ServiceDocument, Type, TypeDefinition, TypeKind,
-    TypeSystemDefinition,
+    BaseType, ConstDirective, FieldDefinition, ServiceDocument, Type, TypeDefinition, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::{Positioned, Schema};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use tracing::instrument;
 
 use super::graphql::{Endpoint, Shared};
 
@@ -38,12 +37,14 @@ where
 }
 
 /// `GET <path>/schema.graphql`.
+#[instrument(skip_all, fields(endpoint = mounted.endpoint.name()))]
 pub async fn schema_graphql<E: Endpoint>(State(mounted): State<Shared<E>>) -> Response {
     let sdl = mounted.endpoint.executor().sdl();
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], sdl).into_response()
 }
 
 /// `GET <path>/docs`.
+#[instrument(skip_all, fields(endpoint = mounted.endpoint.name()))]
 pub async fn page<E: Endpoint>(State(mounted): State<Shared<E>>) -> Response {
     let sdl = mounted.endpoint.executor().sdl();
     match render(mounted.endpoint.name(), Some(&mounted.path), &sdl) {
@@ -94,20 +95,6 @@ impl Protection {
             _ => Protection::Default,
         })
     }
-
-    fn badge(&self) -> String {
-        match self {
-            Protection::Global => r#"<span class="badge global" title="global admin only">GLOBAL</span>"#.into(),
-            Protection::Domain(args) => format!(
-                r#"<span class="badge domain" title="a domain admin may call it for its own domain, named by these arguments">DOMAIN({})</span>"#,
-                esc(&args.join(", "))
-            ),
-            Protection::Default => {
-                r#"<span class="badge default" title="any authenticated admin">DEFAULT</span>"#.into()
-            }
-            Protection::Open => r#"<span class="badge open" title="no authentication needed">open</span>"#.into(),
-        }
-    }
 }
 
 fn string_of(value: &async_graphql::Value) -> Option<String> {
@@ -116,11 +103,6 @@ fn string_of(value: &async_graphql::Value) -> Option<String> {
         async_graphql::Value::Enum(name) => Some(name.to_string()),
         _ => None,
     }
-}
-
-/// Text made safe inside HTML elements and quoted attributes.
-fn esc(text: &str) -> String {
-    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 fn named(ty: &Type) -> &str {
@@ -193,247 +175,9 @@ impl<'a> Docs<'a> {
             .or_else(|| category.and_then(|c| Protection::from_directives(&c.directives)))
             .or(Some(Protection::Open))
     }
-
-    fn type_link(&self, ty: &Type) -> String {
-        let name = named(ty);
-        let text = esc(&ty.to_string());
-        if self.types.contains_key(name) {
-            let linked = format!(r##"<a href="#type-{0}">{0}</a>"##, esc(name));
-            text.replacen(&esc(name), &linked, 1)
-        } else {
-            text
-        }
-    }
-
-    fn description(out: &mut String, description: &Option<Positioned<String>>) {
-        if let Some(description) = description {
-            let _ = write!(out, r#"<p class="description">{}</p>"#, esc(description.node.trim()));
-        }
-    }
-
-    /// A table of arguments (or input fields), when there is more to say than the signature.
-    fn arguments(&self, out: &mut String, arguments: &[Positioned<InputValueDefinition>], always: bool) {
-        let documented = arguments.iter().any(|a| a.node.description.is_some() || a.node.default_value.is_some());
-        if arguments.is_empty() || !(documented || always) {
-            return;
-        }
-        out.push_str(r#"<table class="args"><tr><th>argument</th><th>type</th><th>description</th></tr>"#);
-        for argument in arguments {
-            let argument = &argument.node;
-            let default = argument.default_value.as_ref().map(|v| format!(" = {}", esc(&v.node.to_string())));
-            let _ = write!(
-                out,
-                "<tr><td><code>{}</code></td><td><code>{}{}</code></td><td>{}</td></tr>",
-                esc(&argument.name.node),
-                self.type_link(&argument.ty.node),
-                default.unwrap_or_default(),
-                argument.description.as_ref().map(|d| esc(d.node.trim())).unwrap_or_default(),
-            );
-        }
-        out.push_str("</table>");
-    }
-
-    fn operation(&self, out: &mut String, id: &str, field: &FieldDefinition, category: Option<&FieldDefinition>) {
-        let signature = if field.arguments.is_empty() {
-            String::new()
-        } else {
-            let args: Vec<String> = field
-                .arguments
-                .iter()
-                .map(|a| format!("{}: {}", esc(&a.node.name.node), self.type_link(&a.node.ty.node)))
-                .collect();
-            format!("({})", args.join(", "))
-        };
-        let badge = self.protection(field, category).map(|p| p.badge()).unwrap_or_default();
-        let _ = write!(
-            out,
-            r#"<div class="operation" id="{id}"><h4><code>{}{signature}: {}</code> {badge}</h4>"#,
-            esc(&field.name.node),
-            self.type_link(&field.ty.node),
-        );
-        Self::description(out, &field.description);
-        self.arguments(out, &field.arguments, false);
-        out.push_str("</div>");
-    }
-
-    fn page(&self, api: &str, path: Option<&str>) -> String {
-        let mut out = String::new();
-        let title = format!("Gatehouse {} API", api.replace('_', " "));
-        let _ = write!(
-            out,
-            r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<link rel="icon" href="data:,">
-<style>{STYLE}</style>
-</head>
-<body>
-<header><h1>{title}</h1>"#,
-            title = esc(&title)
-        );
-        if let Some(path) = path {
-            let _ = write!(
-                out,
-                r#"<p>Endpoint <code>{0}</code> · <a href="{0}">GraphiQL</a> · <a href="{0}/schema.graphql">schema.graphql</a> · subscriptions at <code>{0}/sse</code></p>"#,
-                esc(path)
-            );
-        }
-        if self.protected {
-            out.push_str(concat!(
-                r#"<p class="legend">"#,
-                r#"<span class="badge global">GLOBAL</span> global admin only · "#,
-                r#"<span class="badge domain">DOMAIN(args)</span> also a domain admin, when every named argument "#,
-                r#"belongs to its domain · <span class="badge default">DEFAULT</span> any authenticated admin · "#,
-                r#"<span class="badge open">open</span> no authentication</p>"#
-            ));
-        }
-        out.push_str("</header>\n<nav><h2>Contents</h2><ul>");
-        let mut category_types = HashSet::new();
-        for (kind, root) in ROOT_KINDS.iter().zip(&self.roots) {
-            let Some(root) = root else { continue };
-            let _ = write!(out, r##"<li><a href="#{kind}">{kind}</a><ul>"##);
-            for field in self.object_fields(root).unwrap_or_default() {
-                let name = esc(&field.node.name.node);
-                let _ = write!(out, r##"<li><a href="#{kind}-{name}">{name}</a></li>"##);
-                if let Some(category) = self.category_type(&field.node) {
-                    category_types.insert(category.name.node.as_str());
-                }
-            }
-            out.push_str("</ul></li>");
-        }
-        out.push_str("<li><a href=\"#types\">Types</a></li></ul></nav>\n<main>");
-
-        for (kind, root) in ROOT_KINDS.iter().zip(&self.roots) {
-            let Some(root) = root else { continue };
-            let _ = write!(out, r#"<section id="{kind}"><h2>{kind}</h2>"#);
-            for field in self.object_fields(root).unwrap_or_default() {
-                let field = &field.node;
-                let name = esc(&field.name.node);
-                match self.category_type(field) {
-                    Some(category) => {
-                        let _ = write!(
-                            out,
-                            r#"<div class="category" id="{kind}-{name}"><h3>{name} <small>({})</small></h3>"#,
-                            esc(&category.name.node)
-                        );
-                        Self::description(&mut out, &field.description);
-                        let same = |a: &Positioned<String>, b: &Positioned<String>| a.node.trim() == b.node.trim();
-                        if !matches!((&field.description, &category.description), (Some(a), Some(b)) if same(a, b)) {
-                            Self::description(&mut out, &category.description);
-                        }
-                        for operation in self.object_fields(&category.name.node).unwrap_or_default() {
-                            let id = format!("{kind}-{name}-{}", esc(&operation.node.name.node));
-                            self.operation(&mut out, &id, &operation.node, Some(field));
-                        }
-                        out.push_str("</div>");
-                    }
-                    None => self.operation(&mut out, &format!("{kind}-{name}"), field, None),
-                }
-            }
-            out.push_str("</section>\n");
-        }
-
-        out.push_str(r#"<section id="types"><h2>Types</h2>"#);
-        let roots: HashSet<&str> = self.roots.iter().flatten().map(String::as_str).collect();
-        for (name, ty) in &self.types {
-            if roots.contains(name) || category_types.contains(name) || name.starts_with("__") {
-                continue;
-            }
-            self.type_section(&mut out, ty);
-        }
-        out.push_str("</section>\n</main>\n</body>\n</html>\n");
-        out
-    }
-
-    fn type_section(&self, out: &mut String, ty: &TypeDefinition) {
-        let (kind, body) = match &ty.kind {
-            TypeKind::Scalar => ("scalar", String::new()),
-            TypeKind::Object(object) => ("type", self.fields(&object.fields)),
-            TypeKind::Interface(interface) => ("interface", self.fields(&interface.fields)),
-            TypeKind::Union(union) => {
-                let members: Vec<String> =
-                    union.members.iter().map(|m| format!(r##"<a href="#type-{0}">{0}</a>"##, esc(&m.node))).collect();
-                ("union", format!("<p>One of {}</p>", members.join(" | ")))
-            }
-            TypeKind::Enum(values) => {
-                let mut body = String::from(r#"<table class="fields"><tr><th>value</th><th>description</th></tr>"#);
-                for value in &values.values {
-                    let _ = write!(
-                        body,
-                        "<tr><td><code>{}</code></td><td>{}</td></tr>",
-                        esc(&value.node.value.node),
-                        value.node.description.as_ref().map(|d| esc(d.node.trim())).unwrap_or_default()
-                    );
-                }
-                body.push_str("</table>");
-                ("enum", body)
-            }
-            TypeKind::InputObject(input) => {
-                let mut body = String::new();
-                self.arguments(&mut body, &input.fields, true);
-                ("input", body.replace("<th>argument</th>", "<th>field</th>"))
-            }
-        };
-        let name = esc(&ty.name.node);
-        let _ = write!(out, r#"<div class="type" id="type-{name}"><h3><small>{kind}</small> {name}</h3>"#);
-        Self::description(out, &ty.description);
-        out.push_str(&body);
-        out.push_str("</div>");
-    }
-
-    fn fields(&self, fields: &[Positioned<FieldDefinition>]) -> String {
-        let mut out = String::from(r#"<table class="fields"><tr><th>field</th><th>type</th><th>description</th></tr>"#);
-        for field in fields {
-            let field = &field.node;
-            let args = if field.arguments.is_empty() {
-                String::new()
-            } else {
-                let args: Vec<String> = field
-                    .arguments
-                    .iter()
-                    .map(|a| format!("{}: {}", esc(&a.node.name.node), self.type_link(&a.node.ty.node)))
-                    .collect();
-                format!("({})", args.join(", "))
-            };
-            let _ = write!(
-                out,
-                "<tr><td><code>{}{args}</code></td><td><code>{}</code></td><td>{}</td></tr>",
-                esc(&field.name.node),
-                self.type_link(&field.ty.node),
-                field.description.as_ref().map(|d| esc(d.node.trim())).unwrap_or_default()
-            );
-        }
-        out.push_str("</table>");
-        out
-    }
 }
 
-const STYLE: &str = "
-body { font: 15px/1.5 system-ui, sans-serif; margin: 0; color: #1d2330; background: #fafbfc; }
-header { padding: 1.2em 2em; background: #1d2330; color: #fff; }
-header a { color: #9cc3ff; } header code { color: #ffe9a8; }
-nav { float: left; width: 16em; padding: 1em 1.5em; position: sticky; top: 0; max-height: 100vh; overflow: auto; box-sizing: border-box; }
-nav ul { list-style: none; padding-left: 0.8em; margin: 0.2em 0; }
-main { margin-left: 17em; padding: 1em 2em 4em; max-width: 70em; }
-h2 { border-bottom: 2px solid #d6dbe3; padding-bottom: 0.2em; margin-top: 1.6em; }
-.category { margin: 1.2em 0; padding: 0.4em 1em; border-left: 4px solid #3b6fd4; background: #fff; }
-.operation, .type { margin: 0.8em 0; padding: 0.4em 0.8em; background: #fff; border: 1px solid #e3e7ee; border-radius: 4px; }
-.operation h4, .type h3 { margin: 0.2em 0; font-weight: 600; }
-small { color: #6a7385; font-weight: normal; }
-.description { white-space: pre-line; margin: 0.3em 0; }
-table { border-collapse: collapse; margin: 0.4em 0; width: 100%; }
-th, td { text-align: left; padding: 0.2em 0.6em; border-bottom: 1px solid #edf0f4; vertical-align: top; }
-th { font-size: 0.85em; color: #6a7385; font-weight: 600; }
-code { font-family: ui-monospace, monospace; font-size: 0.92em; }
-a { color: #2456b3; text-decoration: none; } a:hover { text-decoration: underline; }
-.badge { display: inline-block; font: 600 0.75em/1.6 ui-monospace, monospace; padding: 0 0.5em; border-radius: 3px; vertical-align: middle; }
-.global { background: #fde2e1; color: #9b1c1c; } .domain { background: #e1effe; color: #1e429f; }
-.default { background: #e7f6ec; color: #1f6b3a; } .open { background: #eee; color: #555; }
-.legend { font-size: 0.9em; }
-";
+mod page;
 
 #[cfg(test)]
 mod tests;

@@ -17,6 +17,7 @@ pub mod rejection;
 pub mod request;
 pub mod server;
 pub mod sse;
+mod trace;
 
 pub use graphql::{Endpoint, Mounted, RequestErrorKind, RequestHead, Transport};
 pub use limits_config::{ConnectionLimits, LimitsConfig};

@@ -82,6 +82,18 @@ pub struct ServerConfig {
     pub shutdown_delay_seconds: u64,
     /// Seconds open requests may run on after SIGTERM or Ctrl-C, once listeners stop accepting.
     pub drain_seconds: u64,
+    /// How log lines are written to stderr.
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 impl Default for ServerConfig {
@@ -93,6 +105,7 @@ impl Default for ServerConfig {
             log_level: "info".into(),
             shutdown_delay_seconds: 0,
             drain_seconds: 30,
+            log_format: LogFormat::Text,
         }
     }
 }

@@ -2,12 +2,14 @@
 //! One file per kind of record.
 
 mod accounts;
+mod binds;
 mod bulk;
 mod domains;
 mod events;
 mod filters;
 mod meta;
 mod roles;
+mod statement;
 mod templates;
 mod users;
 
