@@ -11,6 +11,7 @@ mod limits_config;
 pub mod metrics;
 pub mod negotiate;
 pub mod ops;
+pub mod protection;
 pub mod rejection;
 pub mod request;
 pub mod server;
