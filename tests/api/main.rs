@@ -1,6 +1,7 @@
 //! Integration tests: every test starts a real Gatehouse on free ports, on a fresh SQLite
 //! file, or on a fresh PostgreSQL database when `GATEHOUSE_TEST_DATABASE_URL` names a server.
 
+mod basic_auth;
 mod binary;
 mod cli_admin;
 mod cli_import;
