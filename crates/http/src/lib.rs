@@ -2,6 +2,7 @@
 //! the docs, and the listeners.
 
 pub mod assets;
+pub mod basic_auth;
 pub mod docs;
 pub mod graphiql;
 pub mod graphql;
