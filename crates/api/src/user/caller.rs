@@ -43,29 +43,18 @@ impl UserCaller {
         Ok(set.contains(action))
     }
 
-    /// The authenticated user, when its role grants `action`; `Forbidden access` otherwise.
-    pub async fn require(&self, core: &Core, action: &str) -> ApiResult<&User> {
-        let user = self.user.as_ref().ok_or(CoreError::Forbidden).or_strapi()?;
-        self.check(core, action).await?;
-        Ok(user)
-    }
-
-    /// Succeeds when the caller (or the Public role, when anonymous) may perform `action`.
-    pub async fn check(&self, core: &Core, action: &str) -> ApiResult<()> {
-        if self.allows(core, action).await? { Ok(()) } else { Err(CoreError::Forbidden).or_strapi() }
-    }
-
-    /// For the operations anyone may attempt (login, register, the email flows): allowed when
-    /// the caller's role or the Public role grants `action`, so that an operator can turn them
-    /// off per domain, and a signed-in caller is not refused what an anonymous one may do.
-    pub async fn check_public(&self, core: &Core, action: &str) -> ApiResult<()> {
+    /// Whether the caller's role or the Public role grants `action`: a signed-in caller may do
+    /// whatever an anonymous one may.
+    pub async fn allows_or_public(&self, core: &Core, action: &str) -> ApiResult<bool> {
         if self.allows(core, action).await? {
-            return Ok(());
+            return Ok(true);
         }
-        if self.user.is_some() && core.is_allowed(&self.domain, None, action).await.or_strapi()? {
-            return Ok(());
-        }
-        Err(CoreError::Forbidden).or_strapi()
+        Ok(self.user.is_some() && core.is_allowed(&self.domain, None, action).await.or_strapi()?)
+    }
+
+    /// The authenticated user, for the fields whose guard requires one.
+    pub fn signed_in(&self) -> ApiResult<&User> {
+        self.user.as_ref().ok_or(CoreError::Forbidden).or_strapi()
     }
 
     /// Who the caller is, for the audit log.

@@ -1,10 +1,12 @@
 //! The user API: Strapi v5's Users & Permissions GraphQL API, per domain.
 
 mod auth;
+pub mod authorization;
 pub mod caller;
 pub mod error;
 pub mod filters;
 pub mod objects;
+mod refusal;
 mod roles;
 pub mod schema;
 pub mod types;

@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
+use super::authorization::Requires;
 use super::error::{ApiResult, OrStrapi, or_null};
 use super::filters::{DateTime, ListArgs, PaginationArg, PublicationStatus, UsersPermissionsRoleFiltersInput};
 use super::objects::{RoleList, UsersPermissionsRole, UsersPermissionsRoleEntityResponseCollection, parts};
@@ -39,16 +40,19 @@ impl UsersPermissionsRoleInput {
 }
 
 #[derive(SimpleObject)]
+#[graphql(guard = "Requires::Parent")]
 pub struct UsersPermissionsCreateRolePayload {
     pub ok: bool,
 }
 
 #[derive(SimpleObject)]
+#[graphql(guard = "Requires::Parent")]
 pub struct UsersPermissionsUpdateRolePayload {
     pub ok: bool,
 }
 
 #[derive(SimpleObject)]
+#[graphql(guard = "Requires::Parent")]
 pub struct UsersPermissionsDeleteRolePayload {
     pub ok: bool,
 }
@@ -70,6 +74,7 @@ pub struct RoleQuery;
 #[Object]
 impl RoleQuery {
     /// A role by documentId (or numeric id); needs `role.findOne`.
+    #[graphql(guard = "Requires::Action(permissions::ROLE_FIND_ONE)")]
     async fn users_permissions_role(
         &self,
         ctx: &Context<'_>,
@@ -80,13 +85,13 @@ impl RoleQuery {
     ) -> Option<UsersPermissionsRole> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check(core, permissions::ROLE_FIND_ONE).await?;
             Ok(core.role_by_ref(&caller.domain, &document_id).await.or_strapi()?.map(UsersPermissionsRole))
         })
         .await
     }
 
     /// Roles; needs `role.find`.
+    #[graphql(guard = "Requires::Action(permissions::ROLE_FIND)")]
     async fn users_permissions_roles(
         &self,
         ctx: &Context<'_>,
@@ -97,14 +102,12 @@ impl RoleQuery {
             PublicationStatus,
         >,
     ) -> ApiResult<Vec<Option<UsersPermissionsRole>>> {
-        let (core, caller) = parts(ctx);
-        caller.check(core, permissions::ROLE_FIND).await?;
         let list = RoleList(ListArgs::new(Subject::Role, filters.map(|f| f.filter()), pagination, sort)?);
         Ok(list.nodes(ctx).await?.into_iter().map(Some).collect())
     }
 
     /// Roles with `pageInfo`; needs `role.find`.
-    #[graphql(name = "usersPermissionsRoles_connection")]
+    #[graphql(name = "usersPermissionsRoles_connection", guard = "Requires::Action(permissions::ROLE_FIND)")]
     async fn users_permissions_roles_connection(
         &self,
         ctx: &Context<'_>,
@@ -116,8 +119,6 @@ impl RoleQuery {
         >,
     ) -> Option<UsersPermissionsRoleEntityResponseCollection> {
         or_null(ctx, async {
-            let (core, caller) = parts(ctx);
-            caller.check(core, permissions::ROLE_FIND).await?;
             let args = ListArgs::new(Subject::Role, filters.map(|f| f.filter()), pagination, sort)?;
             Ok(Some(UsersPermissionsRoleEntityResponseCollection(RoleList(args))))
         })
@@ -131,6 +132,7 @@ pub struct RoleMutation;
 #[Object]
 impl RoleMutation {
     /// Create a new role
+    #[graphql(guard = "Requires::Action(permissions::ROLE_CREATE)")]
     async fn create_users_permissions_role(
         &self,
         ctx: &Context<'_>,
@@ -138,7 +140,6 @@ impl RoleMutation {
     ) -> Option<UsersPermissionsCreateRolePayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check(core, permissions::ROLE_CREATE).await?;
             if data.is_empty() {
                 return Err(empty_body());
             }
@@ -153,6 +154,7 @@ impl RoleMutation {
     }
 
     /// Update an existing role
+    #[graphql(guard = "Requires::Action(permissions::ROLE_UPDATE)")]
     async fn update_users_permissions_role(
         &self,
         ctx: &Context<'_>,
@@ -161,7 +163,6 @@ impl RoleMutation {
     ) -> Option<UsersPermissionsUpdateRolePayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check(core, permissions::ROLE_UPDATE).await?;
             if data.is_empty() {
                 return Err(empty_body());
             }
@@ -176,6 +177,7 @@ impl RoleMutation {
     }
 
     /// Delete an existing role
+    #[graphql(guard = "Requires::Action(permissions::ROLE_DELETE)")]
     async fn delete_users_permissions_role(
         &self,
         ctx: &Context<'_>,
@@ -183,7 +185,6 @@ impl RoleMutation {
     ) -> Option<UsersPermissionsDeleteRolePayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check(core, permissions::ROLE_DELETE).await?;
             let id = role_id(ctx, &id).await?;
             core.delete_role(&caller.domain, id, caller.actor()).await.or_strapi()?;
             Ok(Some(UsersPermissionsDeleteRolePayload { ok: true }))

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use super::auth::{AuthMutation, AuthQuery};
+use super::refusal::RefusedFields;
 use super::roles::{RoleMutation, RoleQuery};
 use super::users::{UserMutation, UserQuery};
 use gatehouse_core::Core;
@@ -22,7 +23,8 @@ pub type UserSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn build(core: Option<Arc<Core>>, limits: &LimitsConfig) -> UserSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity);
+        .limit_complexity(limits.complexity)
+        .extension(RefusedFields);
     if let Some(core) = core {
         builder = builder.data(core);
     }
