@@ -13,6 +13,8 @@ mod foundation;
 mod fuzz_inputs;
 mod hardening;
 mod transport;
+mod user_authorization;
+mod user_authorization_support;
 mod user_crud;
 mod user_email;
 mod user_limits;
