@@ -1,7 +1,8 @@
 //! What each field of the user API requires of its caller, declared on the field as an
 //! async-graphql guard (`#[graphql(guard = "Requires::Action(permissions::USER_FIND)")]`), or
-//! for every field of a type at once on the type. No resolver checks permissions itself: the
-//! guard runs before it, and the test suite, reading the schema, fails on a field without one.
+//! on a type (`Requires::Parent`) for its fields that only show the object's own data. No
+//! resolver checks permissions itself: the guard runs before it, and the test suite, reading
+//! the schema, fails on a field that resolves without a declaration.
 
 use std::sync::{Arc, Mutex};
 
@@ -13,6 +14,7 @@ use super::objects::parts;
 use super::refusal;
 use gatehouse_core::CoreError;
 
+/// What a field requires of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Requires {
     /// What reached the field's object: for the fields that show only the data their object
