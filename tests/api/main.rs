@@ -1,6 +1,7 @@
 //! Integration tests: every test starts a real Gatehouse on free ports, on a fresh SQLite
 //! file, or on a fresh PostgreSQL database when `GATEHOUSE_TEST_DATABASE_URL` names a server.
 
+mod basic_auth;
 mod binary;
 mod binary_logging;
 mod cli_admin;
@@ -14,6 +15,8 @@ mod foundation;
 mod fuzz_inputs;
 mod hardening;
 mod transport;
+mod user_authorization;
+mod user_authorization_support;
 mod user_cors;
 mod user_cost;
 mod user_crud;

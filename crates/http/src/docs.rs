@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use async_graphql::parser::types::{
-    BaseType, ConstDirective, FieldDefinition, ServiceDocument, Type, TypeDefinition, TypeKind, TypeSystemDefinition,
+    BaseType, FieldDefinition, ServiceDocument, Type, TypeDefinition, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::{Positioned, Schema};
 use axum::extract::State;
@@ -19,6 +19,7 @@ use axum::response::{Html, IntoResponse, Response};
 use tracing::instrument;
 
 use super::graphql::{Endpoint, Shared};
+use super::protection::{InvalidProtection, Protection};
 
 /// A schema that can print its SDL.
 pub trait Sdl {
@@ -58,50 +59,38 @@ pub async fn page<E: Endpoint>(State(mounted): State<Shared<E>>) -> Response {
 
 /// The documentation page of one API. `path` is where it is served (links to GraphiQL and
 /// the SDL), `None` for files written by `gatehouse docs`.
-pub fn render(api: &str, path: Option<&str>, sdl: &str) -> Result<String, async_graphql::parser::Error> {
+pub fn render(api: &str, path: Option<&str>, sdl: &str) -> Result<String, DocsError> {
     let document = async_graphql::parser::parse_schema(sdl)?;
-    Ok(Docs::new(&document).page(api, path))
+    Ok(Docs::new(&document)?.page(api, path))
 }
 
-/// How an admin operation is protected, from `@protected(type:, args:)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Protection {
-    Global,
-    Domain(Vec<String>),
-    Default,
-    Open,
+/// Why an SDL cannot be documented.
+#[derive(Debug)]
+pub enum DocsError {
+    Sdl(async_graphql::parser::Error),
+    Protection(InvalidProtection),
 }
 
-impl Protection {
-    fn from_directives(directives: &[Positioned<ConstDirective>]) -> Option<Protection> {
-        let directive = directives.iter().find(|d| d.node.name.node.as_str() == "protected")?;
-        let argument = |name: &str| {
-            directive.node.arguments.iter().find(|(n, _)| n.node.as_str() == name).map(|(_, v)| v.node.clone())
-        };
-        let kind = match argument("type") {
-            Some(async_graphql::Value::Enum(name)) => name.to_string(),
-            Some(async_graphql::Value::String(name)) => name,
-            _ => "DEFAULT".into(),
-        };
-        let args = match argument("args") {
-            Some(async_graphql::Value::List(items)) => items.iter().filter_map(string_of).collect(),
-            Some(async_graphql::Value::String(one)) => vec![one],
-            _ => Vec::new(),
-        };
-        Some(match kind.as_str() {
-            "GLOBAL" => Protection::Global,
-            "DOMAIN" => Protection::Domain(args),
-            "OPEN" => Protection::Open,
-            _ => Protection::Default,
-        })
+impl std::fmt::Display for DocsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DocsError::Sdl(e) => e.fmt(f),
+            DocsError::Protection(e) => e.fmt(f),
+        }
     }
 }
 
-fn string_of(value: &async_graphql::Value) -> Option<String> {
-    match value {
-        async_graphql::Value::String(text) => Some(text.clone()),
-        async_graphql::Value::Enum(name) => Some(name.to_string()),
-        _ => None,
+impl std::error::Error for DocsError {}
+
+impl From<async_graphql::parser::Error> for DocsError {
+    fn from(e: async_graphql::parser::Error) -> Self {
+        DocsError::Sdl(e)
+    }
+}
+
+impl From<InvalidProtection> for DocsError {
+    fn from(e: InvalidProtection) -> Self {
+        DocsError::Protection(e)
     }
 }
 
@@ -123,13 +112,19 @@ struct Docs<'a> {
 }
 
 impl<'a> Docs<'a> {
-    fn new(document: &'a ServiceDocument) -> Self {
+    fn new(document: &'a ServiceDocument) -> Result<Self, InvalidProtection> {
         let mut types = BTreeMap::new();
         let mut roots = [Some("Query".to_string()), Some("Mutation".to_string()), Some("Subscription".to_string())];
         let mut protected = false;
         for definition in &document.definitions {
             match definition {
                 TypeSystemDefinition::Type(ty) => {
+                    if let TypeKind::Object(object) = &ty.node.kind {
+                        // Read here so that a declaration the page cannot show fails the page.
+                        for field in &object.fields {
+                            Protection::from_directives(&field.node.directives)?;
+                        }
+                    }
                     types.insert(ty.node.name.node.as_str(), &ty.node);
                 }
                 TypeSystemDefinition::Schema(schema) => {
@@ -147,7 +142,7 @@ impl<'a> Docs<'a> {
                 *root = None;
             }
         }
-        Docs { types, roots, protected }
+        Ok(Docs { types, roots, protected })
     }
 
     fn object_fields(&self, name: &str) -> Option<&'a [Positioned<FieldDefinition>]> {
@@ -171,9 +166,9 @@ impl<'a> Docs<'a> {
         if !self.protected {
             return None;
         }
-        Protection::from_directives(&field.directives)
-            .or_else(|| category.and_then(|c| Protection::from_directives(&c.directives)))
-            .or(Some(Protection::Open))
+        // Every declaration was read without error in `new`.
+        let declared = |field: &FieldDefinition| Protection::from_directives(&field.directives).ok().flatten();
+        declared(field).or_else(|| category.and_then(declared)).or(Some(Protection::Open))
     }
 }
 

@@ -2,6 +2,7 @@
 //! the docs, and the listeners.
 
 pub mod assets;
+pub mod basic_auth;
 pub mod cors;
 pub mod docs;
 pub mod graphiql;
@@ -13,6 +14,7 @@ mod limits_config;
 pub mod metrics;
 pub mod negotiate;
 pub mod ops;
+pub mod protection;
 pub mod rejection;
 pub mod request;
 pub mod server;

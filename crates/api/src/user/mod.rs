@@ -1,11 +1,13 @@
 //! The user API: Strapi v5's Users & Permissions GraphQL API, per domain.
 
 mod auth;
+pub mod authorization;
 pub mod caller;
 mod cost;
 pub mod error;
 pub mod filters;
 pub mod objects;
+mod refusal;
 mod roles;
 pub mod schema;
 pub mod types;
@@ -13,7 +15,7 @@ mod users;
 
 use std::sync::Arc;
 
-use caller::{UserCaller, basic_credentials, bearer_token, host_name, token_refusal, unauthorized};
+use caller::{UserCaller, basic_login, bearer_token, host_name, token_refusal, unauthorized};
 use gatehouse_core::Core;
 use gatehouse_http::{Endpoint, Rejection, RequestErrorKind, RequestHead};
 pub use schema::{UserSchema, build as build_schema};
@@ -50,7 +52,7 @@ impl Endpoint for UserEndpoint {
         if let Some(host) = host_name(&head.headers) {
             by_host = self.core.cached_domain(&host).await.map_err(internal)?;
         }
-        if let Some(credentials) = basic_credentials(&head.headers) {
+        if let Some(credentials) = basic_login(&head.headers) {
             let invalid = || unauthorized("Missing or invalid credentials");
             let credentials = credentials.map_err(|_| invalid())?;
             // Basic credentials name their domain; a Host naming another domain is a mismatch.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use sha2::{Digest, Sha256};
 
+use super::authorization::Requires;
 use super::caller::UserCaller;
 use super::cost::{RecordBudget, list_cost};
 use super::error::{ApiResult, OrStrapi, or_null};
@@ -35,12 +36,6 @@ where
     Ok(records)
 }
 
-/// Strapi's guard on relation fields: the caller needs `action` to see the related records.
-async fn guard(ctx: &Context<'_>, action: &str) -> ApiResult<()> {
-    let (core, caller) = parts(ctx);
-    caller.check(core, action).await
-}
-
 fn to_i32(n: i64) -> i32 {
     n.clamp(0, i64::from(i32::MAX)) as i32
 }
@@ -56,7 +51,7 @@ impl From<UserWithRole> for UsersPermissionsUser {
     }
 }
 
-#[Object]
+#[Object(guard = "Requires::Parent")]
 impl UsersPermissionsUser {
     async fn document_id(&self) -> ID {
         ID(self.user.document_id.clone())
@@ -77,12 +72,9 @@ impl UsersPermissionsUser {
         Some(self.user.blocked)
     }
     /// Needs `plugin::users-permissions.role.find`, as in Strapi.
-    async fn role(&self, ctx: &Context<'_>) -> Option<UsersPermissionsRole> {
-        or_null(ctx, async {
-            guard(ctx, permissions::ROLE_FIND).await?;
-            Ok(self.role.clone().map(UsersPermissionsRole))
-        })
-        .await
+    #[graphql(guard = "Requires::Action(permissions::ROLE_FIND)")]
+    async fn role(&self) -> Option<UsersPermissionsRole> {
+        self.role.clone().map(UsersPermissionsRole)
     }
     async fn created_at(&self) -> Option<DateTime> {
         Some(DateTime(self.user.created_at))
@@ -114,7 +106,7 @@ fn users_of(
     })
 }
 
-#[Object]
+#[Object(guard = "Requires::Parent")]
 impl UsersPermissionsRole {
     async fn document_id(&self) -> ID {
         ID(self.0.document_id.clone())
@@ -130,7 +122,7 @@ impl UsersPermissionsRole {
         Some(&self.0.kind)
     }
     /// Needs `plugin::users-permissions.permission.find`, as in Strapi.
-    #[graphql(complexity = "list_cost(&pagination, child_complexity)")]
+    #[graphql(complexity = "list_cost(&pagination, child_complexity)", guard = "Requires::Action(PERMISSION_FIND)")]
     async fn permissions(
         &self,
         ctx: &Context<'_>,
@@ -138,11 +130,14 @@ impl UsersPermissionsRole {
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> ApiResult<Vec<Option<UsersPermissionsPermission>>> {
-        guard(ctx, PERMISSION_FIND).await?;
         let args = ListArgs::new(Subject::Permission, filters.map(|f| f.filter()), pagination, sort)?;
         Ok(PermissionList { role: self.0.clone(), args }.nodes(ctx).await?.into_iter().map(Some).collect())
     }
-    #[graphql(name = "permissions_connection", complexity = "list_cost(&pagination, child_complexity)")]
+    #[graphql(
+        name = "permissions_connection",
+        complexity = "list_cost(&pagination, child_complexity)",
+        guard = "Requires::Action(PERMISSION_FIND)"
+    )]
     async fn permissions_connection(
         &self,
         ctx: &Context<'_>,
@@ -151,7 +146,6 @@ impl UsersPermissionsRole {
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> Option<UsersPermissionsPermissionRelationResponseCollection> {
         or_null(ctx, async {
-            guard(ctx, PERMISSION_FIND).await?;
             let args = ListArgs::new(Subject::Permission, filters.map(|f| f.filter()), pagination, sort)?;
             Ok(Some(UsersPermissionsPermissionRelationResponseCollection(PermissionList {
                 role: self.0.clone(),
@@ -161,7 +155,10 @@ impl UsersPermissionsRole {
         .await
     }
     /// Needs `plugin::users-permissions.user.find`, as in Strapi.
-    #[graphql(complexity = "list_cost(&pagination, child_complexity)")]
+    #[graphql(
+        complexity = "list_cost(&pagination, child_complexity)",
+        guard = "Requires::Action(permissions::USER_FIND)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -169,11 +166,14 @@ impl UsersPermissionsRole {
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> ApiResult<Vec<Option<UsersPermissionsUser>>> {
-        guard(ctx, permissions::USER_FIND).await?;
         let args = ListArgs::new(Subject::User, users_of(&self.0, filters.as_ref()), pagination, sort)?;
         Ok(UserList(args).nodes(ctx).await?.into_iter().map(Some).collect())
     }
-    #[graphql(name = "users_connection", complexity = "list_cost(&pagination, child_complexity)")]
+    #[graphql(
+        name = "users_connection",
+        complexity = "list_cost(&pagination, child_complexity)",
+        guard = "Requires::Action(permissions::USER_FIND)"
+    )]
     async fn users_connection(
         &self,
         ctx: &Context<'_>,
@@ -182,7 +182,6 @@ impl UsersPermissionsRole {
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> Option<UsersPermissionsUserRelationResponseCollection> {
         or_null(ctx, async {
-            guard(ctx, permissions::USER_FIND).await?;
             let args = ListArgs::new(Subject::User, users_of(&self.0, filters.as_ref()), pagination, sort)?;
             Ok(Some(UsersPermissionsUserRelationResponseCollection(UserList(args))))
         })
@@ -208,7 +207,7 @@ pub struct UsersPermissionsPermission {
     pub action: String,
 }
 
-#[Object]
+#[Object(guard = "Requires::Parent")]
 impl UsersPermissionsPermission {
     /// Derived from the role and the action, so it is stable: 24 lower-case hex characters.
     async fn document_id(&self) -> ID {
@@ -218,12 +217,9 @@ impl UsersPermissionsPermission {
     async fn action(&self) -> &str {
         &self.action
     }
-    async fn role(&self, ctx: &Context<'_>) -> Option<UsersPermissionsRole> {
-        or_null(ctx, async {
-            guard(ctx, permissions::ROLE_FIND).await?;
-            Ok(Some(UsersPermissionsRole(self.role.clone())))
-        })
-        .await
+    #[graphql(guard = "Requires::Action(permissions::ROLE_FIND)")]
+    async fn role(&self) -> Option<UsersPermissionsRole> {
+        Some(UsersPermissionsRole(self.role.clone()))
     }
     async fn created_at(&self) -> Option<DateTime> {
         Some(DateTime(self.role.updated_at))
@@ -239,12 +235,13 @@ impl UsersPermissionsPermission {
 /// `UsersPermissionsUserEntityResponse`: what the user mutations return.
 #[derive(SimpleObject)]
 pub struct UsersPermissionsUserEntityResponse {
+    #[graphql(guard = "Requires::Nothing")]
     pub data: Option<UsersPermissionsUser>,
 }
 
 /// A connection's `pageInfo`.
 #[derive(SimpleObject)]
-#[graphql(name = "Pagination")]
+#[graphql(name = "Pagination", guard = "Requires::Parent")]
 pub struct PaginationInfo {
     pub total: i32,
     pub page: i32,
@@ -330,9 +327,11 @@ macro_rules! collection {
 
         #[Object]
         impl $name {
+            #[graphql(guard = "Requires::Nothing")]
             async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<$node>> {
                 self.0.nodes(ctx).await
             }
+            #[graphql(guard = "Requires::Nothing")]
             async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {
                 self.0.page_info(ctx).await
             }

@@ -28,7 +28,7 @@ fn badge(protection: &Protection) -> Markup {
                 "DOMAIN(" (args.join(", ")) ")"
             }
         },
-        Protection::Default => html! { span.badge.default title="any authenticated admin" { "DEFAULT" } },
+        Protection::Authenticated => html! { span.badge.default title="any authenticated admin" { "DEFAULT" } },
         Protection::Open => html! { span.badge.open title="no authentication needed" { "open" } },
     }
 }
