@@ -207,3 +207,30 @@ async fn a_maximum_of_zero_turns_the_limits_off_through_the_admin_api_too() {
     let answer = app.admin().query(update, json!({ "s": { "rateLimitIntervalSeconds": 0 } })).await;
     assert_eq!(answer.error_code(), "invalid_input");
 }
+
+#[tokio::test]
+async fn limits_hold_across_the_nodes_of_a_cluster() {
+    let app = spawn_app().await;
+    if app.config.storage.url.starts_with("sqlite:") {
+        eprintln!("skipped: nodes share limits through PostgreSQL; SQLite serves a single node");
+        return;
+    }
+    let second = gatehouse_server::app::App::start(&app.config).await.expect("a second node on the same database");
+    let second_user = second.listener(gatehouse_server::config::Handler::User).unwrap().url();
+    app.register("spread", "secret123").await;
+    let login = json!({ "query": "mutation { login(input: {identifier: \"spread\", password: \"wrong\"}) { jwt } }" });
+    // Ten wrong passwords, alternating between the nodes: each is an ordinary refusal.
+    for attempt in 0..10 {
+        let url = if attempt % 2 == 0 { &app.user_url } else { &second_user };
+        let answer: serde_json::Value = app.client.post(url).json(&login).send().await.unwrap().json().await.unwrap();
+        assert_eq!(answer["errors"][0]["message"], "Invalid identifier or password", "attempt {attempt}: {answer}");
+    }
+    // The eleventh is refused on either node, even with the right password.
+    for url in [&app.user_url, &second_user] {
+        let right =
+            json!({ "query": "mutation { login(input: {identifier: \"spread\", password: \"secret123\"}) { jwt } }" });
+        let answer: serde_json::Value = app.client.post(url).json(&right).send().await.unwrap().json().await.unwrap();
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "STRAPI_RATE_LIMIT_ERROR", "{answer}");
+    }
+    second.stop(std::time::Duration::ZERO).await;
+}

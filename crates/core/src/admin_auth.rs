@@ -66,7 +66,7 @@ impl AdminGate {
         expected: (&str, &str),
         given: (&str, &str),
     ) -> Result<(), AdminLoginError> {
-        self.check_not_limited(client)?;
+        self.check_not_limited(client).await?;
         let digest = |(user, password): (&str, &str)| self.digest(&[user.as_bytes(), password.as_bytes()]);
         if constant_time_eq(&digest(expected), &digest(given)) {
             return Ok(());
@@ -82,7 +82,7 @@ impl AdminGate {
         login: &str,
         password: &str,
     ) -> Result<String, AdminLoginError> {
-        self.check_not_limited(client)?;
+        self.check_not_limited(client).await?;
         let unavailable = |e: super::CoreError| {
             tracing::error!(error = %e, "domain admin check failed");
             AdminLoginError::Unavailable
@@ -133,16 +133,17 @@ impl AdminGate {
         hasher.finalize().into()
     }
 
-    fn check_not_limited(&self, client: IpAddr) -> Result<(), AdminLoginError> {
+    async fn check_not_limited(&self, client: IpAddr) -> Result<(), AdminLoginError> {
         self.core
             .rate_limits
             .check(&failures_key(client), FAILURES)
+            .await
             .map_err(|left| AdminLoginError::TooManyFailures { retry_after: left.as_secs().max(1) })
     }
 
     async fn failed(&self, client: IpAddr, domain: Option<&str>, realm: &str) {
         // Counted only: the refusal comes from `check_not_limited` at the next attempt.
-        let _ = self.core.rate_limits.hit(&failures_key(client), FAILURES);
+        let _ = self.core.rate_limits.hit(&failures_key(client), FAILURES).await;
         let event = NewEvent {
             kind: EventKind::LoginFailed,
             domain: domain.map(str::to_string),

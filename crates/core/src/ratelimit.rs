@@ -1,17 +1,20 @@
 //! Rate limits, with Strapi's fixed windows (koa2-ratelimit): a key's window opens with its
 //! first hit and lasts the interval; every hit in it counts, and past `max` the key is refused
 //! until the window ends. The one limiter of the server: the auth mutations, Basic
-//! credentials and failed admin logins all count here. Limits are per node.
+//! credentials and failed admin logins all count here. With PostgreSQL the windows are kept in
+//! the database, one statement per hit, so a cluster allows what one node would; with SQLite
+//! (one node) they are kept in memory.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::Core;
 use super::error::{CoreError, CoreResult};
 use super::model::Domain;
+use super::store::{RateStore, SharedWindow};
 
 /// The operations that are rate limited; each has its own windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,25 +60,82 @@ impl Quota {
     }
 }
 
-#[derive(Default)]
+/// Where the windows are counted.
 pub struct RateLimits {
-    windows: Mutex<HashMap<String, Window>>,
-    hits: AtomicU64,
+    /// The cluster's windows in the database; when it cannot answer, this node's memory.
+    shared: Option<Arc<dyn RateStore>>,
+    local: LocalWindows,
 }
 
 impl RateLimits {
+    pub fn new(store: Arc<dyn RateStore>) -> Self {
+        let shared = store.shares_rate_windows().then_some(store);
+        Self { shared, local: LocalWindows::default() }
+    }
+
     /// Counts a hit on `key`; `Err` with the time left in its window when the hit is past the
     /// quota.
-    pub fn hit(&self, key: &str, quota: Quota) -> Result<(), Duration> {
-        self.hit_at(key, quota, Instant::now())
+    pub async fn hit(&self, key: &str, quota: Quota) -> Result<(), Duration> {
+        if quota.max == 0 {
+            return Ok(());
+        }
+        if let Some(store) = &self.shared {
+            if self.local.hits.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = store.sweep_windows().await {
+                        tracing::warn!(error = %e, "cannot sweep ended rate-limit windows");
+                    }
+                });
+            }
+            match store.hit_window(key, quota.interval.as_millis() as i64).await {
+                Ok(window) => return refused_past(window, quota),
+                // Limited on this node alone rather than not at all.
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate limits: the database does not answer; counting on this node")
+                }
+            }
+        }
+        self.local.hit_at(key, quota, Instant::now())
     }
 
     /// Whether `key` has used its quota already, without counting a hit (for limits that count
     /// failures only, checked before the attempt).
-    pub fn check(&self, key: &str, quota: Quota) -> Result<(), Duration> {
-        self.check_at(key, quota, Instant::now())
+    pub async fn check(&self, key: &str, quota: Quota) -> Result<(), Duration> {
+        if quota.max == 0 {
+            return Ok(());
+        }
+        if let Some(store) = &self.shared {
+            match store.peek_window(key).await {
+                Ok(Some(window)) if window.hits >= i64::from(quota.max) => {
+                    return Err(Duration::from_millis(window.remaining_ms.max(0) as u64));
+                }
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate limits: the database does not answer; counting on this node")
+                }
+            }
+        }
+        self.local.check_at(key, quota, Instant::now())
     }
+}
 
+fn refused_past(window: SharedWindow, quota: Quota) -> Result<(), Duration> {
+    if window.hits > i64::from(quota.max) {
+        Err(Duration::from_millis(window.remaining_ms.max(0) as u64))
+    } else {
+        Ok(())
+    }
+}
+
+/// The windows of this node, in memory.
+#[derive(Default)]
+struct LocalWindows {
+    windows: Mutex<HashMap<String, Window>>,
+    hits: AtomicU64,
+}
+
+impl LocalWindows {
     fn hit_at(&self, key: &str, quota: Quota, now: Instant) -> Result<(), Duration> {
         if quota.max == 0 {
             return Ok(());
@@ -114,7 +174,7 @@ impl RateLimits {
 impl Core {
     /// Counts an attempt at `operation` by the client at `ip` for `identifier` (an email, a
     /// login identifier, a user id; lower-cased here), refusing it over the domain's limit.
-    pub fn check_rate_limit(
+    pub async fn check_rate_limit(
         &self,
         domain: &Domain,
         operation: Limited,
@@ -124,7 +184,7 @@ impl Core {
         let settings = &domain.settings;
         let key = format!("{}\n{}\n{}\n{}", domain.name, operation.name(), ip, identifier.trim().to_lowercase());
         let quota = Quota::new(settings.rate_limit_max, settings.rate_limit_interval_seconds);
-        self.rate_limits.hit(&key, quota).map_err(|_| CoreError::RateLimited)
+        self.rate_limits.hit(&key, quota).await.map_err(|_| CoreError::RateLimited)
     }
 }
 
@@ -136,7 +196,7 @@ mod tests {
 
     #[test]
     fn the_eleventh_hit_is_refused_until_the_window_of_the_first_ends() {
-        let limits = RateLimits::default();
+        let limits = LocalWindows::default();
         let start = Instant::now();
         for _ in 0..10 {
             assert!(limits.hit_at("a", MINUTE, start).is_ok());
@@ -156,7 +216,7 @@ mod tests {
 
     #[test]
     fn keys_are_apart_and_zero_is_no_limit() {
-        let limits = RateLimits::default();
+        let limits = LocalWindows::default();
         let now = Instant::now();
         for _ in 0..11 {
             let _ = limits.hit_at("a", MINUTE, now);
@@ -168,7 +228,7 @@ mod tests {
 
     #[test]
     fn check_counts_nothing_and_refuses_once_the_quota_is_used() {
-        let limits = RateLimits::default();
+        let limits = LocalWindows::default();
         let now = Instant::now();
         let quota = Quota { max: 2, ..MINUTE };
         assert!(limits.check_at("a", quota, now).is_ok());
@@ -181,7 +241,7 @@ mod tests {
 
     #[test]
     fn ended_windows_are_swept() {
-        let limits = RateLimits::default();
+        let limits = LocalWindows::default();
         let now = Instant::now();
         let _ = limits.hit_at("a", MINUTE, now);
         limits.sweep(now + Duration::from_secs(61));

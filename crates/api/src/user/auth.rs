@@ -48,7 +48,7 @@ impl AuthMutation {
         input: UsersPermissionsLoginInput,
     ) -> ApiResult<UsersPermissionsLoginPayload> {
         let (core, caller) = parts(ctx);
-        core.check_rate_limit(&caller.domain, Limited::Login, caller.ip, &input.identifier).or_strapi()?;
+        core.check_rate_limit(&caller.domain, Limited::Login, caller.ip, &input.identifier).await.or_strapi()?;
         if input.provider != "local" {
             return Err(CoreError::refused("This provider is disabled")).or_strapi();
         }
@@ -64,7 +64,7 @@ impl AuthMutation {
         input: UsersPermissionsRegisterInput,
     ) -> ApiResult<UsersPermissionsLoginPayload> {
         let (core, caller) = parts(ctx);
-        core.check_rate_limit(&caller.domain, Limited::Register, caller.ip, &input.email).or_strapi()?;
+        core.check_rate_limit(&caller.domain, Limited::Register, caller.ip, &input.email).await.or_strapi()?;
         let registration = Registration {
             username: input.username,
             email: input.email,
@@ -80,7 +80,7 @@ impl AuthMutation {
     async fn forgot_password(&self, ctx: &Context<'_>, email: String) -> Option<UsersPermissionsPasswordPayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            core.check_rate_limit(&caller.domain, Limited::ForgotPassword, caller.ip, &email).or_strapi()?;
+            core.check_rate_limit(&caller.domain, Limited::ForgotPassword, caller.ip, &email).await.or_strapi()?;
             core.forgot_password(&caller.domain, &email).await.or_strapi()?;
             Ok(Some(UsersPermissionsPasswordPayload { ok: true }))
         })
@@ -99,7 +99,7 @@ impl AuthMutation {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
             // Per client only: the code is what is being guessed.
-            core.check_rate_limit(&caller.domain, Limited::ResetPassword, caller.ip, "").or_strapi()?;
+            core.check_rate_limit(&caller.domain, Limited::ResetPassword, caller.ip, "").await.or_strapi()?;
             let session =
                 core.reset_password(&caller.domain, &code, &password, &password_confirmation).await.or_strapi()?;
             Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
@@ -120,6 +120,7 @@ impl AuthMutation {
             let (core, caller) = parts(ctx);
             let user = caller.signed_in()?;
             core.check_rate_limit(&caller.domain, Limited::ChangePassword, caller.ip, &user.id.to_string())
+                .await
                 .or_strapi()?;
             let session = core
                 .change_password(&caller.domain, user, &current_password, &password, &password_confirmation)

@@ -8,6 +8,7 @@ mod domains;
 mod events;
 mod filters;
 mod meta;
+mod rates;
 mod roles;
 mod statement;
 mod templates;
