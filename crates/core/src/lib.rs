@@ -22,10 +22,12 @@ pub mod roles;
 pub mod store;
 pub mod text;
 pub mod token;
+pub mod types;
 pub mod users;
 
 pub use error::{CoreError, CoreResult, Entity};
 pub use model::*;
+pub use types::{Action, DomainId, DomainName, Email, ParseError, RoleId, UserId, Username};
 pub use users::{UserDraft, UserPatch};
 
 use std::sync::Arc;
