@@ -114,7 +114,7 @@ async fn register_errors() {
     // None of the refused registrations created a user.
     assert_eq!(app.login("eve", "secret123").await.error_message(), "Invalid identifier or password");
 
-    let domain = app.app.core.domain("localhost").await.unwrap();
+    let domain = app.app.core.domain(&"localhost".parse().unwrap()).await.unwrap();
     let mut settings = domain.settings.clone();
     settings.allow_register = false;
     app.app.core.store.set_domain_settings(domain.id, &settings).await.unwrap();
@@ -242,7 +242,7 @@ async fn change_password_is_forbidden_for_anonymous_callers() {
 async fn imported_bcrypt_hashes_verify_and_are_rehashed_to_argon2id() {
     let app = spawn_app().await;
     let core = &app.app.core;
-    let domain = core.domain("localhost").await.unwrap();
+    let domain = core.domain(&"localhost".parse().unwrap()).await.unwrap();
     let role = core.store.role_by_kind(domain.id, "authenticated").await.unwrap().unwrap();
     // A hash as Strapi stores it (bcryptjs, 10 rounds) of "strapi-password".
     let bcrypt_hash = bcrypt::hash("strapi-password", 10).unwrap().replacen("$2b$", "$2a$", 1);
@@ -250,8 +250,8 @@ async fn imported_bcrypt_hashes_verify_and_are_rehashed_to_argon2id() {
         .store
         .insert_user(&gatehouse_core::NewUser {
             domain_id: domain.id,
-            username: "legacy".into(),
-            email: "legacy@example.com".into(),
+            username: "legacy".parse().unwrap(),
+            email: "legacy@example.com".parse().unwrap(),
             password_hash: Some(bcrypt_hash),
             confirmed: true,
             blocked: false,

@@ -228,19 +228,19 @@ async fn roles_are_created_updated_and_deleted_with_their_permissions() {
     let domain = domain(&app).await;
     let core = &app.app.core;
     let editor = core.role_by_type(&domain, "senior_editor").await.unwrap().unwrap();
-    assert_eq!(core.role_permissions(editor.id).await.unwrap(), ["api::article.article.find"]);
+    assert_eq!(core.role_permissions(&editor).await.unwrap(), ["api::article.article.find"]);
 
     // Omitted permissions are kept; given ones replace the set. Numeric ids work too.
     let answer = call(UPDATE_ROLE, json!({ "id": editor.id.to_string(), "data": { "name": "Editor" } })).await;
     assert_eq!(answer.data()["updateUsersPermissionsRole"]["ok"], true);
-    assert_eq!(core.role_permissions(editor.id).await.unwrap(), ["api::article.article.find"]);
+    assert_eq!(core.role_permissions(&editor).await.unwrap(), ["api::article.article.find"]);
     let answer = call(
         UPDATE_ROLE,
         json!({ "id": editor.document_id, "data": { "permissions": ["api::article.article.update"] } }),
     )
     .await;
     assert_eq!(answer.data()["updateUsersPermissionsRole"]["ok"], true);
-    assert_eq!(core.role_permissions(editor.id).await.unwrap(), ["api::article.article.update"]);
+    assert_eq!(core.role_permissions(&editor).await.unwrap(), ["api::article.article.update"]);
     let found = call(FIND_ROLE, json!({ "id": editor.document_id })).await;
     assert_eq!(found.data()["usersPermissionsRole"]["name"], "Editor");
     let answer = call(UPDATE_ROLE, json!({ "id": "999", "data": { "name": "Nobody" } })).await;

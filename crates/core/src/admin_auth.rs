@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 
 use super::Core;
 use super::events::{Actor, EventKind, NewEvent};
-use super::model::normalize_domain;
 use super::password::Verdict;
+use super::types::DomainName;
 
 pub const MAX_FAILURES: u32 = 10;
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -86,7 +86,7 @@ impl AdminGate {
             AdminLoginError::Unavailable
         };
         let domain = match login.rsplit_once('@') {
-            Some((local, domain)) if local.eq_ignore_ascii_case("admin") => normalize_domain(domain).ok(),
+            Some((local, domain)) if local.eq_ignore_ascii_case("admin") => DomainName::parse(domain).ok(),
             _ => None,
         };
         let domain = match domain {
@@ -105,7 +105,7 @@ impl AdminGate {
         };
         let digest = self.digest(&[domain.name.as_bytes(), password.as_bytes()]);
         if self.verified.lock().map(|v| v.get(&digest) == Some(&stored)).unwrap_or(false) {
-            return Ok(domain.name.clone());
+            return Ok(domain.name.to_string());
         }
         let verdict = self.core.passwords.verify(password, &stored).await.map_err(|e| unavailable(e.into()))?;
         if verdict == Verdict::Wrong {
@@ -118,7 +118,7 @@ impl AdminGate {
             }
             verified.insert(digest, stored);
         }
-        Ok(domain.name.clone())
+        Ok(domain.name.to_string())
     }
 
     fn digest(&self, parts: &[&[u8]]) -> [u8; 32] {

@@ -57,7 +57,7 @@ impl Core {
     /// Prepares the core on an opened store: static domains, their default roles, the JWT secret.
     pub async fn start(
         store: Arc<dyn Store>,
-        static_domains: &[String],
+        static_domains: &[DomainName],
         jwt_secret: Option<&str>,
         hash_threads: usize,
         public_url: String,
@@ -87,29 +87,31 @@ impl Core {
     }
 
     /// The domain named `name`, with an error when it does not exist.
-    pub async fn domain(&self, name: &str) -> CoreResult<Domain> {
+    pub async fn domain(&self, name: &DomainName) -> CoreResult<Domain> {
         self.store
             .domain_by_name(name)
             .await?
             .ok_or_else(|| CoreError::not_found(Entity::Domain, "Domain does not exist"))
     }
 
-    /// The domain named `name` through the cache, for request routing.
+    /// The domain a request names (its `Host` header, its credentials) through the cache, for
+    /// request routing; a name that cannot be a domain names none.
     pub async fn cached_domain(&self, name: &str) -> CoreResult<Option<Arc<Domain>>> {
-        if let Some(hit) = self.domains.get(name) {
+        let Ok(name) = DomainName::parse(name) else { return Ok(None) };
+        if let Some(hit) = self.domains.get(&name) {
             return Ok(hit);
         }
-        let domain = self.store.domain_by_name(name).await?.map(Arc::new);
-        self.domains.put(name, domain.clone());
+        let domain = self.store.domain_by_name(&name).await?.map(Arc::new);
+        self.domains.put(&name, domain.clone());
         Ok(domain)
     }
 
     /// Looks up a role of the domain, if any.
-    pub async fn role(&self, domain: &Domain, id: i64) -> CoreResult<Option<Role>> {
+    pub async fn role(&self, domain: &Domain, id: RoleId) -> CoreResult<Option<Role>> {
         Ok(self.store.role_by_id(domain.id, id).await?)
     }
 
-    pub async fn role_permissions(&self, role_id: i64) -> CoreResult<Vec<String>> {
-        Ok(self.store.role_permissions(role_id).await?)
+    pub async fn role_permissions(&self, role: &Role) -> CoreResult<Vec<Action>> {
+        Ok(self.store.role_permissions(role.id).await?)
     }
 }

@@ -3,15 +3,16 @@
 use std::collections::HashMap;
 
 use super::Core;
-use super::auth::validate_email;
 use super::error::{CoreError, CoreResult, Entity, StoreError};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, NewUser, Role, User, UserWithRole, now_millis};
 use super::query::{Filter, ListQuery};
 use super::store::UserChanges;
-use super::text;
+use super::types::{Email, RoleId, UserId, Username};
 
-/// A user to create.
+/// A user to create. Names and email are the text the client sent: the core parses each where
+/// its rule is checked, so that a request breaking several rules is told of the same one
+/// first, as in Strapi.
 #[derive(Debug, Clone)]
 pub struct UserDraft {
     pub username: String,
@@ -20,10 +21,10 @@ pub struct UserDraft {
     pub confirmed: bool,
     pub blocked: bool,
     /// `None`: the domain's default role.
-    pub role_id: Option<i64>,
+    pub role_id: Option<RoleId>,
 }
 
-/// Changes to a user; `None` keeps a field.
+/// Changes to a user; `None` keeps a field. Text as the client sent it, as in `UserDraft`.
 #[derive(Debug, Clone, Default)]
 pub struct UserPatch {
     pub username: Option<String>,
@@ -31,7 +32,7 @@ pub struct UserPatch {
     pub password: Option<String>,
     pub confirmed: Option<bool>,
     pub blocked: Option<bool>,
-    pub role_id: Option<i64>,
+    pub role_id: Option<RoleId>,
 }
 
 impl UserPatch {
@@ -45,19 +46,6 @@ impl UserPatch {
     }
 }
 
-/// Strapi's attribute rule (at least 3 characters), within Strapi's column and without
-/// control characters.
-pub(crate) fn validate_username(username: &str) -> CoreResult<()> {
-    if username.is_empty() {
-        return Err(CoreError::invalid("username is a required field"));
-    }
-    if username.chars().count() < 3 {
-        return Err(CoreError::invalid("username must be at least 3 characters"));
-    }
-    text::check_chars("username", username, text::NAME_MAX_CHARS)?;
-    text::check_no_control("username", username)
-}
-
 fn user_not_found() -> CoreError {
     CoreError::not_found(Entity::User, "User not found")
 }
@@ -69,12 +57,11 @@ pub(crate) fn user_actor(user: &User, domain: &Domain) -> Actor {
 
 impl Core {
     pub async fn create_user(&self, domain: &Domain, draft: UserDraft, actor: Actor) -> CoreResult<UserWithRole> {
-        let email = draft.email.trim().to_lowercase();
-        if email.is_empty() {
+        if draft.email.trim().is_empty() {
             return Err(CoreError::invalid("email is a required field"));
         }
-        validate_email(&email)?;
-        validate_username(&draft.username)?;
+        let email = Email::parse(&draft.email)?;
+        let username = Username::parse(&draft.username)?;
         if let Some(password) = &draft.password {
             self.validate_password(domain, password)?;
         }
@@ -86,7 +73,7 @@ impl Core {
                 .await?
                 .ok_or_else(|| CoreError::refused("Impossible to find the default role"))?,
         };
-        if self.store.username_taken(domain.id, &draft.username, None).await? {
+        if self.store.username_taken(domain.id, &username, None).await? {
             return Err(CoreError::conflict(Entity::User, "Username already taken"));
         }
         if domain.settings.unique_email && self.store.email_taken(domain.id, &email, None).await? {
@@ -98,7 +85,7 @@ impl Core {
         };
         let new_user = NewUser {
             domain_id: domain.id,
-            username: draft.username,
+            username,
             email,
             password_hash,
             confirmed: draft.confirmed,
@@ -123,7 +110,7 @@ impl Core {
     pub async fn update_user(
         &self,
         domain: &Domain,
-        user_id: i64,
+        user_id: UserId,
         patch: UserPatch,
         actor: Actor,
     ) -> CoreResult<UserWithRole> {
@@ -134,16 +121,16 @@ impl Core {
         }
         let mut changes = UserChanges::default();
         let mut changed = Vec::new();
-        if let Some(username) = patch.username.filter(|u| *u != before.username) {
-            validate_username(&username)?;
+        if let Some(username) = patch.username.filter(|u| before.username != *u) {
+            let username = Username::parse(&username)?;
             if self.store.username_taken(domain.id, &username, Some(user_id)).await? {
                 return Err(CoreError::conflict(Entity::User, "Username already taken"));
             }
             changes.username = Some(username);
             changed.push("username");
         }
-        if let Some(email) = patch.email.map(|e| e.trim().to_lowercase()).filter(|e| *e != before.email) {
-            validate_email(&email)?;
+        if let Some(email) = patch.email.filter(|e| !before.email.is_written(e)) {
+            let email = Email::parse(&email)?;
             if domain.settings.unique_email && self.store.email_taken(domain.id, &email, Some(user_id)).await? {
                 return Err(CoreError::conflict(Entity::User, "Email already taken"));
             }
@@ -203,7 +190,7 @@ impl Core {
         Ok(UserWithRole { user, role })
     }
 
-    pub async fn delete_user(&self, domain: &Domain, user_id: i64, actor: Actor) -> CoreResult<UserWithRole> {
+    pub async fn delete_user(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<UserWithRole> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let role = self.role_of(&user).await?;
         self.store.delete_user(user.id).await?;
@@ -216,20 +203,22 @@ impl Core {
         Ok(UserWithRole { user, role })
     }
 
+    /// The user named `username`; text that cannot be a username names no one.
     pub async fn user_by_username(&self, domain: &Domain, username: &str) -> CoreResult<Option<User>> {
-        Ok(self.store.user_by_username(domain.id, username).await?)
+        let Ok(username) = Username::parse(username) else { return Ok(None) };
+        Ok(self.store.user_by_username(domain.id, &username).await?)
     }
 
     /// A user named by its numeric id or its documentId, as the user API's `id` arguments do.
     pub async fn user_by_ref(&self, domain: &Domain, reference: &str) -> CoreResult<Option<User>> {
-        if let Ok(id) = reference.parse::<i64>() {
+        if let Some(id) = UserId::parse(reference) {
             return Ok(self.store.user_by_id(domain.id, id).await?);
         }
         Ok(self.store.user_by_document_id(domain.id, reference).await?)
     }
 
     /// Invalidates every token issued to the user so far.
-    pub async fn revoke_tokens(&self, domain: &Domain, user_id: i64, actor: Actor) -> CoreResult<()> {
+    pub async fn revoke_tokens(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<()> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let changes = UserChanges { bump_token_version: true, ..Default::default() };
         self.store.update_user(user.id, &changes, now_millis()).await?;
@@ -242,7 +231,7 @@ impl Core {
     pub async fn list_users(&self, domain: &Domain, query: &ListQuery) -> CoreResult<Vec<UserWithRole>> {
         let users = self.store.list_users(domain.id, query).await?;
         // Roles are few: one read serves every user of the page.
-        let roles: HashMap<i64, Role> =
+        let roles: HashMap<RoleId, Role> =
             self.store.list_roles(domain.id).await?.into_iter().map(|r| (r.id, r)).collect();
         Ok(users
             .into_iter()
@@ -257,7 +246,7 @@ impl Core {
         Ok(self.store.count_users_matching(domain.id, filter).await?)
     }
 
-    async fn existing_role(&self, domain: &Domain, role_id: i64) -> CoreResult<Role> {
+    async fn existing_role(&self, domain: &Domain, role_id: RoleId) -> CoreResult<Role> {
         self.store
             .role_by_id(domain.id, role_id)
             .await?

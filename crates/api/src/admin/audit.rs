@@ -36,7 +36,7 @@ impl AuditAdminQuery {
     ) -> AdminResult<Option<Vec<Event>>> {
         let filter = EventFilter {
             domain: domain.map(|d| d.0),
-            kinds: types.unwrap_or_default().into_iter().map(String::from).collect(),
+            kinds: types.unwrap_or_default().into_iter().map(EventKind::from).collect(),
             before,
             limit: limit.map_or(DEFAULT_LIMIT, |l| l.0.min(MAX_LIMIT)),
         };

@@ -12,6 +12,7 @@ use super::error::{CoreError, CoreResult, Entity, StoreError};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
 use super::password::Verdict;
+use super::types::{Action, Email, UserId, Username};
 use super::{Core, permissions};
 
 /// A successful login, registration or password change.
@@ -22,6 +23,8 @@ pub struct Session {
     pub user: UserWithRole,
 }
 
+/// A registration as the client sent it: the core parses each field where its rule is checked
+/// (after the domain's own refusals), as in Strapi.
 pub struct Registration {
     pub username: String,
     pub email: String,
@@ -68,9 +71,8 @@ impl Core {
         if !extra.is_empty() {
             return Err(CoreError::invalid(format!("Invalid parameters: {}", extra.join(", "))));
         }
-        let email = input.email.trim().to_lowercase();
-        validate_email(&email)?;
-        crate::users::validate_username(&input.username)?;
+        let email = Email::parse(&input.email)?;
+        let username = Username::parse(&input.username)?;
         self.validate_password(domain, &input.password)?;
         let role = self
             .store
@@ -79,15 +81,15 @@ impl Core {
             .ok_or_else(|| CoreError::refused("Impossible to find the default role"))?;
         // Strapi's conflict rule: the new username or email may be neither an existing
         // username nor an existing email.
-        let taken = self.store.user_exists(domain.id, &input.username, &email).await?
-            || self.store.user_exists(domain.id, &email, &input.username.to_lowercase()).await?;
+        let taken = self.store.user_exists(domain.id, &username, &email).await?
+            || self.store.user_exists(domain.id, &email, &username.to_lowercase()).await?;
         if taken {
             return Err(CoreError::refused("Email or Username are already taken"));
         }
         let hash = self.passwords.hash(&input.password).await?;
         let new_user = NewUser {
             domain_id: domain.id,
-            username: input.username,
+            username,
             email,
             password_hash: Some(hash),
             confirmed: input.confirmed.unwrap_or(!settings.email_confirmation),
@@ -182,9 +184,10 @@ impl Core {
         if domain.status == DomainStatus::Disabled {
             return Err(TokenRefusal::DomainDisabled);
         }
-        let user = match self.users.get(domain.id, claims.id) {
+        let user_id = UserId::new(claims.id);
+        let user = match self.users.get(domain.id, user_id) {
             Some(user) => user,
-            None => match self.store.user_by_id(domain.id, claims.id).await {
+            None => match self.store.user_by_id(domain.id, user_id).await {
                 Ok(Some(user)) => {
                     self.users.put(&domain.name, &user);
                     user
@@ -243,7 +246,7 @@ impl Core {
 
     /// The actions `user` may perform: its role's permissions (the Public role's for an
     /// anonymous caller; an authenticated user does not inherit them, as in Strapi).
-    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Arc<[String]>> {
+    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Arc<[Action]>> {
         let role_id = match user {
             Some(user) => user.role_id,
             None => match self.roles.public_role(domain.id) {
@@ -259,7 +262,7 @@ impl Core {
         if let Some(actions) = self.roles.permissions(role_id) {
             return Ok(actions);
         }
-        let actions: Arc<[String]> = self.store.role_permissions(role_id).await?.into();
+        let actions: Arc<[Action]> = self.store.role_permissions(role_id).await?.into();
         self.roles.put_permissions(role_id, actions.clone());
         Ok(actions)
     }
@@ -325,18 +328,4 @@ fn ensure_enabled(domain: &Domain) -> CoreResult<()> {
         DomainStatus::Enabled => Ok(()),
         DomainStatus::Disabled => Err(CoreError::DomainDisabled),
     }
-}
-
-/// A pragmatic email check: one `@`, a non-empty local part, a dotted domain, no spaces.
-pub fn validate_email(email: &str) -> CoreResult<()> {
-    let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, host)| {
-            !local.is_empty()
-                && !host.contains('@')
-                && host.contains('.')
-                && !host.starts_with('.')
-                && !host.ends_with('.')
-                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        });
-    if valid { Ok(()) } else { Err(CoreError::invalid("email must be a valid email")) }
 }

@@ -6,13 +6,14 @@
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::{Session, ensure_enabled, validate_email};
+use super::{Session, ensure_enabled};
 use crate::Core;
 use crate::error::{CoreError, CoreResult};
 use crate::events::{Actor, EventKind, NewEvent};
 use crate::mail::TemplateKind;
 use crate::model::{Domain, User, UserWithRole, now_millis};
 use crate::store::{TokenPurpose, UserChanges};
+use crate::types::Email;
 use crate::users::user_actor;
 
 /// Reset tokens: 64 random bytes as 128 lower-case hex characters (Strapi's format).
@@ -39,11 +40,10 @@ impl Core {
     /// so that the answer takes the same time; a failed send is logged and counted.
     pub async fn forgot_password(&self, domain: &Domain, email: &str) -> CoreResult<()> {
         ensure_enabled(domain)?;
-        let email = email.trim().to_lowercase();
-        if email.is_empty() {
+        if email.trim().is_empty() {
             return Err(CoreError::invalid("email is a required field"));
         }
-        validate_email(&email)?;
+        let email = Email::parse(email)?;
         let Some(user) = self.store.user_by_email(domain.id, &email).await? else { return Ok(()) };
         if user.blocked {
             return Ok(());
@@ -133,8 +133,7 @@ impl Core {
     /// `send-email-confirmation`); the older link stops working. Unknown emails are ignored.
     pub async fn resend_email_confirmation(&self, domain: &Domain, email: &str) -> CoreResult<()> {
         ensure_enabled(domain)?;
-        let email = email.trim().to_lowercase();
-        validate_email(&email)?;
+        let email = Email::parse(email)?;
         let Some(user) = self.store.user_by_email(domain.id, &email).await? else { return Ok(()) };
         if user.blocked {
             return Err(CoreError::refused("User blocked"));

@@ -21,7 +21,14 @@ macro_rules! id {
 
             /// The id written in decimal, as the APIs' `ID` arguments carry it.
             pub fn parse(text: &str) -> Option<Self> {
-                text.parse().ok().map(Self)
+                text.parse().ok()
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                text.parse().map(Self)
             }
         }
 

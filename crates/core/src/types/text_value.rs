@@ -43,6 +43,13 @@ macro_rules! text_value {
             }
         }
 
+        /// As its text, the way events and announcements carry it.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
         impl From<$name> for String {
             fn from(value: $name) -> String {
                 value.0

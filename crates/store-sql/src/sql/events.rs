@@ -14,6 +14,7 @@ use gatehouse_core::error::StoreResult;
 use gatehouse_core::events::{Event, EventKind, NewEvent};
 use gatehouse_core::model::Millis;
 use gatehouse_core::store::{EventFilter, EventStore};
+use gatehouse_core::types::DomainName;
 
 /// The PostgreSQL channel events are announced on.
 const CHANNEL: &str = "gatehouse_events";
@@ -76,13 +77,13 @@ impl EventStore for SqlStore {
         );
         let mut statement = query(sql(text));
         if let Some(domain) = &filter.domain {
-            statement = statement.bind(domain.clone());
+            statement = statement.bind(domain.to_string());
         }
         if let Some(before) = filter.before {
             statement = statement.bind(before);
         }
         for kind in &filter.kinds {
-            statement = statement.bind(kind.clone());
+            statement = statement.bind(kind.as_str());
         }
         let rows = statement.bind(filter.limit).fetch_all(&self.pool).await.db()?;
         rows.iter().map(event_from_row).collect()
@@ -90,7 +91,7 @@ impl EventStore for SqlStore {
 
     async fn count_events(
         &self,
-        domain: Option<&str>,
+        domain: Option<&DomainName>,
         kinds: &[EventKind],
         since: Millis,
     ) -> StoreResult<HashMap<EventKind, i64>> {

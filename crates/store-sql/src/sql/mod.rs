@@ -69,6 +69,11 @@ pub(crate) fn get_bool(row: &AnyRow, column: &str) -> StoreResult<bool> {
     }
 }
 
+/// An id column as the core's id type.
+pub(crate) fn get_id<T: From<i64>>(row: &AnyRow, column: &str) -> StoreResult<T> {
+    row.try_get::<i64, _>(column).map(T::from).db()
+}
+
 /// SQL built at run time from constant pieces (column lists), never from input.
 pub(crate) fn sql(text: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(text)

@@ -3,19 +3,20 @@ use sqlx::any::AnyRow;
 use sqlx::{Row, query};
 
 use super::filters::{count_sql, listing_sql};
-use super::{SqlResult, SqlStore, sql};
+use super::{SqlResult, SqlStore, get_id, sql};
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::model::{Role, new_document_id, now_millis};
 use gatehouse_core::query::{Filter, ListQuery, Subject};
 use gatehouse_core::store::RoleStore;
+use gatehouse_core::types::{Action, DomainId, RoleId};
 
 const ROLE_COLUMNS: &str = "id, document_id, domain_id, name, description, type, created_at, updated_at";
 
 fn role_from_row(row: &AnyRow) -> StoreResult<Role> {
     Ok(Role {
-        id: row.try_get("id").db()?,
+        id: get_id(row, "id")?,
         document_id: row.try_get("document_id").db()?,
-        domain_id: row.try_get("domain_id").db()?,
+        domain_id: get_id(row, "domain_id")?,
         name: row.try_get("name").db()?,
         description: row.try_get("description").db()?,
         kind: row.try_get("type").db()?,
@@ -24,11 +25,15 @@ fn role_from_row(row: &AnyRow) -> StoreResult<Role> {
     })
 }
 
+fn action_from_row(row: &AnyRow) -> StoreResult<Action> {
+    Ok(Action::from_stored(row.try_get::<String, _>("action").db()?))
+}
+
 #[async_trait]
 impl RoleStore for SqlStore {
     async fn insert_role(
         &self,
-        domain_id: i64,
+        domain_id: DomainId,
         name: &str,
         description: Option<&str>,
         kind: &str,
@@ -39,7 +44,7 @@ impl RoleStore for SqlStore {
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {ROLE_COLUMNS}"
         )))
         .bind(new_document_id())
-        .bind(domain_id)
+        .bind(domain_id.get())
         .bind(name)
         .bind(description.map(str::to_string))
         .bind(kind)
@@ -50,29 +55,29 @@ impl RoleStore for SqlStore {
         role_from_row(&row)
     }
 
-    async fn role_by_id(&self, domain_id: i64, id: i64) -> StoreResult<Option<Role>> {
+    async fn role_by_id(&self, domain_id: DomainId, id: RoleId) -> StoreResult<Option<Role>> {
         let row = query(sql(format!("SELECT {ROLE_COLUMNS} FROM roles WHERE id = $1 AND domain_id = $2")))
-            .bind(id)
-            .bind(domain_id)
+            .bind(id.get())
+            .bind(domain_id.get())
             .fetch_optional(&self.pool)
             .await
             .db()?;
         row.as_ref().map(role_from_row).transpose()
     }
 
-    async fn role_by_document_id(&self, domain_id: i64, document_id: &str) -> StoreResult<Option<Role>> {
+    async fn role_by_document_id(&self, domain_id: DomainId, document_id: &str) -> StoreResult<Option<Role>> {
         let row = query(sql(format!("SELECT {ROLE_COLUMNS} FROM roles WHERE document_id = $1 AND domain_id = $2")))
             .bind(document_id)
-            .bind(domain_id)
+            .bind(domain_id.get())
             .fetch_optional(&self.pool)
             .await
             .db()?;
         row.as_ref().map(role_from_row).transpose()
     }
 
-    async fn role_by_kind(&self, domain_id: i64, kind: &str) -> StoreResult<Option<Role>> {
+    async fn role_by_kind(&self, domain_id: DomainId, kind: &str) -> StoreResult<Option<Role>> {
         let row = query(sql(format!("SELECT {ROLE_COLUMNS} FROM roles WHERE domain_id = $1 AND type = $2")))
-            .bind(domain_id)
+            .bind(domain_id.get())
             .bind(kind)
             .fetch_optional(&self.pool)
             .await
@@ -80,87 +85,87 @@ impl RoleStore for SqlStore {
         row.as_ref().map(role_from_row).transpose()
     }
 
-    async fn list_roles(&self, domain_id: i64) -> StoreResult<Vec<Role>> {
+    async fn list_roles(&self, domain_id: DomainId) -> StoreResult<Vec<Role>> {
         let rows = query(sql(format!("SELECT {ROLE_COLUMNS} FROM roles WHERE domain_id = $1 ORDER BY id")))
-            .bind(domain_id)
+            .bind(domain_id.get())
             .fetch_all(&self.pool)
             .await
             .db()?;
         rows.iter().map(role_from_row).collect()
     }
 
-    async fn query_roles(&self, domain_id: i64, list: &ListQuery) -> StoreResult<Vec<Role>> {
+    async fn query_roles(&self, domain_id: DomainId, list: &ListQuery) -> StoreResult<Vec<Role>> {
         let (rest, binds) = listing_sql(Subject::Role, "r", list, 1)?;
         let text = format!("SELECT {ROLE_COLUMNS} FROM roles r WHERE r.domain_id = $1{rest}");
-        let rows = binds.apply(query(sql(text)).bind(domain_id)).fetch_all(&self.pool).await.db()?;
+        let rows = binds.apply(query(sql(text)).bind(domain_id.get())).fetch_all(&self.pool).await.db()?;
         rows.iter().map(role_from_row).collect()
     }
 
-    async fn count_roles_matching(&self, domain_id: i64, filter: Option<&Filter>) -> StoreResult<i64> {
+    async fn count_roles_matching(&self, domain_id: DomainId, filter: Option<&Filter>) -> StoreResult<i64> {
         let (condition, binds) = count_sql(Subject::Role, "r", filter, 1)?;
         let text = format!("SELECT COUNT(*) AS n FROM roles r WHERE r.domain_id = $1{condition}");
-        let row = binds.apply(query(sql(text)).bind(domain_id)).fetch_one(&self.pool).await.db()?;
+        let row = binds.apply(query(sql(text)).bind(domain_id.get())).fetch_one(&self.pool).await.db()?;
         row.try_get("n").db()
     }
 
-    async fn update_role(&self, role_id: i64, name: &str, description: Option<&str>) -> StoreResult<Option<Role>> {
+    async fn update_role(&self, role_id: RoleId, name: &str, description: Option<&str>) -> StoreResult<Option<Role>> {
         let row = query(sql(format!(
             "UPDATE roles SET name = $1, description = $2, updated_at = $3 WHERE id = $4 RETURNING {ROLE_COLUMNS}"
         )))
         .bind(name)
         .bind(description.map(str::to_string))
         .bind(now_millis())
-        .bind(role_id)
+        .bind(role_id.get())
         .fetch_optional(&self.pool)
         .await
         .db()?;
         row.as_ref().map(role_from_row).transpose()
     }
 
-    async fn delete_role(&self, role_id: i64, heir: i64) -> StoreResult<()> {
+    async fn delete_role(&self, role_id: RoleId, heir: RoleId) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.db()?;
         query("UPDATE users SET role_id = $1, updated_at = $2 WHERE role_id = $3")
-            .bind(heir)
+            .bind(heir.get())
             .bind(now_millis())
-            .bind(role_id)
+            .bind(role_id.get())
             .execute(&mut *tx)
             .await
             .db()?;
-        query("DELETE FROM permissions WHERE role_id = $1").bind(role_id).execute(&mut *tx).await.db()?;
-        query("DELETE FROM roles WHERE id = $1").bind(role_id).execute(&mut *tx).await.db()?;
+        query("DELETE FROM permissions WHERE role_id = $1").bind(role_id.get()).execute(&mut *tx).await.db()?;
+        query("DELETE FROM roles WHERE id = $1").bind(role_id.get()).execute(&mut *tx).await.db()?;
         tx.commit().await.db()?;
         Ok(())
     }
 
-    async fn role_permissions(&self, role_id: i64) -> StoreResult<Vec<String>> {
+    async fn role_permissions(&self, role_id: RoleId) -> StoreResult<Vec<Action>> {
         let rows = query("SELECT action FROM permissions WHERE role_id = $1 ORDER BY action")
-            .bind(role_id)
+            .bind(role_id.get())
             .fetch_all(&self.pool)
             .await
             .db()?;
-        rows.iter().map(|r| r.try_get("action").db()).collect()
+        rows.iter().map(action_from_row).collect()
     }
 
-    async fn query_role_permissions(&self, role_id: i64, list: &ListQuery) -> StoreResult<Vec<String>> {
+    async fn query_role_permissions(&self, role_id: RoleId, list: &ListQuery) -> StoreResult<Vec<Action>> {
         let (rest, binds) = listing_sql(Subject::Permission, "p", list, 1)?;
         let text = format!("SELECT p.action FROM permissions p WHERE p.role_id = $1{rest}");
-        let rows = binds.apply(query(sql(text)).bind(role_id)).fetch_all(&self.pool).await.db()?;
-        rows.iter().map(|r| r.try_get("action").db()).collect()
+        let rows = binds.apply(query(sql(text)).bind(role_id.get())).fetch_all(&self.pool).await.db()?;
+        rows.iter().map(action_from_row).collect()
     }
 
-    async fn count_role_permissions_matching(&self, role_id: i64, filter: Option<&Filter>) -> StoreResult<i64> {
+    async fn count_role_permissions_matching(&self, role_id: RoleId, filter: Option<&Filter>) -> StoreResult<i64> {
         let (condition, binds) = count_sql(Subject::Permission, "p", filter, 1)?;
         let text = format!("SELECT COUNT(*) AS n FROM permissions p WHERE p.role_id = $1{condition}");
-        let row = binds.apply(query(sql(text)).bind(role_id)).fetch_one(&self.pool).await.db()?;
+        let row = binds.apply(query(sql(text)).bind(role_id.get())).fetch_one(&self.pool).await.db()?;
         row.try_get("n").db()
     }
 
-    async fn set_role_permissions(&self, role_id: i64, actions: &[String]) -> StoreResult<()> {
+    async fn set_role_permissions(&self, role_id: RoleId, actions: &[Action]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.db()?;
-        query("DELETE FROM permissions WHERE role_id = $1").bind(role_id).execute(&mut *tx).await.db()?;
+        query("DELETE FROM permissions WHERE role_id = $1").bind(role_id.get()).execute(&mut *tx).await.db()?;
         for action in actions {
             query("INSERT INTO permissions (role_id, action) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(role_id)
+                .bind(role_id.get())
                 .bind(action.as_str())
                 .execute(&mut *tx)
                 .await
@@ -168,7 +173,7 @@ impl RoleStore for SqlStore {
         }
         query("UPDATE roles SET updated_at = $1 WHERE id = $2")
             .bind(now_millis())
-            .bind(role_id)
+            .bind(role_id.get())
             .execute(&mut *tx)
             .await
             .db()?;
