@@ -123,7 +123,8 @@ impl Core {
             clear_reset_token: true,
             ..Default::default()
         };
-        let user = self.store.update_user(user.id, &changes, now_millis()).await?.ok_or_else(no_such_user)?;
+        let user =
+            self.store.update_user(domain.id, user.id, &changes, now_millis()).await?.ok_or_else(no_such_user)?;
         let event = |kind| NewEvent::new(kind, &domain.name, actor.clone()).user(&user.username, &domain.name);
         self.record(event(EventKind::UserUpdated).details(json!({ "changed": ["blocked"] }))).await;
         self.record(event(EventKind::UserBlocked).details(json!({ "reason": reason }))).await;

@@ -55,7 +55,7 @@ pub(crate) async fn create_domain(store: &dyn Store, name: &DomainName, is_stati
     ];
     for (kind, name, description) in roles {
         let role = store.insert_role(domain.id, name, Some(description), kind).await?;
-        store.set_role_permissions(role.id, &permissions::defaults(kind)).await?;
+        store.set_role_permissions(domain.id, role.id, &permissions::defaults(kind)).await?;
     }
     Ok(domain)
 }

@@ -112,6 +112,6 @@ impl Core {
     }
 
     pub async fn role_permissions(&self, role: &Role) -> CoreResult<Vec<Action>> {
-        Ok(self.store.role_permissions(role.id).await?)
+        Ok(self.store.role_permissions(role.domain_id, role.id).await?)
     }
 }

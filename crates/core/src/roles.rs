@@ -93,7 +93,7 @@ impl Core {
             other => other?,
         };
         if !actions.is_empty() {
-            self.store.set_role_permissions(role.id, &actions).await?;
+            self.store.set_role_permissions(domain.id, role.id, &actions).await?;
         }
         self.record(
             NewEvent::new(EventKind::RoleCreated, &domain.name, actor)
@@ -120,10 +120,13 @@ impl Core {
         let actions = permissions.map(parse_actions).transpose()?;
         let name = name.map(|n| n.trim().to_string()).unwrap_or_else(|| before.name.clone());
         let description = description.or_else(|| before.description.clone());
-        let mut role =
-            self.store.update_role(role_id, &name, description.as_deref()).await?.ok_or_else(role_not_found)?;
+        let mut role = self
+            .store
+            .update_role(domain.id, role_id, &name, description.as_deref())
+            .await?
+            .ok_or_else(role_not_found)?;
         if let Some(actions) = &actions {
-            self.store.set_role_permissions(role_id, actions).await?;
+            self.store.set_role_permissions(domain.id, role_id, actions).await?;
             role = self.store.role_by_id(domain.id, role_id).await?.ok_or_else(role_not_found)?;
         }
         let mut details = serde_json::json!({ "role": role.kind, "name": role.name });
@@ -145,8 +148,8 @@ impl Core {
             .role_by_kind(domain.id, permissions::PUBLIC)
             .await?
             .ok_or_else(|| CoreError::Internal(anyhow::anyhow!("domain {} has no public role", domain.name)))?;
-        let moved = self.store.count_users_with_role(role.id).await?;
-        self.store.delete_role(role.id, public.id).await?;
+        let moved = self.store.count_users_with_role(domain.id, role.id).await?;
+        self.store.delete_role(domain.id, role.id, public.id).await?;
         self.record(
             NewEvent::new(EventKind::RoleDeleted, &domain.name, actor)
                 .details(serde_json::json!({ "role": role.kind, "name": role.name, "usersMovedToPublic": moved })),
@@ -168,7 +171,7 @@ impl Core {
     }
 
     pub async fn role_user_count(&self, role: &Role) -> CoreResult<i64> {
-        Ok(self.store.count_users_with_role(role.id).await?)
+        Ok(self.store.count_users_with_role(role.domain_id, role.id).await?)
     }
 
     pub async fn list_roles(&self, domain: &Domain, query: &ListQuery) -> CoreResult<Vec<Role>> {
@@ -176,11 +179,11 @@ impl Core {
     }
 
     pub async fn query_role_permissions(&self, role: &Role, query: &ListQuery) -> CoreResult<Vec<Action>> {
-        Ok(self.store.query_role_permissions(role.id, query).await?)
+        Ok(self.store.query_role_permissions(role.domain_id, role.id, query).await?)
     }
 
     pub async fn count_role_permissions_matching(&self, role: &Role, filter: Option<&Filter>) -> CoreResult<i64> {
-        Ok(self.store.count_role_permissions_matching(role.id, filter).await?)
+        Ok(self.store.count_role_permissions_matching(role.domain_id, role.id, filter).await?)
     }
 
     pub async fn count_roles_matching(&self, domain: &Domain, filter: Option<&Filter>) -> CoreResult<i64> {

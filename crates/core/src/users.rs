@@ -167,7 +167,7 @@ impl Core {
             changes.clear_reset_token = true;
             changed.push("password");
         }
-        let user = match self.store.update_user(user_id, &changes, now_millis()).await {
+        let user = match self.store.update_user(domain.id, user_id, &changes, now_millis()).await {
             Err(StoreError::Duplicate) => return Err(CoreError::conflict(Entity::User, "Username already taken")),
             other => other?.ok_or_else(user_not_found)?,
         };
@@ -193,7 +193,7 @@ impl Core {
     pub async fn delete_user(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<UserWithRole> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let role = self.role_of(&user).await?;
-        self.store.delete_user(user.id).await?;
+        self.store.delete_user(domain.id, user.id).await?;
         self.record(
             NewEvent::new(EventKind::UserDeleted, &domain.name, actor)
                 .user(&user.username, &domain.name)
@@ -221,7 +221,7 @@ impl Core {
     pub async fn revoke_tokens(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<()> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let changes = UserChanges { bump_token_version: true, ..Default::default() };
-        self.store.update_user(user.id, &changes, now_millis()).await?;
+        self.store.update_user(domain.id, user.id, &changes, now_millis()).await?;
         self.record(NewEvent::new(EventKind::TokenRevoked, &domain.name, actor).user(&user.username, &domain.name))
             .await;
         Ok(())

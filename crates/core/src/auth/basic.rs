@@ -116,7 +116,7 @@ impl Core {
         };
         check_owner(domain, &user)?;
         self.credentials.put(key, Verified { user_id: user.id, token_version: user.token_version, at: Instant::now() });
-        if let Err(e) = self.store.record_login(user.id, now_millis()).await {
+        if let Err(e) = self.store.record_login(domain.id, user.id, now_millis()).await {
             tracing::warn!(error = %e, "cannot record the login time");
         }
         self.record(

@@ -158,9 +158,9 @@ impl Core {
         let now = now_millis();
         if verdict == Verdict::CorrectNeedsRehash {
             let hash = self.passwords.hash(password).await?;
-            self.store.set_password_hash(user.id, &hash, false, now).await?;
+            self.store.set_password_hash(domain.id, user.id, &hash, false, now).await?;
         }
-        self.store.record_login(user.id, now).await?;
+        self.store.record_login(domain.id, user.id, now).await?;
         let jwt = self.issue_jwt(domain, &user)?;
         self.record(
             NewEvent::new(
@@ -223,7 +223,7 @@ impl Core {
             return Err(CoreError::invalid("Your new password must be different than your current password"));
         }
         let hash = self.passwords.hash(password).await?;
-        self.store.set_password_hash(user.id, &hash, true, now_millis()).await?;
+        self.store.set_password_hash(domain.id, user.id, &hash, true, now_millis()).await?;
         let user = self
             .store
             .user_by_id(domain.id, user.id)
@@ -262,7 +262,7 @@ impl Core {
         if let Some(actions) = self.roles.permissions(role_id) {
             return Ok(actions);
         }
-        let actions: Arc<[Action]> = self.store.role_permissions(role_id).await?.into();
+        let actions: Arc<[Action]> = self.store.role_permissions(domain.id, role_id).await?.into();
         self.roles.put_permissions(role_id, actions.clone());
         Ok(actions)
     }

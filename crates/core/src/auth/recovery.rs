@@ -51,7 +51,9 @@ impl Core {
         let token = new_token(RESET_TOKEN_BYTES);
         let expires_at = now_millis() + domain.settings.reset_token_lifetime_seconds * 1000;
         // Saved before sending, as in Strapi.
-        self.store.set_user_token(user.id, TokenPurpose::ResetPassword, &token_hash(&token), expires_at).await?;
+        self.store
+            .set_user_token(domain.id, user.id, TokenPurpose::ResetPassword, &token_hash(&token), expires_at)
+            .await?;
         let url = domain.settings.email_reset_password.clone().unwrap_or_default();
         let mail = self.compose(domain, TemplateKind::ResetPassword, &user, &url, &token).await?;
         let mailer = self.mailer.clone();
@@ -148,7 +150,9 @@ impl Core {
     pub(crate) async fn send_confirmation(&self, domain: &Domain, user: &User) -> CoreResult<()> {
         let token = new_token(CONFIRMATION_TOKEN_BYTES);
         let expires_at = now_millis() + CONFIRMATION_LIFETIME_SECONDS * 1000;
-        self.store.set_user_token(user.id, TokenPurpose::EmailConfirmation, &token_hash(&token), expires_at).await?;
+        self.store
+            .set_user_token(domain.id, user.id, TokenPurpose::EmailConfirmation, &token_hash(&token), expires_at)
+            .await?;
         // The link leads to the front end's confirmation page when the domain names one.
         let url = domain.settings.email_confirmation_redirection.clone().unwrap_or_else(|| self.public_url.clone());
         let mail = self.compose(domain, TemplateKind::EmailConfirmation, user, &url, &token).await?;

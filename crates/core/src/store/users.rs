@@ -51,17 +51,32 @@ pub trait UserStore: Send + Sync + 'static {
     /// True when a user other than `except` has this email.
     async fn email_taken(&self, domain_id: DomainId, email: &Email, except: Option<UserId>) -> StoreResult<bool>;
     /// Sets a new password hash; with `revoke`, also invalidates every token issued before.
-    async fn set_password_hash(&self, user_id: UserId, hash: &str, revoke: bool, at: Millis) -> StoreResult<()>;
-    async fn record_login(&self, user_id: UserId, at: Millis) -> StoreResult<()>;
+    async fn set_password_hash(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        hash: &str,
+        revoke: bool,
+        at: Millis,
+    ) -> StoreResult<()>;
+    async fn record_login(&self, domain_id: DomainId, user_id: UserId, at: Millis) -> StoreResult<()>;
     /// Applies `changes` and returns the user as stored afterwards (`None`: no such user).
-    async fn update_user(&self, user_id: UserId, changes: &UserChanges, at: Millis) -> StoreResult<Option<User>>;
-    async fn delete_user(&self, user_id: UserId) -> StoreResult<()>;
+    async fn update_user(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        changes: &UserChanges,
+        at: Millis,
+    ) -> StoreResult<Option<User>>;
+    /// False when the domain has no such user.
+    async fn delete_user(&self, domain_id: DomainId, user_id: UserId) -> StoreResult<bool>;
     async fn list_users(&self, domain_id: DomainId, query: &ListQuery) -> StoreResult<Vec<User>>;
     async fn count_users_matching(&self, domain_id: DomainId, filter: Option<&Filter>) -> StoreResult<i64>;
-    async fn count_users_with_role(&self, role_id: RoleId) -> StoreResult<i64>;
+    async fn count_users_with_role(&self, domain_id: DomainId, role_id: RoleId) -> StoreResult<i64>;
     /// Stores the hash of a new token for `purpose`, replacing (and so invalidating) any older one.
     async fn set_user_token(
         &self,
+        domain_id: DomainId,
         user_id: UserId,
         purpose: TokenPurpose,
         hash: &str,

@@ -25,6 +25,9 @@ fn role_from_row(row: &AnyRow) -> StoreResult<Role> {
     })
 }
 
+/// Keeps a permission listing (`p`, its role bound as $1) to the roles of the domain bound as $2.
+const OF_DOMAIN: &str = " AND EXISTS (SELECT 1 FROM roles own WHERE own.id = p.role_id AND own.domain_id = $2)";
+
 fn action_from_row(row: &AnyRow) -> StoreResult<Action> {
     Ok(Action::from_stored(row.try_get::<String, _>("action").db()?))
 }
@@ -108,60 +111,110 @@ impl RoleStore for SqlStore {
         row.try_get("n").db()
     }
 
-    async fn update_role(&self, role_id: RoleId, name: &str, description: Option<&str>) -> StoreResult<Option<Role>> {
+    async fn update_role(
+        &self,
+        domain_id: DomainId,
+        role_id: RoleId,
+        name: &str,
+        description: Option<&str>,
+    ) -> StoreResult<Option<Role>> {
         let row = query(sql(format!(
-            "UPDATE roles SET name = $1, description = $2, updated_at = $3 WHERE id = $4 RETURNING {ROLE_COLUMNS}"
+            "UPDATE roles SET name = $1, description = $2, updated_at = $3 WHERE id = $4 AND domain_id = $5 \
+             RETURNING {ROLE_COLUMNS}"
         )))
         .bind(name)
         .bind(description.map(str::to_string))
         .bind(now_millis())
         .bind(role_id.get())
+        .bind(domain_id.get())
         .fetch_optional(&self.pool)
         .await
         .db()?;
         row.as_ref().map(role_from_row).transpose()
     }
 
-    async fn delete_role(&self, role_id: RoleId, heir: RoleId) -> StoreResult<()> {
+    async fn delete_role(&self, domain_id: DomainId, role_id: RoleId, heir: RoleId) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.db()?;
-        query("UPDATE users SET role_id = $1, updated_at = $2 WHERE role_id = $3")
+        let row = query("SELECT COUNT(*) AS n FROM roles WHERE domain_id = $1 AND id IN ($2, $3)")
+            .bind(domain_id.get())
+            .bind(role_id.get())
+            .bind(heir.get())
+            .fetch_one(&mut *tx)
+            .await
+            .db()?;
+        if role_id == heir || row.try_get::<i64, _>("n").db()? != 2 {
+            return Ok(false);
+        }
+        query("UPDATE users SET role_id = $1, updated_at = $2 WHERE role_id = $3 AND domain_id = $4")
             .bind(heir.get())
             .bind(now_millis())
             .bind(role_id.get())
+            .bind(domain_id.get())
             .execute(&mut *tx)
             .await
             .db()?;
         query("DELETE FROM permissions WHERE role_id = $1").bind(role_id.get()).execute(&mut *tx).await.db()?;
         query("DELETE FROM roles WHERE id = $1").bind(role_id.get()).execute(&mut *tx).await.db()?;
         tx.commit().await.db()?;
-        Ok(())
+        Ok(true)
     }
 
-    async fn role_permissions(&self, role_id: RoleId) -> StoreResult<Vec<Action>> {
-        let rows = query("SELECT action FROM permissions WHERE role_id = $1 ORDER BY action")
-            .bind(role_id.get())
-            .fetch_all(&self.pool)
-            .await
-            .db()?;
+    async fn role_permissions(&self, domain_id: DomainId, role_id: RoleId) -> StoreResult<Vec<Action>> {
+        let rows =
+            query(sql(format!("SELECT p.action FROM permissions p WHERE p.role_id = $1{OF_DOMAIN} ORDER BY p.action")))
+                .bind(role_id.get())
+                .bind(domain_id.get())
+                .fetch_all(&self.pool)
+                .await
+                .db()?;
         rows.iter().map(action_from_row).collect()
     }
 
-    async fn query_role_permissions(&self, role_id: RoleId, list: &ListQuery) -> StoreResult<Vec<Action>> {
-        let (rest, binds) = listing_sql(Subject::Permission, "p", list, 1)?;
-        let text = format!("SELECT p.action FROM permissions p WHERE p.role_id = $1{rest}");
-        let rows = binds.apply(query(sql(text)).bind(role_id.get())).fetch_all(&self.pool).await.db()?;
+    async fn query_role_permissions(
+        &self,
+        domain_id: DomainId,
+        role_id: RoleId,
+        list: &ListQuery,
+    ) -> StoreResult<Vec<Action>> {
+        let (rest, binds) = listing_sql(Subject::Permission, "p", list, 2)?;
+        let text = format!("SELECT p.action FROM permissions p WHERE p.role_id = $1{OF_DOMAIN}{rest}");
+        let statement = query(sql(text)).bind(role_id.get()).bind(domain_id.get());
+        let rows = binds.apply(statement).fetch_all(&self.pool).await.db()?;
         rows.iter().map(action_from_row).collect()
     }
 
-    async fn count_role_permissions_matching(&self, role_id: RoleId, filter: Option<&Filter>) -> StoreResult<i64> {
-        let (condition, binds) = count_sql(Subject::Permission, "p", filter, 1)?;
-        let text = format!("SELECT COUNT(*) AS n FROM permissions p WHERE p.role_id = $1{condition}");
-        let row = binds.apply(query(sql(text)).bind(role_id.get())).fetch_one(&self.pool).await.db()?;
+    async fn count_role_permissions_matching(
+        &self,
+        domain_id: DomainId,
+        role_id: RoleId,
+        filter: Option<&Filter>,
+    ) -> StoreResult<i64> {
+        let (condition, binds) = count_sql(Subject::Permission, "p", filter, 2)?;
+        let text = format!("SELECT COUNT(*) AS n FROM permissions p WHERE p.role_id = $1{OF_DOMAIN}{condition}");
+        let statement = query(sql(text)).bind(role_id.get()).bind(domain_id.get());
+        let row = binds.apply(statement).fetch_one(&self.pool).await.db()?;
         row.try_get("n").db()
     }
 
-    async fn set_role_permissions(&self, role_id: RoleId, actions: &[Action]) -> StoreResult<()> {
+    async fn set_role_permissions(
+        &self,
+        domain_id: DomainId,
+        role_id: RoleId,
+        actions: &[Action],
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.db()?;
+        // First, so that a role of another domain is left as it is (and, on PostgreSQL, locked
+        // against a concurrent delete until the new set is in).
+        let touched = query("UPDATE roles SET updated_at = $1 WHERE id = $2 AND domain_id = $3")
+            .bind(now_millis())
+            .bind(role_id.get())
+            .bind(domain_id.get())
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        if touched.rows_affected() == 0 {
+            return Ok(false);
+        }
         query("DELETE FROM permissions WHERE role_id = $1").bind(role_id.get()).execute(&mut *tx).await.db()?;
         for action in actions {
             query("INSERT INTO permissions (role_id, action) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -171,13 +224,7 @@ impl RoleStore for SqlStore {
                 .await
                 .db()?;
         }
-        query("UPDATE roles SET updated_at = $1 WHERE id = $2")
-            .bind(now_millis())
-            .bind(role_id.get())
-            .execute(&mut *tx)
-            .await
-            .db()?;
         tx.commit().await.db()?;
-        Ok(())
+        Ok(true)
     }
 }

@@ -143,42 +143,65 @@ impl UserStore for SqlStore {
         self.taken("email", domain_id, email, except).await
     }
 
-    async fn set_password_hash(&self, user_id: UserId, hash: &str, revoke: bool, at: Millis) -> StoreResult<()> {
+    async fn set_password_hash(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        hash: &str,
+        revoke: bool,
+        at: Millis,
+    ) -> StoreResult<()> {
         query(
             "UPDATE users SET password_hash = $1, token_version = token_version + $2, updated_at = $3, \
-             reset_token_hash = NULL, reset_token_expires_at = NULL WHERE id = $4",
+             reset_token_hash = NULL, reset_token_expires_at = NULL WHERE id = $4 AND domain_id = $5",
         )
         .bind(hash)
         .bind(i64::from(revoke))
         .bind(at)
         .bind(user_id.get())
+        .bind(domain_id.get())
         .execute(&self.pool)
         .await
         .db()?;
         Ok(())
     }
 
-    async fn record_login(&self, user_id: UserId, at: Millis) -> StoreResult<()> {
-        query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+    async fn record_login(&self, domain_id: DomainId, user_id: UserId, at: Millis) -> StoreResult<()> {
+        query("UPDATE users SET last_login_at = $1 WHERE id = $2 AND domain_id = $3")
             .bind(at)
             .bind(user_id.get())
+            .bind(domain_id.get())
             .execute(&self.pool)
             .await
             .db()?;
         Ok(())
     }
 
-    async fn update_user(&self, user_id: UserId, changes: &UserChanges, at: Millis) -> StoreResult<Option<User>> {
-        let (assignments, binds) = changes_sql(changes, 2);
-        let statement = query(sql(format!("UPDATE users SET {assignments} WHERE id = $1 RETURNING {USER_COLUMNS}")))
-            .bind(user_id.get())
-            .bind(at);
+    async fn update_user(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        changes: &UserChanges,
+        at: Millis,
+    ) -> StoreResult<Option<User>> {
+        let (assignments, binds) = changes_sql(changes, 3);
+        let statement = query(sql(format!(
+            "UPDATE users SET {assignments} WHERE id = $1 AND domain_id = $3 RETURNING {USER_COLUMNS}"
+        )))
+        .bind(user_id.get())
+        .bind(at)
+        .bind(domain_id.get());
         self.one_user(binds.apply(statement)).await
     }
 
-    async fn delete_user(&self, user_id: UserId) -> StoreResult<()> {
-        query("DELETE FROM users WHERE id = $1").bind(user_id.get()).execute(&self.pool).await.db()?;
-        Ok(())
+    async fn delete_user(&self, domain_id: DomainId, user_id: UserId) -> StoreResult<bool> {
+        let done = query("DELETE FROM users WHERE id = $1 AND domain_id = $2")
+            .bind(user_id.get())
+            .bind(domain_id.get())
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn list_users(&self, domain_id: DomainId, list: &ListQuery) -> StoreResult<Vec<User>> {
@@ -195,9 +218,10 @@ impl UserStore for SqlStore {
         row.try_get("n").db()
     }
 
-    async fn count_users_with_role(&self, role_id: RoleId) -> StoreResult<i64> {
-        let row = query("SELECT COUNT(*) AS n FROM users WHERE role_id = $1")
+    async fn count_users_with_role(&self, domain_id: DomainId, role_id: RoleId) -> StoreResult<i64> {
+        let row = query("SELECT COUNT(*) AS n FROM users WHERE role_id = $1 AND domain_id = $2")
             .bind(role_id.get())
+            .bind(domain_id.get())
             .fetch_one(&self.pool)
             .await
             .db()?;
@@ -206,19 +230,23 @@ impl UserStore for SqlStore {
 
     async fn set_user_token(
         &self,
+        domain_id: DomainId,
         user_id: UserId,
         purpose: TokenPurpose,
         hash: &str,
         expires_at: Millis,
     ) -> StoreResult<()> {
         let (hash_column, expiry_column) = token_columns(purpose);
-        query(sql(format!("UPDATE users SET {hash_column} = $1, {expiry_column} = $2 WHERE id = $3")))
-            .bind(hash)
-            .bind(expires_at)
-            .bind(user_id.get())
-            .execute(&self.pool)
-            .await
-            .db()?;
+        query(sql(format!(
+            "UPDATE users SET {hash_column} = $1, {expiry_column} = $2 WHERE id = $3 AND domain_id = $4"
+        )))
+        .bind(hash)
+        .bind(expires_at)
+        .bind(user_id.get())
+        .bind(domain_id.get())
+        .execute(&self.pool)
+        .await
+        .db()?;
         Ok(())
     }
 
