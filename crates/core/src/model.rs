@@ -38,8 +38,23 @@ impl DomainStatus {
             DomainStatus::Disabled => "DISABLED",
         }
     }
-    pub fn parse(s: &str) -> Self {
-        if s == "DISABLED" { DomainStatus::Disabled } else { DomainStatus::Enabled }
+    /// `None` for any other text: a status nobody wrote is not taken for one.
+    pub fn parse(s: &str) -> Option<Self> {
+        [DomainStatus::Enabled, DomainStatus::Disabled].into_iter().find(|status| status.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_statuses_parse_only_from_their_own_text() {
+        assert_eq!(DomainStatus::parse("ENABLED"), Some(DomainStatus::Enabled));
+        assert_eq!(DomainStatus::parse("DISABLED"), Some(DomainStatus::Disabled));
+        for unknown in ["", "enabled", "PAUSED", "DISABLED "] {
+            assert_eq!(DomainStatus::parse(unknown), None, "{unknown:?}");
+        }
     }
 }
 

@@ -15,10 +15,11 @@ const DOMAIN_COLUMNS: &str =
 fn domain_from_row(row: &AnyRow) -> StoreResult<Domain> {
     let settings: String = row.try_get("settings").db()?;
     let settings: Settings = serde_json::from_str(&settings).context("corrupt domain settings")?;
+    let status: String = row.try_get("status").db()?;
     Ok(Domain {
         id: get_id(row, "id")?,
         name: DomainName::from_stored(row.try_get::<String, _>("name").db()?),
-        status: DomainStatus::parse(&row.try_get::<String, _>("status").db()?),
+        status: DomainStatus::parse(&status).with_context(|| format!("unknown domain status {status:?}"))?,
         is_static: get_bool(row, "is_static")?,
         settings,
         has_admin_password: get_bool(row, "has_admin")?,

@@ -19,12 +19,16 @@ use gatehouse_core::types::DomainName;
 /// The PostgreSQL channel events are announced on.
 const CHANNEL: &str = "gatehouse_events";
 
+fn parse_kind(kind: &str) -> StoreResult<EventKind> {
+    Ok(EventKind::parse(kind).with_context(|| format!("unknown event type {kind:?}"))?)
+}
+
 fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
     let kind: String = row.try_get("type").db()?;
     let details: String = row.try_get("details").db()?;
     Ok(Event {
         id: row.try_get("id").db()?,
-        kind: EventKind::parse(&kind).with_context(|| format!("unknown event type {kind}"))?,
+        kind: parse_kind(&kind)?,
         at: row.try_get("at").db()?,
         domain: row.try_get("domain").db()?,
         user: row.try_get("user_ref").db()?,
@@ -117,9 +121,7 @@ impl EventStore for SqlStore {
         let mut counts = HashMap::new();
         for row in rows {
             let kind: String = row.try_get("type").db()?;
-            if let Some(kind) = EventKind::parse(&kind) {
-                counts.insert(kind, row.try_get::<i64, _>("n").db()?);
-            }
+            counts.insert(parse_kind(&kind)?, row.try_get::<i64, _>("n").db()?);
         }
         Ok(counts)
     }

@@ -22,7 +22,8 @@ impl TemplateStore for SqlStore {
             .map(|row| {
                 let kind: String = row.try_get("kind").db()?;
                 Ok(StoredTemplate {
-                    kind: TemplateKind::parse(&kind).with_context(|| format!("unknown email template kind {kind}"))?,
+                    kind: TemplateKind::parse(&kind)
+                        .with_context(|| format!("unknown email template kind {kind:?}"))?,
                     subject: row.try_get("subject").db()?,
                     text: row.try_get("text_body").db()?,
                     html: row.try_get("html_body").db()?,
