@@ -3,7 +3,7 @@
 use rand::RngCore;
 
 use super::Core;
-use super::error::{CoreResult, StoreError};
+use super::error::CoreResult;
 use super::model::{Domain, Settings};
 use super::permissions;
 use super::store::Store;
@@ -43,12 +43,8 @@ pub(super) async fn static_domains(core: &Core, names: &[DomainName]) -> anyhow:
 /// A new domain with its Authenticated and Public roles (in that order, so that a fresh
 /// installation numbers them 1 and 2 as Strapi does) and Strapi's default permissions.
 pub(crate) async fn create_domain(store: &dyn Store, name: &DomainName, is_static: bool) -> CoreResult<Domain> {
-    let domain = match store.insert_domain(name, is_static, &Settings::default()).await {
-        Err(StoreError::Duplicate) => {
-            return Err(super::CoreError::conflict(super::Entity::Domain, "Domain already exists"));
-        }
-        other => other?,
-    };
+    // A name taken meanwhile (by another node) is the conflict "Domain already exists".
+    let domain = store.insert_domain(name, is_static, &Settings::default()).await?;
     let roles = [
         (permissions::AUTHENTICATED, "Authenticated", "Default role given to authenticated user."),
         (permissions::PUBLIC, "Public", "Default role given to unauthenticated user."),

@@ -1,7 +1,7 @@
 //! Managing roles and their permission sets.
 
 use super::Core;
-use super::error::{CoreError, CoreResult, Entity, StoreError};
+use super::error::{CoreError, CoreResult, Entity, StoreError, UniqueKey};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, Role};
 use super::permissions;
@@ -87,7 +87,7 @@ impl Core {
         validate_kind(&kind)?;
         let actions = parse_actions(permissions.unwrap_or_default())?;
         let role = match self.store.insert_role(domain.id, name.trim(), description.as_deref(), &kind).await {
-            Err(StoreError::Duplicate) => {
+            Err(StoreError::Duplicate(UniqueKey::RoleType)) => {
                 return Err(CoreError::conflict(Entity::Role, format!("A role of type {kind} already exists")));
             }
             other => other?,

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::Core;
-use super::error::{CoreError, CoreResult, Entity, StoreError};
+use super::error::{CoreError, CoreResult, Entity};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, NewUser, Role, User, UserWithRole, now_millis};
 use super::query::{Filter, ListQuery};
@@ -92,10 +92,8 @@ impl Core {
             blocked: draft.blocked,
             role_id: Some(role.id),
         };
-        let user = match self.store.insert_user(&new_user).await {
-            Err(StoreError::Duplicate) => return Err(CoreError::conflict(Entity::User, "Username already taken")),
-            other => other?,
-        };
+        // A username taken since the check above is a conflict like any other.
+        let user = self.store.insert_user(&new_user).await?;
         self.record(
             NewEvent::new(EventKind::UserCreated, &domain.name, actor).user(&user.username, &domain.name).details(
                 serde_json::json!({
@@ -167,10 +165,8 @@ impl Core {
             changes.clear_reset_token = true;
             changed.push("password");
         }
-        let user = match self.store.update_user(domain.id, user_id, &changes, now_millis()).await {
-            Err(StoreError::Duplicate) => return Err(CoreError::conflict(Entity::User, "Username already taken")),
-            other => other?.ok_or_else(user_not_found)?,
-        };
+        let user =
+            self.store.update_user(domain.id, user_id, &changes, now_millis()).await?.ok_or_else(user_not_found)?;
         let role = match role {
             Some(role) => Some(role),
             None => self.role_of(&user).await?,

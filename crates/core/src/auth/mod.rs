@@ -8,7 +8,7 @@ pub use basic::CredentialCache;
 
 use std::sync::Arc;
 
-use super::error::{CoreError, CoreResult, Entity, StoreError};
+use super::error::{CoreError, CoreResult, Entity, StoreError, UniqueKey};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
 use super::password::Verdict;
@@ -97,7 +97,9 @@ impl Core {
             role_id: Some(role.id),
         };
         let user = match self.store.insert_user(&new_user).await {
-            Err(StoreError::Duplicate) => return Err(CoreError::refused("Email or Username are already taken")),
+            Err(StoreError::Duplicate(UniqueKey::Username)) => {
+                return Err(CoreError::refused("Email or Username are already taken"));
+            }
             other => other?,
         };
         self.record(

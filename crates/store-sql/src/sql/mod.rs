@@ -9,6 +9,7 @@ mod filters;
 mod meta;
 mod roles;
 mod templates;
+mod unique;
 mod users;
 
 use sqlx::AnyPool;
@@ -41,12 +42,13 @@ impl SqlStore {
     }
 }
 
-/// Maps unique violations to `Duplicate`, everything else to an opaque error.
+/// Maps unique violations to `Duplicate` with the rule they broke, everything else to an
+/// opaque error.
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
     {
-        return StoreError::Duplicate;
+        return StoreError::Duplicate(unique::unique_key(db.as_ref()));
     }
     StoreError::Other(anyhow::Error::new(e))
 }
