@@ -21,8 +21,7 @@ pub async fn set_settings(app: &TestApp, change: impl FnOnce(&mut Settings)) {
     let domain = domain(app).await;
     let mut settings = domain.settings.clone();
     change(&mut settings);
-    app.app.core.store.set_domain_settings(domain.id, &settings).await.unwrap();
-    app.app.core.domains.clear();
+    app.app.core.force_settings(&domain, settings).await.unwrap();
 }
 
 /// Adds `actions` to the permissions of the role of type `kind`.

@@ -24,7 +24,7 @@ async fn health() -> &'static str {
 }
 
 async fn ready(State(core): State<Arc<Core>>) -> Response {
-    match core.store.ping().await {
+    match core.ping().await {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready: storage does not answer");
@@ -35,5 +35,5 @@ async fn ready(State(core): State<Arc<Core>>) -> Response {
 
 async fn metrics(State(core): State<Arc<Core>>) -> Response {
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    ([(header::CONTENT_TYPE, content_type)], core.metrics.render()).into_response()
+    ([(header::CONTENT_TYPE, content_type)], core.metrics().render()).into_response()
 }

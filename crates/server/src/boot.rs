@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use gatehouse_core::mail::Mailer;
-use gatehouse_core::{Core, DomainName};
+use gatehouse_core::{Core, CoreOptions, DomainName};
 use gatehouse_mail::Delivery;
 
 use crate::config::Config;
@@ -16,13 +16,13 @@ pub async fn open_core(config: &Config) -> anyhow::Result<Arc<Core>> {
     let store = gatehouse_store_sql::open(&config.storage.url, config.storage.pool_size).await?;
     let static_domains: Vec<DomainName> =
         config.domains.iter().map(|d| DomainName::parse(&d.name)).collect::<Result<_, _>>()?;
-    Core::start(
+    Core::start(CoreOptions {
         store,
-        &static_domains,
-        config.jwt.secret.as_deref(),
-        config.server.hash_threads,
-        config.server.public_url.clone(),
-        Mailer::new(Delivery::new(config.smtp.url.as_deref(), config.smtp.outbox.clone(), &config.smtp.from)?),
-    )
+        static_domains,
+        jwt_secret: config.jwt.secret.clone(),
+        hash_threads: config.server.hash_threads,
+        public_url: config.server.public_url.clone(),
+        mailer: Mailer::new(Delivery::new(config.smtp.url.as_deref(), config.smtp.outbox.clone(), &config.smtp.from)?),
+    })
     .await
 }

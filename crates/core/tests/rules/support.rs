@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use gatehouse_core::events::Actor;
 use gatehouse_core::mail::{Mail, MailTransport, Mailer};
-use gatehouse_core::{Core, Domain, DomainName, Settings, User, UserDraft};
+use gatehouse_core::{Core, CoreOptions, Domain, DomainName, Settings, User, UserDraft};
 
 /// These rules send no mail; any that is sent is dropped.
 struct NoMail;
@@ -30,7 +30,15 @@ pub async fn start() -> Harness {
     let url = gatehouse_store_sql::testing::fresh_database_url(dir.path()).await;
     let store = gatehouse_store_sql::open(&url, 2).await.unwrap();
     let mailer = Mailer::new(NoMail);
-    let core = Core::start(store, &[], Some("test-secret"), 1, "http://gatehouse.test".into(), mailer).await.unwrap();
+    let options = CoreOptions {
+        store,
+        static_domains: Vec::new(),
+        jwt_secret: Some("test-secret".into()),
+        hash_threads: 1,
+        public_url: "http://gatehouse.test".into(),
+        mailer,
+    };
+    let core = Core::start(options).await.unwrap();
     let add = |name: &str| DomainName::parse(name).unwrap();
     let domain = core.add_domain(&add("example.com"), Actor::GlobalAdmin).await.unwrap();
     let other = core.add_domain(&add("other.test"), Actor::GlobalAdmin).await.unwrap();
