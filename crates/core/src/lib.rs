@@ -5,7 +5,7 @@ pub mod accounts;
 pub mod admin_auth;
 pub mod auth;
 mod bootstrap;
-pub mod cache;
+mod cache;
 pub mod domains;
 pub mod error;
 pub mod events;

@@ -4,7 +4,7 @@
 mod basic;
 mod recovery;
 
-pub use basic::CredentialCache;
+pub(crate) use basic::CredentialCache;
 
 use std::sync::Arc;
 
