@@ -114,11 +114,10 @@ async fn register_errors() {
     // None of the refused registrations created a user.
     assert_eq!(app.login("eve", "secret123").await.error_message(), "Invalid identifier or password");
 
-    let domain = app.app.core.domain("localhost").await.unwrap();
+    let domain = app.app.core.domain(&"localhost".parse().unwrap()).await.unwrap();
     let mut settings = domain.settings.clone();
     settings.allow_register = false;
-    app.app.core.store.set_domain_settings(domain.id, &settings).await.unwrap();
-    app.app.core.domains.clear();
+    app.app.core.force_settings(&domain, settings).await.unwrap();
     let answer = register("frank", "frank@example.com", "secret123").await;
     assert_eq!(answer.error_message(), "Register action is currently disabled");
 }
@@ -156,9 +155,9 @@ async fn bad_tokens_get_a_rest_style_401() {
 #[tokio::test]
 async fn tokens_signed_with_another_algorithm_are_refused() {
     use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-    let app = spawn_app().await;
+    let secret = "a-configured-secret";
+    let app = gatehouse_testkit::spawn_app_with(|config| config.jwt.secret = Some(secret.into())).await;
     app.register("heidi", "secret123").await;
-    let secret = app.app.core.store.meta_get_or_insert("jwt_secret", "unused").await.unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let claims = json!({ "id": 1, "domain": "localhost", "ver": 0, "iat": now, "exp": now + 3600 });
     let hs512 = encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap();
@@ -242,26 +241,23 @@ async fn change_password_is_forbidden_for_anonymous_callers() {
 async fn imported_bcrypt_hashes_verify_and_are_rehashed_to_argon2id() {
     let app = spawn_app().await;
     let core = &app.app.core;
-    let domain = core.domain("localhost").await.unwrap();
-    let role = core.store.role_by_kind(domain.id, "authenticated").await.unwrap().unwrap();
+    let domain = core.domain(&"localhost".parse().unwrap()).await.unwrap();
     // A hash as Strapi stores it (bcryptjs, 10 rounds) of "strapi-password".
     let bcrypt_hash = bcrypt::hash("strapi-password", 10).unwrap().replacen("$2b$", "$2a$", 1);
-    let user = core
-        .store
-        .insert_user(&gatehouse_core::NewUser {
-            domain_id: domain.id,
-            username: "legacy".into(),
-            email: "legacy@example.com".into(),
-            password_hash: Some(bcrypt_hash),
-            confirmed: true,
-            blocked: false,
-            role_id: Some(role.id),
-        })
-        .await
-        .unwrap();
+    let record = gatehouse_core::import::ImportRecord {
+        line: 1,
+        username: "legacy".into(),
+        email: "legacy@example.com".into(),
+        password_hash: Some(bcrypt_hash),
+        confirmed: true,
+        ..Default::default()
+    };
+    let summary = core.import_users(&domain, vec![record], gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
+    assert_eq!(summary.created.len(), 1, "{:?}", summary.invalid);
+    let user = core.user_by_username(&domain, "legacy").await.unwrap().unwrap();
     assert_eq!(app.login("legacy", "wrong").await.error_message(), "Invalid identifier or password");
     app.login("legacy", "strapi-password").await.data();
-    let stored = core.store.user_by_id(domain.id, user.id).await.unwrap().unwrap();
+    let stored = core.user(&domain, user.id).await.unwrap().unwrap();
     assert!(stored.password_hash.unwrap().starts_with("$argon2id$"), "rehashed at the successful login");
     app.login("legacy", "strapi-password").await.data();
 }

@@ -132,7 +132,7 @@ async fn every_crud_operation_is_denied_without_its_permission_and_allowed_with_
         assert!(!data[field].is_null(), "{action} allowed: {}", allowed.body);
     }
     // The effects happened.
-    let target = app.app.core.store.user_by_id(domain.id, target.parse().unwrap()).await.unwrap().unwrap();
+    let target = app.app.core.user(&domain, target.parse().unwrap()).await.unwrap().unwrap();
     assert!(target.blocked);
     assert!(app.app.core.role_by_type(&domain, "editor").await.unwrap().is_none(), "editor deleted");
     assert!(app.app.core.user_by_username(&domain, "made").await.unwrap().is_some());
@@ -228,19 +228,19 @@ async fn roles_are_created_updated_and_deleted_with_their_permissions() {
     let domain = domain(&app).await;
     let core = &app.app.core;
     let editor = core.role_by_type(&domain, "senior_editor").await.unwrap().unwrap();
-    assert_eq!(core.role_permissions(editor.id).await.unwrap(), ["api::article.article.find"]);
+    assert_eq!(core.role_permissions(&editor).await.unwrap(), ["api::article.article.find"]);
 
     // Omitted permissions are kept; given ones replace the set. Numeric ids work too.
     let answer = call(UPDATE_ROLE, json!({ "id": editor.id.to_string(), "data": { "name": "Editor" } })).await;
     assert_eq!(answer.data()["updateUsersPermissionsRole"]["ok"], true);
-    assert_eq!(core.role_permissions(editor.id).await.unwrap(), ["api::article.article.find"]);
+    assert_eq!(core.role_permissions(&editor).await.unwrap(), ["api::article.article.find"]);
     let answer = call(
         UPDATE_ROLE,
         json!({ "id": editor.document_id, "data": { "permissions": ["api::article.article.update"] } }),
     )
     .await;
     assert_eq!(answer.data()["updateUsersPermissionsRole"]["ok"], true);
-    assert_eq!(core.role_permissions(editor.id).await.unwrap(), ["api::article.article.update"]);
+    assert_eq!(core.role_permissions(&editor).await.unwrap(), ["api::article.article.update"]);
     let found = call(FIND_ROLE, json!({ "id": editor.document_id })).await;
     assert_eq!(found.data()["usersPermissionsRole"]["name"], "Editor");
     let answer = call(UPDATE_ROLE, json!({ "id": "999", "data": { "name": "Nobody" } })).await;
@@ -255,7 +255,7 @@ async fn roles_are_created_updated_and_deleted_with_their_permissions() {
     let member = seed_user(&app, "member", false, Some(editor.id)).await;
     let answer = call(DELETE_ROLE, json!({ "id": editor.document_id })).await;
     assert_eq!(answer.data()["deleteUsersPermissionsRole"]["ok"], true);
-    let member = core.store.user_by_id(domain.id, member).await.unwrap().unwrap();
+    let member = core.user(&domain, member).await.unwrap().unwrap();
     assert_eq!(member.role_id, Some(public.id));
     assert_eq!(call(DELETE_ROLE, json!({ "id": editor.document_id })).await.error_message(), "Role not found");
 }

@@ -84,14 +84,15 @@ async fn settings_are_read_at_every_decision() {
 async fn auth_operations_follow_the_public_role() {
     let app = spawn_app().await;
     let core = &app.app.core;
-    let domain = core.domain("localhost").await.unwrap();
+    let domain = core.domain(&"localhost".parse().unwrap()).await.unwrap();
     let public = core.role_by_type(&domain, "public").await.unwrap().unwrap();
     let kept: Vec<String> = core
-        .role_permissions(public.id)
+        .role_permissions(&public)
         .await
         .unwrap()
         .into_iter()
         .filter(|a| a != "plugin::users-permissions.auth.register")
+        .map(String::from)
         .collect();
     core.update_role(&domain, public.id, None, None, Some(kept), gatehouse_core::events::Actor::GlobalAdmin)
         .await
@@ -137,8 +138,8 @@ async fn the_core_records_every_change_and_auth_outcome() {
     core.update_role(&domain, role.id, None, Some("Reads".into()), None, Actor::GlobalAdmin).await.unwrap();
     core.delete_role(&domain, role.id, Actor::GlobalAdmin).await.unwrap();
 
-    let filter = EventFilter { domain: Some("localhost".into()), limit: 100, ..Default::default() };
-    let events = core.store.list_events(&filter).await.unwrap();
+    let filter = EventFilter { domain: Some("localhost".parse().unwrap()), limit: 100, ..Default::default() };
+    let events = core.list_events(&filter).await.unwrap();
     let mut kinds: Vec<String> = events.iter().rev().map(|e| e.kind.as_str()).collect();
     kinds.dedup();
     assert_eq!(

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use gatehouse_core::events::Actor;
-use gatehouse_core::{Domain, Settings, UserDraft};
+use gatehouse_core::{Domain, RoleId, Settings, UserDraft, UserId};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use gatehouse_testkit::TestApp;
 
 pub async fn domain(app: &TestApp) -> Domain {
-    app.app.core.domain("localhost").await.unwrap()
+    app.app.core.domain(&"localhost".parse().unwrap()).await.unwrap()
 }
 
 /// Changes the settings of the `localhost` domain.
@@ -21,8 +21,7 @@ pub async fn set_settings(app: &TestApp, change: impl FnOnce(&mut Settings)) {
     let domain = domain(app).await;
     let mut settings = domain.settings.clone();
     change(&mut settings);
-    app.app.core.store.set_domain_settings(domain.id, &settings).await.unwrap();
-    app.app.core.domains.clear();
+    app.app.core.force_settings(&domain, settings).await.unwrap();
 }
 
 /// Adds `actions` to the permissions of the role of type `kind`.
@@ -30,13 +29,13 @@ pub async fn grant(app: &TestApp, kind: &str, actions: &[&str]) {
     let core = &app.app.core;
     let domain = domain(app).await;
     let role = core.role_by_type(&domain, kind).await.unwrap().unwrap();
-    let mut set = core.role_permissions(role.id).await.unwrap();
+    let mut set: Vec<String> = core.role_permissions(&role).await.unwrap().into_iter().map(String::from).collect();
     set.extend(actions.iter().map(|a| a.to_string()));
     core.update_role(&domain, role.id, None, None, Some(set), Actor::GlobalAdmin).await.unwrap();
 }
 
 /// Creates a user without a password (no hashing: fast), returning its numeric id.
-pub async fn seed_user(app: &TestApp, username: &str, blocked: bool, role: Option<i64>) -> i64 {
+pub async fn seed_user(app: &TestApp, username: &str, blocked: bool, role: Option<RoleId>) -> UserId {
     let draft = UserDraft {
         username: username.into(),
         email: format!("{username}@example.com"),

@@ -41,16 +41,16 @@ async fn export(
         }
         None => Box::new(std::io::stdout().lock()),
     });
-    let mut after = 0;
+    let mut after = None;
     let mut count = 0u64;
     loop {
         let page = core.export_users(&domain, after, PAGE).await?;
         let Some(last) = page.last() else { break };
-        after = last.id;
+        after = Some(last.id);
         for user in page {
             let line = UserLine {
-                username: user.username,
-                email: user.email,
+                username: user.username.into(),
+                email: user.email.into(),
                 password: None,
                 password_hash: user.password_hash,
                 confirmed: Some(user.confirmed),

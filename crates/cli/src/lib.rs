@@ -8,6 +8,6 @@ pub mod records;
 
 /// The domain named on the command line.
 async fn domain(core: &gatehouse_core::Core, name: &str) -> anyhow::Result<gatehouse_core::Domain> {
-    let name = gatehouse_core::model::normalize_domain(name).map_err(anyhow::Error::msg)?;
+    let name = gatehouse_core::DomainName::parse(name)?;
     core.domain(&name).await.map_err(|e| anyhow::anyhow!("{e}: {name}"))
 }

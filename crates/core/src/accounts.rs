@@ -13,6 +13,7 @@ use super::model::{Domain, DomainStatus, Millis, User, UserWithRole, now_millis}
 use super::password::Verdict;
 use super::store::{UserChanges, UserCounts};
 use super::text;
+use super::types::Username;
 use super::users::{UserDraft, UserPatch};
 
 const DAY_MILLIS: Millis = 24 * 3600 * 1000;
@@ -50,7 +51,7 @@ impl Core {
     }
 
     /// Usernames of the domain in byte order; `offset` skipped, at most `limit`.
-    pub async fn list_usernames(&self, domain: &Domain, limit: Option<i64>, offset: i64) -> CoreResult<Vec<String>> {
+    pub async fn list_usernames(&self, domain: &Domain, limit: Option<i64>, offset: i64) -> CoreResult<Vec<Username>> {
         if limit.is_some_and(|l| l < 1) || offset < 0 {
             return Err(CoreError::invalid("limit must be positive and index not negative"));
         }
@@ -62,7 +63,7 @@ impl Core {
         let users = self.store.user_counts(domain.map(|d| d.id)).await?;
         let kinds = [EventKind::LoginSucceeded, EventKind::LoginFailed];
         let since = now_millis() - DAY_MILLIS;
-        let logins = self.store.count_events(domain.map(|d| d.name.as_str()), &kinds, since).await?;
+        let logins = self.store.count_events(domain.map(|d| &d.name), &kinds, since).await?;
         Ok(AccountStats {
             users,
             logins_last_day: logins.get(&EventKind::LoginSucceeded).copied().unwrap_or(0),
@@ -122,7 +123,8 @@ impl Core {
             clear_reset_token: true,
             ..Default::default()
         };
-        let user = self.store.update_user(user.id, &changes, now_millis()).await?.ok_or_else(no_such_user)?;
+        let user =
+            self.store.update_user(domain.id, user.id, &changes, now_millis()).await?.ok_or_else(no_such_user)?;
         let event = |kind| NewEvent::new(kind, &domain.name, actor.clone()).user(&user.username, &domain.name);
         self.record(event(EventKind::UserUpdated).details(json!({ "changed": ["blocked"] }))).await;
         self.record(event(EventKind::UserBlocked).details(json!({ "reason": reason }))).await;

@@ -15,9 +15,9 @@ use sha2::{Digest, Sha256};
 
 use super::Core;
 use super::events::{Actor, EventKind, NewEvent};
-use super::model::normalize_domain;
 use super::password::Verdict;
 use super::ratelimit::Quota;
+use super::types::DomainName;
 
 pub const MAX_FAILURES: u32 = 10;
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -88,7 +88,7 @@ impl AdminGate {
             AdminLoginError::Unavailable
         };
         let domain = match login.rsplit_once('@') {
-            Some((local, domain)) if local.eq_ignore_ascii_case("admin") => normalize_domain(domain).ok(),
+            Some((local, domain)) if local.eq_ignore_ascii_case("admin") => DomainName::parse(domain).ok(),
             _ => None,
         };
         let domain = match domain {
@@ -107,7 +107,7 @@ impl AdminGate {
         };
         let digest = self.digest(&[domain.name.as_bytes(), password.as_bytes()]);
         if self.verified.lock().map(|v| v.get(&digest) == Some(&stored)).unwrap_or(false) {
-            return Ok(domain.name.clone());
+            return Ok(domain.name.to_string());
         }
         let verdict = self.core.passwords.verify(password, &stored).await.map_err(|e| unavailable(e.into()))?;
         if verdict == Verdict::Wrong {
@@ -120,7 +120,7 @@ impl AdminGate {
             }
             verified.insert(digest, stored);
         }
-        Ok(domain.name.clone())
+        Ok(domain.name.to_string())
     }
 
     fn digest(&self, parts: &[&[u8]]) -> [u8; 32] {

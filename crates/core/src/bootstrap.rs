@@ -3,10 +3,11 @@
 use rand::RngCore;
 
 use super::Core;
-use super::error::{CoreResult, StoreError};
+use super::error::CoreResult;
 use super::model::{Domain, Settings};
 use super::permissions;
 use super::store::Store;
+use super::types::DomainName;
 
 const JWT_SECRET_KEY: &str = "jwt_secret";
 
@@ -18,7 +19,7 @@ pub(super) async fn stored_jwt_secret(store: &dyn Store) -> anyhow::Result<Strin
 }
 
 /// Creates the static domains that do not exist yet, and marks the configured ones static.
-pub(super) async fn static_domains(core: &Core, names: &[String]) -> anyhow::Result<()> {
+pub(super) async fn static_domains(core: &Core, names: &[DomainName]) -> anyhow::Result<()> {
     for existing in core.store.list_domains().await? {
         let wanted = names.contains(&existing.name);
         if existing.is_static != wanted {
@@ -41,20 +42,16 @@ pub(super) async fn static_domains(core: &Core, names: &[String]) -> anyhow::Res
 
 /// A new domain with its Authenticated and Public roles (in that order, so that a fresh
 /// installation numbers them 1 and 2 as Strapi does) and Strapi's default permissions.
-pub(crate) async fn create_domain(store: &dyn Store, name: &str, is_static: bool) -> CoreResult<Domain> {
-    let domain = match store.insert_domain(name, is_static, &Settings::default()).await {
-        Err(StoreError::Duplicate) => {
-            return Err(super::CoreError::conflict(super::Entity::Domain, "Domain already exists"));
-        }
-        other => other?,
-    };
+pub(crate) async fn create_domain(store: &dyn Store, name: &DomainName, is_static: bool) -> CoreResult<Domain> {
+    // A name taken meanwhile (by another node) is the conflict "Domain already exists".
+    let domain = store.insert_domain(name, is_static, &Settings::default()).await?;
     let roles = [
         (permissions::AUTHENTICATED, "Authenticated", "Default role given to authenticated user."),
         (permissions::PUBLIC, "Public", "Default role given to unauthenticated user."),
     ];
     for (kind, name, description) in roles {
         let role = store.insert_role(domain.id, name, Some(description), kind).await?;
-        store.set_role_permissions(role.id, &permissions::defaults(kind)).await?;
+        store.set_role_permissions(domain.id, role.id, &permissions::defaults(kind)).await?;
     }
     Ok(domain)
 }

@@ -1,10 +1,12 @@
 //! Short-lived caches of what every request reads: domains and the users behind tokens.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use super::model::{Domain, Role, User};
+use super::types::{Action, DomainId, RoleId, UserId};
 
 const TTL: Duration = Duration::from_secs(2);
 
@@ -52,11 +54,11 @@ type CachedUser = (Instant, Arc<str>, User);
 
 #[derive(Default)]
 pub struct UserCache {
-    entries: RwLock<HashMap<i64, CachedUser>>,
+    entries: RwLock<HashMap<UserId, CachedUser>>,
 }
 
 impl UserCache {
-    pub fn get(&self, domain_id: i64, user_id: i64) -> Option<User> {
+    pub fn get(&self, domain_id: DomainId, user_id: UserId) -> Option<User> {
         let entries = self.entries.read().ok()?;
         let (at, _, user) = entries.get(&user_id)?;
         (at.elapsed() < USER_TTL && user.domain_id == domain_id).then(|| user.clone())
@@ -86,16 +88,16 @@ impl UserCache {
 /// domain's Public role (anonymous callers act with it); cleared with the user cache.
 #[derive(Default)]
 pub struct RoleCache {
-    entries: Timed<Role>,
-    permissions: Timed<Arc<[String]>>,
-    public_roles: Timed<Option<i64>>,
+    entries: Timed<RoleId, Role>,
+    permissions: Timed<RoleId, Arc<[Action]>>,
+    public_roles: Timed<DomainId, Option<RoleId>>,
 }
 
 /// Values by id, with the time each was read.
-type Timed<V> = RwLock<HashMap<i64, (Instant, V)>>;
+type Timed<K, V> = RwLock<HashMap<K, (Instant, V)>>;
 
 impl RoleCache {
-    pub fn get(&self, domain_id: i64, role_id: i64) -> Option<Role> {
+    pub fn get(&self, domain_id: DomainId, role_id: RoleId) -> Option<Role> {
         let entries = self.entries.read().ok()?;
         let (at, role) = entries.get(&role_id)?;
         (at.elapsed() < USER_TTL && role.domain_id == domain_id).then(|| role.clone())
@@ -110,20 +112,20 @@ impl RoleCache {
         }
     }
 
-    pub fn permissions(&self, role_id: i64) -> Option<Arc<[String]>> {
+    pub fn permissions(&self, role_id: RoleId) -> Option<Arc<[Action]>> {
         fresh(&self.permissions, &role_id)
     }
 
-    pub fn put_permissions(&self, role_id: i64, actions: Arc<[String]>) {
+    pub fn put_permissions(&self, role_id: RoleId, actions: Arc<[Action]>) {
         store(&self.permissions, role_id, actions);
     }
 
     /// `Some(None)`: known to have no Public role.
-    pub fn public_role(&self, domain_id: i64) -> Option<Option<i64>> {
+    pub fn public_role(&self, domain_id: DomainId) -> Option<Option<RoleId>> {
         fresh(&self.public_roles, &domain_id)
     }
 
-    pub fn put_public_role(&self, domain_id: i64, role_id: Option<i64>) {
+    pub fn put_public_role(&self, domain_id: DomainId, role_id: Option<RoleId>) {
         store(&self.public_roles, domain_id, role_id);
     }
 
@@ -140,13 +142,13 @@ impl RoleCache {
     }
 }
 
-fn fresh<V: Clone>(map: &Timed<V>, key: &i64) -> Option<V> {
+fn fresh<K: Eq + Hash, V: Clone>(map: &Timed<K, V>, key: &K) -> Option<V> {
     let entries = map.read().ok()?;
     let (at, value) = entries.get(key)?;
     (at.elapsed() < USER_TTL).then(|| value.clone())
 }
 
-fn store<V>(map: &Timed<V>, key: i64, value: V) {
+fn store<K: Eq + Hash, V>(map: &Timed<K, V>, key: K, value: V) {
     if let Ok(mut entries) = map.write() {
         if entries.len() > 10_000 {
             entries.clear();

@@ -61,16 +61,47 @@ impl CoreError {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A unique constraint refused the write.
-    #[error("duplicate")]
-    Duplicate,
+    #[error("duplicate {0:?}")]
+    Duplicate(UniqueKey),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+/// What must be unique in storage, so that a refused write says which rule it broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueKey {
+    DomainName,
+    /// Within its domain.
+    Username,
+    /// Within its domain.
+    RoleType,
+    UserDocumentId,
+    RoleDocumentId,
+    ResetTokenHash,
+    ConfirmationTokenHash,
+    /// An action within its role.
+    Permission,
+    /// A template kind within its domain.
+    EmailTemplate,
+    MetaKey,
+    /// A rate-limit window's key (written with an upsert: never refused in practice).
+    RateWindow,
+    /// A rule storage does not name (a newer schema's).
+    Unknown,
 }
 
 impl From<StoreError> for CoreError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Duplicate => CoreError::conflict(Entity::User, "Email or Username are already taken"),
+            StoreError::Duplicate(UniqueKey::DomainName) => {
+                CoreError::conflict(Entity::Domain, "Domain already exists")
+            }
+            StoreError::Duplicate(UniqueKey::Username) => CoreError::conflict(Entity::User, "Username already taken"),
+            StoreError::Duplicate(UniqueKey::RoleType) => {
+                CoreError::conflict(Entity::Role, "A role of this type already exists")
+            }
+            // Random ids and token hashes, and rows written only where a conflict does nothing.
+            StoreError::Duplicate(key) => CoreError::Internal(anyhow::anyhow!("unexpected duplicate {key:?}")),
             StoreError::Other(e) => CoreError::Internal(e),
         }
     }
@@ -78,3 +109,27 @@ impl From<StoreError> for CoreError {
 
 pub type CoreResult<T> = Result<T, CoreError>;
 pub type StoreResult<T> = Result<T, StoreError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn core_error(key: UniqueKey) -> CoreError {
+        StoreError::Duplicate(key).into()
+    }
+
+    #[test]
+    fn a_duplicate_is_told_by_the_rule_it_broke() {
+        let conflict = |entity, message: &str| (Some(entity), message.to_string());
+        let seen = |e: CoreError| match e {
+            CoreError::Conflict { entity, message } => (Some(entity), message),
+            other => (None, other.to_string()),
+        };
+        assert_eq!(seen(core_error(UniqueKey::DomainName)), conflict(Entity::Domain, "Domain already exists"));
+        assert_eq!(seen(core_error(UniqueKey::Username)), conflict(Entity::User, "Username already taken"));
+        assert_eq!(seen(core_error(UniqueKey::RoleType)), conflict(Entity::Role, "A role of this type already exists"));
+        for unexpected in [UniqueKey::UserDocumentId, UniqueKey::ResetTokenHash, UniqueKey::Unknown] {
+            assert!(matches!(core_error(unexpected), CoreError::Internal(_)), "{unexpected:?}");
+        }
+    }
+}

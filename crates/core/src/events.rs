@@ -188,6 +188,11 @@ impl Core {
         self.roles.clear();
     }
 
+    /// The events recorded from now on, on this node and (with PostgreSQL) the others.
+    pub fn subscribe_events(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
     /// The audit log, newest first.
     pub async fn list_events(&self, filter: &EventFilter) -> super::CoreResult<Vec<Event>> {
         Ok(self.store.list_events(filter).await?)

@@ -4,11 +4,17 @@ use super::Core;
 use super::error::CoreResult;
 use super::model::Domain;
 use super::store::ExportedUser;
+use super::types::UserId;
 
 impl Core {
-    /// Up to `limit` users of the domain with an id above `after_id`, by id: pass the last id
-    /// of a page to get the next one.
-    pub async fn export_users(&self, domain: &Domain, after_id: i64, limit: i64) -> CoreResult<Vec<ExportedUser>> {
-        Ok(self.store.export_users(domain.id, after_id, limit).await?)
+    /// Up to `limit` users of the domain by id, from the first or after `after`: pass the last
+    /// id of a page to get the next one.
+    pub async fn export_users(
+        &self,
+        domain: &Domain,
+        after: Option<UserId>,
+        limit: i64,
+    ) -> CoreResult<Vec<ExportedUser>> {
+        Ok(self.store.export_users(domain.id, after, limit).await?)
     }
 }

@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use super::Core;
-use super::auth::validate_email;
 use super::error::{CoreError, CoreResult};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::Domain;
 use super::password::{hash_now, is_supported_hash};
 use super::store::BulkUser;
-use super::users::validate_username;
+use super::types::{Email, RoleId, Username};
 
 /// One user to import; `line` is where it came from, for the report.
 #[derive(Debug, Clone, Default)]
@@ -32,8 +31,8 @@ pub struct ImportRecord {
 /// refused with their line and the reason.
 #[derive(Debug, Clone, Default)]
 pub struct ImportSummary {
-    pub created: Vec<String>,
-    pub existing: Vec<String>,
+    pub created: Vec<Username>,
+    pub existing: Vec<Username>,
     pub invalid: Vec<(usize, String)>,
 }
 
@@ -48,12 +47,12 @@ enum Secret {
 }
 
 struct Candidate {
-    username: String,
-    email: String,
+    username: Username,
+    email: Email,
     secret: Secret,
     confirmed: bool,
     blocked: bool,
-    role_id: Option<i64>,
+    role_id: Option<RoleId>,
 }
 
 impl Core {
@@ -76,7 +75,7 @@ impl Core {
         actor: Actor,
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> CoreResult<ImportSummary> {
-        let roles: HashMap<String, i64> =
+        let roles: HashMap<String, RoleId> =
             self.store.list_roles(domain.id).await?.into_iter().map(|r| (r.kind, r.id)).collect();
         let default_role = *roles
             .get(&domain.settings.default_role)
@@ -92,7 +91,7 @@ impl Core {
             let created = self.store.insert_users_bulk(domain.id, &users).await?;
             if created.len() < users.len() {
                 // Taken between the check and the insert.
-                let created: std::collections::HashSet<&String> = created.iter().collect();
+                let created: std::collections::HashSet<&Username> = created.iter().collect();
                 summary
                     .existing
                     .extend(users.iter().filter(|u| !created.contains(&u.username)).map(|u| u.username.clone()));
@@ -119,13 +118,13 @@ impl Core {
         &self,
         domain: &Domain,
         records: Vec<ImportRecord>,
-        roles: &HashMap<String, i64>,
-        default_role: i64,
+        roles: &HashMap<String, RoleId>,
+        default_role: RoleId,
         invalid: &mut Vec<(usize, String)>,
     ) -> Vec<(usize, Candidate)> {
         let unique_email = domain.settings.unique_email;
-        let mut usernames: HashMap<String, usize> = HashMap::new();
-        let mut emails: HashMap<String, usize> = HashMap::new();
+        let mut usernames: HashMap<Username, usize> = HashMap::new();
+        let mut emails: HashMap<Email, usize> = HashMap::new();
         let mut valid = Vec::with_capacity(records.len());
         for record in records {
             let line = record.line;
@@ -154,12 +153,11 @@ impl Core {
         &self,
         domain: &Domain,
         record: ImportRecord,
-        roles: &HashMap<String, i64>,
-        default_role: i64,
+        roles: &HashMap<String, RoleId>,
+        default_role: RoleId,
     ) -> Result<Candidate, String> {
-        validate_username(&record.username).map_err(|e| e.to_string())?;
-        let email = record.email.trim().to_lowercase();
-        validate_email(&email).map_err(|e| e.to_string())?;
+        let username = Username::parse(&record.username).map_err(|e| e.to_string())?;
+        let email = Email::parse(&record.email).map_err(|e| e.to_string())?;
         let secret = match (record.password, record.password_hash) {
             (Some(_), Some(_)) => return Err("give password or password_hash, not both".into()),
             (Some(password), None) => {
@@ -175,7 +173,7 @@ impl Core {
             Some(kind) => *roles.get(kind).ok_or_else(|| format!("unknown role {kind}"))?,
         };
         Ok(Candidate {
-            username: record.username,
+            username,
             email,
             secret,
             confirmed: record.confirmed,
@@ -190,13 +188,13 @@ impl Core {
         &self,
         domain: &Domain,
         batch: &'a [(usize, Candidate)],
-        existing: &mut Vec<String>,
+        existing: &mut Vec<Username>,
     ) -> CoreResult<Vec<&'a Candidate>> {
-        let usernames: Vec<String> = batch.iter().map(|(_, c)| c.username.clone()).collect();
-        let taken_usernames: std::collections::HashSet<String> =
+        let usernames: Vec<Username> = batch.iter().map(|(_, c)| c.username.clone()).collect();
+        let taken_usernames: std::collections::HashSet<Username> =
             self.store.existing_usernames(domain.id, &usernames).await?.into_iter().collect();
-        let taken_emails: std::collections::HashSet<String> = if domain.settings.unique_email {
-            let emails: Vec<String> = batch.iter().map(|(_, c)| c.email.clone()).collect();
+        let taken_emails: std::collections::HashSet<Email> = if domain.settings.unique_email {
+            let emails: Vec<Email> = batch.iter().map(|(_, c)| c.email.clone()).collect();
             self.store.existing_emails(domain.id, &emails).await?.into_iter().collect()
         } else {
             Default::default()

@@ -5,7 +5,7 @@ pub mod accounts;
 pub mod admin_auth;
 pub mod auth;
 mod bootstrap;
-pub mod cache;
+mod cache;
 pub mod domains;
 pub mod error;
 pub mod events;
@@ -23,11 +23,13 @@ pub mod roles;
 pub mod store;
 pub mod text;
 pub mod token;
+pub mod types;
 pub mod users;
 pub mod validation;
 
 pub use error::{CoreError, CoreResult, Entity};
 pub use model::*;
+pub use types::{Action, DomainId, DomainName, Email, ParseError, RoleId, UserId, Username};
 pub use users::{UserDraft, UserPatch};
 
 use std::sync::Arc;
@@ -36,35 +38,45 @@ use password::PasswordHasher;
 use store::Store;
 use token::TokenService;
 
-/// Everything a request needs, shared by every endpoint.
+/// Everything a request needs, shared by every endpoint. Its store and caches are its own:
+/// callers go through its methods, which keep the caches in step with what they change.
 pub struct Core {
-    pub store: Arc<dyn Store>,
-    pub passwords: PasswordHasher,
-    pub tokens: TokenService,
-    pub public_url: String,
-    pub domains: cache::DomainCache,
-    pub users: cache::UserCache,
-    pub roles: cache::RoleCache,
-    pub events: events::EventBus,
+    store: Arc<dyn Store>,
+    passwords: PasswordHasher,
+    tokens: TokenService,
+    public_url: String,
+    domains: cache::DomainCache,
+    users: cache::UserCache,
+    roles: cache::RoleCache,
+    events: events::EventBus,
     /// Counters for `/metrics`; see `metrics` for who counts what.
-    pub metrics: Arc<metrics::Metrics>,
-    pub mailer: Arc<mail::Mailer>,
-    pub rate_limits: ratelimit::RateLimits,
-    pub credentials: auth::CredentialCache,
+    metrics: Arc<metrics::Metrics>,
+    mailer: Arc<mail::Mailer>,
+    rate_limits: ratelimit::RateLimits,
+    credentials: auth::CredentialCache,
+}
+
+/// What a core starts with.
+pub struct CoreOptions {
+    /// Opened and migrated.
+    pub store: Arc<dyn Store>,
+    /// The domains of the configuration: created when missing, and the only static ones.
+    pub static_domains: Vec<DomainName>,
+    /// `None`: the secret generated once and kept in the database, shared by every node.
+    pub jwt_secret: Option<String>,
+    /// Threads hashing passwords; 0 is one per processor.
+    pub hash_threads: usize,
+    /// Where users reach Gatehouse: the links of its mails start here.
+    pub public_url: String,
+    pub mailer: mail::Mailer,
 }
 
 impl Core {
     /// Prepares the core on an opened store: static domains, their default roles, the JWT secret.
-    pub async fn start(
-        store: Arc<dyn Store>,
-        static_domains: &[String],
-        jwt_secret: Option<&str>,
-        hash_threads: usize,
-        public_url: String,
-        mailer: mail::Mailer,
-    ) -> anyhow::Result<Arc<Core>> {
+    pub async fn start(options: CoreOptions) -> anyhow::Result<Arc<Core>> {
+        let CoreOptions { store, static_domains, jwt_secret, hash_threads, public_url, mailer } = options;
         let secret = match jwt_secret {
-            Some(secret) => secret.to_string(),
+            Some(secret) => secret,
             None => bootstrap::stored_jwt_secret(store.as_ref()).await?,
         };
         let mailer = Arc::new(mailer);
@@ -83,34 +95,56 @@ impl Core {
             rate_limits,
             credentials: auth::CredentialCache::default(),
         };
-        bootstrap::static_domains(&core, static_domains).await?;
+        bootstrap::static_domains(&core, &static_domains).await?;
         Ok(Arc::new(core))
     }
 
+    /// Succeeds when the storage answers.
+    pub async fn ping(&self) -> CoreResult<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// The storage backend: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// The counters `/metrics` renders; transports count requests and streams into them.
+    pub fn metrics(&self) -> &Arc<metrics::Metrics> {
+        &self.metrics
+    }
+
     /// The domain named `name`, with an error when it does not exist.
-    pub async fn domain(&self, name: &str) -> CoreResult<Domain> {
+    pub async fn domain(&self, name: &DomainName) -> CoreResult<Domain> {
         self.store
             .domain_by_name(name)
             .await?
             .ok_or_else(|| CoreError::not_found(Entity::Domain, "Domain does not exist"))
     }
 
-    /// The domain named `name` through the cache, for request routing.
+    /// The domain a request names (its `Host` header, its credentials) through the cache, for
+    /// request routing; a name that cannot be a domain names none.
     pub async fn cached_domain(&self, name: &str) -> CoreResult<Option<Arc<Domain>>> {
-        if let Some(hit) = self.domains.get(name) {
+        let Ok(name) = DomainName::parse(name) else { return Ok(None) };
+        if let Some(hit) = self.domains.get(&name) {
             return Ok(hit);
         }
-        let domain = self.store.domain_by_name(name).await?.map(Arc::new);
-        self.domains.put(name, domain.clone());
+        let domain = self.store.domain_by_name(&name).await?.map(Arc::new);
+        self.domains.put(&name, domain.clone());
         Ok(domain)
     }
 
+    /// Looks up a user of the domain, if any.
+    pub async fn user(&self, domain: &Domain, id: UserId) -> CoreResult<Option<User>> {
+        Ok(self.store.user_by_id(domain.id, id).await?)
+    }
+
     /// Looks up a role of the domain, if any.
-    pub async fn role(&self, domain: &Domain, id: i64) -> CoreResult<Option<Role>> {
+    pub async fn role(&self, domain: &Domain, id: RoleId) -> CoreResult<Option<Role>> {
         Ok(self.store.role_by_id(domain.id, id).await?)
     }
 
-    pub async fn role_permissions(&self, role_id: i64) -> CoreResult<Vec<String>> {
-        Ok(self.store.role_permissions(role_id).await?)
+    pub async fn role_permissions(&self, role: &Role) -> CoreResult<Vec<Action>> {
+        Ok(self.store.role_permissions(role.domain_id, role.id).await?)
     }
 }

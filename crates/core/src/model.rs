@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::types::{DomainId, DomainName, Email, RoleId, UserId, Username};
+
 /// Milliseconds since the Unix epoch; what storage keeps for every timestamp.
 pub type Millis = i64;
 
@@ -36,43 +38,36 @@ impl DomainStatus {
             DomainStatus::Disabled => "DISABLED",
         }
     }
-    pub fn parse(s: &str) -> Self {
-        if s == "DISABLED" { DomainStatus::Disabled } else { DomainStatus::Enabled }
+    /// `None` for any other text: a status nobody wrote is not taken for one.
+    pub fn parse(s: &str) -> Option<Self> {
+        [DomainStatus::Enabled, DomainStatus::Disabled].into_iter().find(|status| status.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_statuses_parse_only_from_their_own_text() {
+        assert_eq!(DomainStatus::parse("ENABLED"), Some(DomainStatus::Enabled));
+        assert_eq!(DomainStatus::parse("DISABLED"), Some(DomainStatus::Disabled));
+        for unknown in ["", "enabled", "PAUSED", "DISABLED "] {
+            assert_eq!(DomainStatus::parse(unknown), None, "{unknown:?}");
+        }
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct Domain {
-    pub id: i64,
-    pub name: String,
+    pub id: DomainId,
+    pub name: DomainName,
     pub status: DomainStatus,
     /// Declared in the config file: cannot be removed or disabled through the API.
     pub is_static: bool,
     pub settings: Settings,
     pub has_admin_password: bool,
     pub created_at: Millis,
-}
-
-/// Lower-cases and checks a DNS-like domain name.
-pub fn normalize_domain(name: &str) -> Result<String, String> {
-    let name = name.trim().to_lowercase();
-    if name.is_empty() {
-        return Err("domain name is empty".into());
-    }
-    if name.len() > 253 {
-        return Err("domain name is longer than 253 characters".into());
-    }
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    };
-    if !name.split('.').all(label_ok) {
-        return Err(format!("{name:?} is not a valid domain name"));
-    }
-    Ok(name)
 }
 
 /// Per-domain settings (Strapi's "advanced" settings plus Gatehouse's policies).
@@ -116,9 +111,9 @@ impl Default for Settings {
 
 #[derive(Debug, Clone)]
 pub struct Role {
-    pub id: i64,
+    pub id: RoleId,
     pub document_id: String,
-    pub domain_id: i64,
+    pub domain_id: DomainId,
     pub name: String,
     pub description: Option<String>,
     /// Unique in its domain: `public`, `authenticated`, `editor`.
@@ -129,16 +124,16 @@ pub struct Role {
 
 #[derive(Debug, Clone)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub document_id: String,
-    pub domain_id: i64,
-    pub username: String,
-    pub email: String,
+    pub domain_id: DomainId,
+    pub username: Username,
+    pub email: Email,
     pub provider: String,
     pub password_hash: Option<String>,
     pub confirmed: bool,
     pub blocked: bool,
-    pub role_id: Option<i64>,
+    pub role_id: Option<RoleId>,
     /// Bumped by every change that must invalidate the tokens issued before it.
     pub token_version: i64,
     pub created_at: Millis,
@@ -156,13 +151,13 @@ pub struct UserWithRole {
 /// What a new user is created with.
 #[derive(Debug, Clone)]
 pub struct NewUser {
-    pub domain_id: i64,
-    pub username: String,
-    pub email: String,
+    pub domain_id: DomainId,
+    pub username: Username,
+    pub email: Email,
     pub password_hash: Option<String>,
     pub confirmed: bool,
     pub blocked: bool,
-    pub role_id: Option<i64>,
+    pub role_id: Option<RoleId>,
 }
 
 /// Strapi's document ids: 24 lower-case alphanumerics.

@@ -1,5 +1,7 @@
 //! Action strings and the permissions every new domain starts with (Strapi's defaults).
 
+use crate::types::Action;
+
 pub const PREFIX: &str = "plugin::users-permissions.";
 
 pub const AUTH_CHANGE_PASSWORD: &str = "plugin::users-permissions.auth.changePassword";
@@ -34,19 +36,19 @@ const AUTHENTICATED_DEFAULTS: &[&str] =
     &["auth.logout", "auth.getSessions", "auth.revokeSession", "user.me", "auth.changePassword"];
 
 /// The default permission set of a role type, as Strapi creates it.
-pub fn defaults(role_type: &str) -> Vec<String> {
+pub fn defaults(role_type: &str) -> Vec<Action> {
     let list = match role_type {
         PUBLIC => PUBLIC_DEFAULTS,
         AUTHENTICATED => AUTHENTICATED_DEFAULTS,
         _ => &[],
     };
-    list.iter().map(|a| format!("{PREFIX}{a}")).collect()
+    list.iter().map(|a| own(&format!("{PREFIX}{a}"))).collect()
 }
 
 /// Every action Gatehouse itself knows; applications may grant others of their own.
-pub fn known_actions() -> Vec<String> {
-    let mut actions: Vec<String> =
-        PUBLIC_DEFAULTS.iter().chain(AUTHENTICATED_DEFAULTS).map(|a| format!("{PREFIX}{a}")).collect();
+pub fn known_actions() -> Vec<Action> {
+    let mut actions: Vec<Action> =
+        PUBLIC_DEFAULTS.iter().chain(AUTHENTICATED_DEFAULTS).map(|a| own(&format!("{PREFIX}{a}"))).collect();
     actions.extend(
         [
             USER_FIND,
@@ -61,19 +63,25 @@ pub fn known_actions() -> Vec<String> {
             ROLE_DELETE,
         ]
         .iter()
-        .map(|a| a.to_string()),
+        .map(|a| own(a)),
     );
     actions.sort();
     actions.dedup();
     actions
 }
 
-/// An action string is `<plugin::name|api::name>.<controller>.<action>`.
-pub fn is_valid_action(action: &str) -> bool {
-    let Some(rest) = action.strip_prefix("plugin::").or_else(|| action.strip_prefix("api::")) else {
-        return false;
-    };
-    let parts: Vec<&str> = rest.split('.').collect();
-    parts.len() == 3
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+/// One of the constant actions above; the test below proves each parses.
+fn own(action: &str) -> Action {
+    Action::parse(action).unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_known_action_is_well_formed() {
+        for action in super::known_actions() {
+            assert!(super::Action::parse(&action).is_ok(), "{action}");
+        }
+        assert_eq!(super::defaults(super::PUBLIC).len(), super::PUBLIC_DEFAULTS.len());
+    }
 }

@@ -1,12 +1,13 @@
 //! Managing roles and their permission sets.
 
 use super::Core;
-use super::error::{CoreError, CoreResult, Entity, StoreError};
+use super::error::{CoreError, CoreResult, Entity, StoreError, UniqueKey};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, Role};
 use super::permissions;
 use super::query::{Filter, ListQuery};
 use super::text;
+use super::types::{Action, RoleId};
 
 fn role_not_found() -> CoreError {
     CoreError::not_found(Entity::Role, "Role not found")
@@ -59,14 +60,9 @@ fn validate_kind(kind: &str) -> CoreResult<()> {
     if valid { Ok(()) } else { Err(CoreError::invalid("type must be made of lower-case letters, digits, '_' and '-'")) }
 }
 
-/// Checks and de-duplicates a permission set.
-fn validate_actions(actions: Vec<String>) -> CoreResult<Vec<String>> {
-    let mut actions: Vec<String> = actions.into_iter().map(|a| a.trim().to_string()).collect();
-    if let Some(bad) = actions.iter().find(|a| !permissions::is_valid_action(a) || a.len() > text::NAME_MAX_CHARS) {
-        return Err(CoreError::invalid(format!(
-            "Invalid action {bad:?}: expected <plugin::name|api::name>.<controller>.<action>"
-        )));
-    }
+/// Parses (each trimmed) and de-duplicates a permission set.
+fn parse_actions(actions: Vec<String>) -> CoreResult<Vec<Action>> {
+    let mut actions = actions.iter().map(|a| Action::parse(a.trim())).collect::<Result<Vec<_>, _>>()?;
     actions.sort();
     actions.dedup();
     Ok(actions)
@@ -89,15 +85,15 @@ impl Core {
             None => type_from_name(name),
         };
         validate_kind(&kind)?;
-        let actions = validate_actions(permissions.unwrap_or_default())?;
+        let actions = parse_actions(permissions.unwrap_or_default())?;
         let role = match self.store.insert_role(domain.id, name.trim(), description.as_deref(), &kind).await {
-            Err(StoreError::Duplicate) => {
+            Err(StoreError::Duplicate(UniqueKey::RoleType)) => {
                 return Err(CoreError::conflict(Entity::Role, format!("A role of type {kind} already exists")));
             }
             other => other?,
         };
         if !actions.is_empty() {
-            self.store.set_role_permissions(role.id, &actions).await?;
+            self.store.set_role_permissions(domain.id, role.id, &actions).await?;
         }
         self.record(
             NewEvent::new(EventKind::RoleCreated, &domain.name, actor)
@@ -110,7 +106,7 @@ impl Core {
     pub async fn update_role(
         &self,
         domain: &Domain,
-        role_id: i64,
+        role_id: RoleId,
         name: Option<String>,
         description: Option<String>,
         permissions: Option<Vec<String>>,
@@ -121,13 +117,16 @@ impl Core {
             validate_name(name)?;
         }
         validate_description(description.as_deref())?;
-        let actions = permissions.map(validate_actions).transpose()?;
+        let actions = permissions.map(parse_actions).transpose()?;
         let name = name.map(|n| n.trim().to_string()).unwrap_or_else(|| before.name.clone());
         let description = description.or_else(|| before.description.clone());
-        let mut role =
-            self.store.update_role(role_id, &name, description.as_deref()).await?.ok_or_else(role_not_found)?;
+        let mut role = self
+            .store
+            .update_role(domain.id, role_id, &name, description.as_deref())
+            .await?
+            .ok_or_else(role_not_found)?;
         if let Some(actions) = &actions {
-            self.store.set_role_permissions(role_id, actions).await?;
+            self.store.set_role_permissions(domain.id, role_id, actions).await?;
             role = self.store.role_by_id(domain.id, role_id).await?.ok_or_else(role_not_found)?;
         }
         let mut details = serde_json::json!({ "role": role.kind, "name": role.name });
@@ -139,7 +138,7 @@ impl Core {
     }
 
     /// Deletes a role; its users move to the Public role. The Public role cannot be deleted.
-    pub async fn delete_role(&self, domain: &Domain, role_id: i64, actor: Actor) -> CoreResult<()> {
+    pub async fn delete_role(&self, domain: &Domain, role_id: RoleId, actor: Actor) -> CoreResult<()> {
         let role = self.store.role_by_id(domain.id, role_id).await?.ok_or_else(role_not_found)?;
         if role.kind == permissions::PUBLIC {
             return Err(CoreError::refused("Cannot delete public role"));
@@ -149,8 +148,8 @@ impl Core {
             .role_by_kind(domain.id, permissions::PUBLIC)
             .await?
             .ok_or_else(|| CoreError::Internal(anyhow::anyhow!("domain {} has no public role", domain.name)))?;
-        let moved = self.store.count_users_with_role(role.id).await?;
-        self.store.delete_role(role.id, public.id).await?;
+        let moved = self.store.count_users_with_role(domain.id, role.id).await?;
+        self.store.delete_role(domain.id, role.id, public.id).await?;
         self.record(
             NewEvent::new(EventKind::RoleDeleted, &domain.name, actor)
                 .details(serde_json::json!({ "role": role.kind, "name": role.name, "usersMovedToPublic": moved })),
@@ -165,26 +164,26 @@ impl Core {
 
     /// A role named by its numeric id or its documentId.
     pub async fn role_by_ref(&self, domain: &Domain, reference: &str) -> CoreResult<Option<Role>> {
-        if let Ok(id) = reference.parse::<i64>() {
+        if let Some(id) = RoleId::parse(reference) {
             return Ok(self.store.role_by_id(domain.id, id).await?);
         }
         Ok(self.store.role_by_document_id(domain.id, reference).await?)
     }
 
-    pub async fn role_user_count(&self, role_id: i64) -> CoreResult<i64> {
-        Ok(self.store.count_users_with_role(role_id).await?)
+    pub async fn role_user_count(&self, role: &Role) -> CoreResult<i64> {
+        Ok(self.store.count_users_with_role(role.domain_id, role.id).await?)
     }
 
     pub async fn list_roles(&self, domain: &Domain, query: &ListQuery) -> CoreResult<Vec<Role>> {
         Ok(self.store.query_roles(domain.id, query).await?)
     }
 
-    pub async fn query_role_permissions(&self, role: &Role, query: &ListQuery) -> CoreResult<Vec<String>> {
-        Ok(self.store.query_role_permissions(role.id, query).await?)
+    pub async fn query_role_permissions(&self, role: &Role, query: &ListQuery) -> CoreResult<Vec<Action>> {
+        Ok(self.store.query_role_permissions(role.domain_id, role.id, query).await?)
     }
 
     pub async fn count_role_permissions_matching(&self, role: &Role, filter: Option<&Filter>) -> CoreResult<i64> {
-        Ok(self.store.count_role_permissions_matching(role.id, filter).await?)
+        Ok(self.store.count_role_permissions_matching(role.domain_id, role.id, filter).await?)
     }
 
     pub async fn count_roles_matching(&self, domain: &Domain, filter: Option<&Filter>) -> CoreResult<i64> {

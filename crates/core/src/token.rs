@@ -3,6 +3,8 @@
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 
+use crate::types::{DomainName, UserId};
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     /// Numeric user id, as Strapi issues it.
@@ -33,13 +35,14 @@ impl TokenService {
     /// Issues a token valid for `lifetime_seconds`; returns it with its expiry (Unix seconds).
     pub fn issue(
         &self,
-        user_id: i64,
-        domain: &str,
+        user_id: UserId,
+        domain: &DomainName,
         version: i64,
         lifetime_seconds: i64,
     ) -> anyhow::Result<(String, i64)> {
         let iat = super::model::now_millis() / 1000;
-        let claims = Claims { id: user_id, domain: domain.to_string(), ver: version, iat, exp: iat + lifetime_seconds };
+        let claims =
+            Claims { id: user_id.get(), domain: domain.to_string(), ver: version, iat, exp: iat + lifetime_seconds };
         let jwt = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok((jwt, claims.exp))
     }

@@ -4,15 +4,17 @@ use std::collections::HashMap;
 
 use super::Core;
 use super::auth::validate_email;
-use super::error::{CoreError, CoreResult, Entity, StoreError};
+use super::error::{CoreError, CoreResult, Entity};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, NewUser, Role, User, UserWithRole, now_millis};
 use super::query::{Filter, ListQuery};
 use super::store::UserChanges;
-use super::text;
+use super::types::{Email, RoleId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
 
-/// A user to create.
+/// A user to create. Names and email are the text the client sent: the core parses each where
+/// its rule is checked, so that a request breaking several rules is told of the same one
+/// first, as in Strapi.
 #[derive(Debug, Clone)]
 pub struct UserDraft {
     pub username: String,
@@ -21,10 +23,10 @@ pub struct UserDraft {
     pub confirmed: bool,
     pub blocked: bool,
     /// `None`: the domain's default role.
-    pub role_id: Option<i64>,
+    pub role_id: Option<RoleId>,
 }
 
-/// Changes to a user; `None` keeps a field.
+/// Changes to a user; `None` keeps a field. Text as the client sent it, as in `UserDraft`.
 #[derive(Debug, Clone, Default)]
 pub struct UserPatch {
     pub username: Option<String>,
@@ -32,7 +34,7 @@ pub struct UserPatch {
     pub password: Option<String>,
     pub confirmed: Option<bool>,
     pub blocked: Option<bool>,
-    pub role_id: Option<i64>,
+    pub role_id: Option<RoleId>,
 }
 
 impl UserPatch {
@@ -46,17 +48,9 @@ impl UserPatch {
     }
 }
 
-/// Strapi's attribute rule (at least 3 characters), within Strapi's column and without
-/// control characters.
-pub(crate) fn validate_username(username: &str) -> CoreResult<()> {
-    if username.is_empty() {
-        return Err(FieldError::new("username", "username is a required field", username).into());
-    }
-    if username.chars().count() < 3 {
-        return Err(FieldError::new("username", "username must be at least 3 characters", username).into());
-    }
-    text::check_chars("username", username, text::NAME_MAX_CHARS)?;
-    text::check_no_control("username", username)
+/// Strapi's attribute rule, as a field error of the input: [`Username::parse`]'s rules.
+pub(crate) fn validate_username(given: &str) -> CoreResult<()> {
+    Username::parse(given).map(drop).map_err(|e| FieldError::given("username", e.to_string(), given).into())
 }
 
 fn user_not_found() -> CoreError {
@@ -77,7 +71,8 @@ impl Core {
             errors.add(self.validate_password(domain, password))?;
         }
         errors.finish()?;
-        let email = draft.email.trim().to_lowercase();
+        let email = Email::parse(&draft.email)?;
+        let username = Username::parse(&draft.username)?;
         let role = match draft.role_id {
             Some(id) => self.existing_role(domain, id).await?,
             None => self
@@ -86,7 +81,7 @@ impl Core {
                 .await?
                 .ok_or_else(|| CoreError::refused("Impossible to find the default role"))?,
         };
-        if self.store.username_taken(domain.id, &draft.username, None).await? {
+        if self.store.username_taken(domain.id, &username, None).await? {
             return Err(CoreError::conflict(Entity::User, "Username already taken"));
         }
         if domain.settings.unique_email && self.store.email_taken(domain.id, &email, None).await? {
@@ -98,17 +93,15 @@ impl Core {
         };
         let new_user = NewUser {
             domain_id: domain.id,
-            username: draft.username,
+            username,
             email,
             password_hash,
             confirmed: draft.confirmed,
             blocked: draft.blocked,
             role_id: Some(role.id),
         };
-        let user = match self.store.insert_user(&new_user).await {
-            Err(StoreError::Duplicate) => return Err(CoreError::conflict(Entity::User, "Username already taken")),
-            other => other?,
-        };
+        // A username taken since the check above is a conflict like any other.
+        let user = self.store.insert_user(&new_user).await?;
         self.record(
             NewEvent::new(EventKind::UserCreated, &domain.name, actor).user(&user.username, &domain.name).details(
                 serde_json::json!({
@@ -123,7 +116,7 @@ impl Core {
     pub async fn update_user(
         &self,
         domain: &Domain,
-        user_id: i64,
+        user_id: UserId,
         patch: UserPatch,
         actor: Actor,
     ) -> CoreResult<UserWithRole> {
@@ -146,14 +139,16 @@ impl Core {
         errors.finish()?;
         let mut changes = UserChanges::default();
         let mut changed = Vec::new();
-        if let Some(username) = patch.username.filter(|u| *u != before.username) {
+        if let Some(username) = patch.username.filter(|u| before.username != *u) {
+            let username = Username::parse(&username)?;
             if self.store.username_taken(domain.id, &username, Some(user_id)).await? {
                 return Err(CoreError::conflict(Entity::User, "Username already taken"));
             }
             changes.username = Some(username);
             changed.push("username");
         }
-        if let Some(email) = new_email.map(|e| e.trim().to_lowercase()) {
+        if let Some(email) = new_email {
+            let email = Email::parse(email)?;
             if domain.settings.unique_email && self.store.email_taken(domain.id, &email, Some(user_id)).await? {
                 return Err(CoreError::conflict(Entity::User, "Email already taken"));
             }
@@ -189,10 +184,8 @@ impl Core {
             changes.clear_reset_token = true;
             changed.push("password");
         }
-        let user = match self.store.update_user(user_id, &changes, now_millis()).await {
-            Err(StoreError::Duplicate) => return Err(CoreError::conflict(Entity::User, "Username already taken")),
-            other => other?.ok_or_else(user_not_found)?,
-        };
+        let user =
+            self.store.update_user(domain.id, user_id, &changes, now_millis()).await?.ok_or_else(user_not_found)?;
         let role = match role {
             Some(role) => Some(role),
             None => self.role_of(&user).await?,
@@ -212,10 +205,10 @@ impl Core {
         Ok(UserWithRole { user, role })
     }
 
-    pub async fn delete_user(&self, domain: &Domain, user_id: i64, actor: Actor) -> CoreResult<UserWithRole> {
+    pub async fn delete_user(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<UserWithRole> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let role = self.role_of(&user).await?;
-        self.store.delete_user(user.id).await?;
+        self.store.delete_user(domain.id, user.id).await?;
         self.record(
             NewEvent::new(EventKind::UserDeleted, &domain.name, actor)
                 .user(&user.username, &domain.name)
@@ -225,23 +218,25 @@ impl Core {
         Ok(UserWithRole { user, role })
     }
 
+    /// The user named `username`; text that cannot be a username names no one.
     pub async fn user_by_username(&self, domain: &Domain, username: &str) -> CoreResult<Option<User>> {
-        Ok(self.store.user_by_username(domain.id, username).await?)
+        let Ok(username) = Username::parse(username) else { return Ok(None) };
+        Ok(self.store.user_by_username(domain.id, &username).await?)
     }
 
     /// A user named by its numeric id or its documentId, as the user API's `id` arguments do.
     pub async fn user_by_ref(&self, domain: &Domain, reference: &str) -> CoreResult<Option<User>> {
-        if let Ok(id) = reference.parse::<i64>() {
+        if let Some(id) = UserId::parse(reference) {
             return Ok(self.store.user_by_id(domain.id, id).await?);
         }
         Ok(self.store.user_by_document_id(domain.id, reference).await?)
     }
 
     /// Invalidates every token issued to the user so far.
-    pub async fn revoke_tokens(&self, domain: &Domain, user_id: i64, actor: Actor) -> CoreResult<()> {
+    pub async fn revoke_tokens(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<()> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let changes = UserChanges { bump_token_version: true, ..Default::default() };
-        self.store.update_user(user.id, &changes, now_millis()).await?;
+        self.store.update_user(domain.id, user.id, &changes, now_millis()).await?;
         self.record(NewEvent::new(EventKind::TokenRevoked, &domain.name, actor).user(&user.username, &domain.name))
             .await;
         Ok(())
@@ -251,7 +246,7 @@ impl Core {
     pub async fn list_users(&self, domain: &Domain, query: &ListQuery) -> CoreResult<Vec<UserWithRole>> {
         let users = self.store.list_users(domain.id, query).await?;
         // Roles are few: one read serves every user of the page.
-        let roles: HashMap<i64, Role> =
+        let roles: HashMap<RoleId, Role> =
             self.store.list_roles(domain.id).await?.into_iter().map(|r| (r.id, r)).collect();
         Ok(users
             .into_iter()
@@ -266,7 +261,7 @@ impl Core {
         Ok(self.store.count_users_matching(domain.id, filter).await?)
     }
 
-    async fn existing_role(&self, domain: &Domain, role_id: i64) -> CoreResult<Role> {
+    async fn existing_role(&self, domain: &Domain, role_id: RoleId) -> CoreResult<Role> {
         self.store
             .role_by_id(domain.id, role_id)
             .await?

@@ -20,6 +20,13 @@ impl FieldError {
         Self { path: vec![field.to_string()], message: message.into(), value: Some(value.to_string()) }
     }
 
+    /// A field shown back as it was given, unless it is too long to repeat or holds control
+    /// characters (a terminal or a log would act on them).
+    pub fn given(field: &str, message: impl Into<String>, value: &str) -> Self {
+        let shown = value.chars().nth(crate::text::NAME_MAX_CHARS).is_none() && !value.chars().any(char::is_control);
+        Self { path: vec![field.to_string()], message: message.into(), value: shown.then(|| value.to_string()) }
+    }
+
     /// A secret field (a password, its confirmation): what was given is not kept, so that no
     /// answer or log can repeat it.
     pub fn secret(field: &str, message: impl Into<String>) -> Self {

@@ -52,7 +52,7 @@ async fn ready(State(Ops { core, readiness }): State<Ops>) -> Response {
     if readiness.draining() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
     }
-    match core.store.ping().await {
+    match core.ping().await {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready: storage does not answer");
@@ -64,5 +64,5 @@ async fn ready(State(Ops { core, readiness }): State<Ops>) -> Response {
 #[instrument(skip_all)]
 async fn metrics(State(Ops { core, .. }): State<Ops>) -> Response {
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    ([(header::CONTENT_TYPE, content_type)], core.metrics.render()).into_response()
+    ([(header::CONTENT_TYPE, content_type)], core.metrics().render()).into_response()
 }

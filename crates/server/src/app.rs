@@ -83,7 +83,7 @@ impl App {
                     })
                 }
             };
-            let router = metrics::track(router, core.metrics.clone(), listen.handler.name());
+            let router = metrics::track(router, core.metrics().clone(), listen.handler.name());
             // The admin listener also answers health checks and metrics scrapes.
             let router = if listen.handler == Handler::Admin {
                 router.merge(ops::routes(core.clone(), readiness.clone()))

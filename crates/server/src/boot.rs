@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use gatehouse_core::Core;
 use gatehouse_core::mail::Mailer;
-use gatehouse_core::model::normalize_domain;
+use gatehouse_core::{Core, CoreOptions, DomainName};
 use gatehouse_mail::Delivery;
 
 use crate::config::Config;
@@ -15,18 +14,15 @@ use crate::config::Config;
 pub async fn open_core(config: &Config) -> anyhow::Result<Arc<Core>> {
     gatehouse_api::admin::install_log_levels(&crate::telemetry::ProcessLog);
     let store = gatehouse_store_sql::open(&config.storage.url, config.storage.pool_size).await?;
-    let static_domains: Vec<String> = config
-        .domains
-        .iter()
-        .map(|d| normalize_domain(&d.name).map_err(anyhow::Error::msg))
-        .collect::<anyhow::Result<_>>()?;
-    Core::start(
+    let static_domains: Vec<DomainName> =
+        config.domains.iter().map(|d| DomainName::parse(&d.name)).collect::<Result<_, _>>()?;
+    Core::start(CoreOptions {
         store,
-        &static_domains,
-        config.jwt.secret.as_deref(),
-        config.server.hash_threads,
-        config.server.public_url.clone(),
-        Mailer::new(Delivery::new(config.smtp.url.as_deref(), config.smtp.outbox.clone(), &config.smtp.from)?),
-    )
+        static_domains,
+        jwt_secret: config.jwt.secret.clone(),
+        hash_threads: config.server.hash_threads,
+        public_url: config.server.public_url.clone(),
+        mailer: Mailer::new(Delivery::new(config.smtp.url.as_deref(), config.smtp.outbox.clone(), &config.smtp.from)?),
+    })
     .await
 }

@@ -296,8 +296,7 @@ impl Config {
             }
         }
         for (i, d) in self.domains.iter().enumerate() {
-            gatehouse_core::model::normalize_domain(&d.name)
-                .map_err(|e| ConfigError(format!("domains[{i}].name: {e}")))?;
+            gatehouse_core::DomainName::parse(&d.name).map_err(|e| ConfigError(format!("domains[{i}].name: {e}")))?;
         }
         if self.smtp.url.as_deref().is_some_and(|u| !(u.starts_with("smtp://") || u.starts_with("smtps://"))) {
             return Err(ConfigError("smtp.url: must start with smtp:// or smtps://".into()));

@@ -24,30 +24,11 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-/// A fresh database URL: a new SQLite file, or a new database on the test PostgreSQL.
-pub async fn fresh_database(dir: &std::path::Path) -> String {
-    match std::env::var("GATEHOUSE_TEST_DATABASE_URL") {
-        Ok(server) if !server.is_empty() => {
-            use sqlx::Connection;
-            sqlx::any::install_default_drivers();
-            let name = format!("gatehouse_test_{}", gatehouse_core::model::new_document_id());
-            let mut conn = sqlx::AnyConnection::connect(&server).await.expect("connect to test PostgreSQL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .expect("create test database");
-            let base = server.rsplit_once('/').map(|(base, _)| base).expect("database URL with a path");
-            format!("{base}/{name}")
-        }
-        _ => format!("sqlite://{}", dir.join("gatehouse.db").display()),
-    }
-}
-
 /// A configuration with every handler on a free loopback port.
 pub async fn test_config(dir: &std::path::Path) -> Config {
     let listener = |handler| Listener::new(handler, "127.0.0.1:0".parse().unwrap());
     let mut config = Config::default();
-    config.storage.url = fresh_database(dir).await;
+    config.storage.url = gatehouse_store_sql::testing::fresh_database_url(dir).await;
     config.storage.pool_size = 4;
     config.smtp.outbox = dir.join("outbox");
     config.server.hash_threads = 2;

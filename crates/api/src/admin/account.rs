@@ -8,6 +8,7 @@ use super::protection::{ProtectedType, protected};
 use super::scalars::{DomainName, NonNegInt, PosInt, UserRef};
 use super::types::{User, UserPayload};
 use super::{core, find_domain};
+use gatehouse_core::Username;
 use gatehouse_core::import::ImportRecord;
 use gatehouse_core::users::UserPatch;
 
@@ -182,7 +183,7 @@ impl AccountAdminMutation {
             })
             .collect();
         let summary = core(ctx).import_users(&found, records, caller(ctx).actor()).await.or_admin()?;
-        let refs = |names: Vec<String>| names.iter().map(|n| UserRef::new(n, &found.name)).collect::<Vec<_>>();
+        let refs = |names: Vec<Username>| names.iter().map(|n| UserRef::new(n, &found.name)).collect::<Vec<_>>();
         Ok(Some(ImportPayload {
             created: summary.created.len() as i64,
             existing: summary.existing.len() as i64,

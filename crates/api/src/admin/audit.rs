@@ -36,7 +36,7 @@ impl AuditAdminQuery {
     ) -> AdminResult<Option<Vec<Event>>> {
         let filter = EventFilter {
             domain: domain.map(|d| d.0),
-            kinds: types.unwrap_or_default().into_iter().map(String::from).collect(),
+            kinds: types.unwrap_or_default().into_iter().map(EventKind::from).collect(),
             before,
             limit: limit.map_or(DEFAULT_LIMIT, |l| l.0.min(MAX_LIMIT)),
         };
@@ -132,7 +132,7 @@ impl AdminSubscription {
     async fn audit(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = AuditAdminSubscription>> {
         let subscription = EventSubscription::from_selection(ctx)?;
         let limit = subscription.limit.unwrap_or(usize::MAX);
-        let events = BroadcastStream::new(core(ctx).events.subscribe()).filter_map(move |event| {
+        let events = BroadcastStream::new(core(ctx).subscribe_events()).filter_map(move |event| {
             let event = match event {
                 Ok(event) if subscription.wants(&event) => Some(AuditAdminSubscription(event)),
                 Ok(_) => None,

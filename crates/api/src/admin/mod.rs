@@ -116,7 +116,7 @@ impl Endpoint for AdminEndpoint {
 
     fn stream_opened(&self) -> Option<Box<dyn Send>> {
         let core = self.schema.data::<Arc<Core>>()?;
-        Some(Box::new(core.metrics.stream_opened()))
+        Some(Box::new(core.metrics().stream_opened()))
     }
 }
 

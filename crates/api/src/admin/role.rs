@@ -44,7 +44,7 @@ impl RoleAdminQuery {
     /// (`api::article.article.find`).
     #[graphql(directive = protected::apply(ProtectedType::Default, vec![]))]
     async fn list_actions(&self) -> Vec<String> {
-        permissions::known_actions()
+        permissions::known_actions().into_iter().map(String::from).collect()
     }
 }
 

@@ -5,7 +5,7 @@
 
 use async_graphql::{InputType, InputValueError, InputValueResult, Scalar, ScalarType, Value};
 
-use gatehouse_core::model::{Millis, format_millis, normalize_domain};
+use gatehouse_core::model::{Millis, format_millis};
 
 /// Why a value does not fit a scalar; the reasons are MongooseIM's where it has one.
 pub fn check(scalar: &str, value: &Value) -> Option<Result<(), &'static str>> {
@@ -40,19 +40,20 @@ fn int(value: &Value) -> Result<i64, &'static str> {
     }
 }
 
-fn parse_domain(name: &str) -> Result<String, &'static str> {
+fn parse_domain(name: &str) -> Result<gatehouse_core::DomainName, &'static str> {
     if name.trim().is_empty() {
         return Err("empty_domain_name");
     }
-    normalize_domain(name).map_err(|_| "failed_to_parse_domain_name")
+    gatehouse_core::DomainName::parse(name).map_err(|_| "failed_to_parse_domain_name")
 }
 
 /// The domain a `DomainName` or a `UserRef` value names, as the protection check compares it.
 pub fn domain_of(value: &str) -> Option<String> {
-    match value.rsplit_once('@') {
+    let domain = match value.rsplit_once('@') {
         Some(_) => UserRef::parse(value).ok().map(|u| u.domain),
         None => parse_domain(value).ok(),
-    }
+    };
+    domain.map(String::from)
 }
 
 fn coercion_error<T: InputType>(reason: &'static str, value: &Value) -> InputValueError<T> {
@@ -62,9 +63,9 @@ fn coercion_error<T: InputType>(reason: &'static str, value: &Value) -> InputVal
     }
 }
 
-/// A domain name, lower-cased.
+/// A domain name, parsed (and so lower-cased) as it is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DomainName(pub String);
+pub struct DomainName(pub gatehouse_core::DomainName);
 
 /// A DNS-like domain name; normalised to lower case.
 #[Scalar(name = "DomainName")]
@@ -78,22 +79,22 @@ impl ScalarType for DomainName {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.clone())
+        Value::String(self.0.to_string())
     }
 }
 
 /// A user of a domain, `username@domain`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRef {
-    /// As stored: usernames are case-sensitive (Strapi's rule).
+    /// As given: usernames are case-sensitive (Strapi's rule). Not parsed as a `Username`: a
+    /// name that cannot be one is a user that does not exist, not a malformed reference.
     pub username: String,
-    /// Lower-cased.
-    pub domain: String,
+    pub domain: gatehouse_core::DomainName,
 }
 
 impl UserRef {
-    pub fn new(username: &str, domain: &str) -> Self {
-        Self { username: username.to_string(), domain: domain.to_string() }
+    pub fn new(username: &str, domain: &gatehouse_core::DomainName) -> Self {
+        Self { username: username.to_string(), domain: domain.clone() }
     }
 
     /// `name@domain`, split at the last `@` (usernames may contain one).

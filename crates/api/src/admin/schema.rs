@@ -38,7 +38,7 @@ impl AdminQuery {
                 AdminAuthInfo { domain: None, auth_status: AuthStatus::Authorized, auth_type: Some(AuthType::Admin) }
             }
             Clearance::DomainAdmin(domain) => AdminAuthInfo {
-                domain: Some(DomainName(domain.clone())),
+                domain: gatehouse_core::DomainName::parse(domain).ok().map(DomainName),
                 auth_status: AuthStatus::Authorized,
                 auth_type: Some(AuthType::DomainAdmin),
             },

@@ -97,7 +97,7 @@ impl ServerAdminQuery {
             message: "Gatehouse is running".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             uptime_seconds: started.elapsed().as_secs() as i64,
-            storage: core(ctx).store.backend().into(),
+            storage: core(ctx).backend().into(),
         }))
     }
 

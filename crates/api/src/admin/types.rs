@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Json, MaybeUndefined, Object
 
 use super::error::{AdminResult, OrAdmin};
 use super::scalars::{DateTime, DomainName, UserRef};
-use gatehouse_core::events::{Event as CoreEvent, EventKind};
+use gatehouse_core::events::Event as CoreEvent;
 use gatehouse_core::mail::EmailTemplate as CoreTemplate;
 use gatehouse_core::{
     Core, Domain as CoreDomain, DomainStatus, Role as CoreRole, Settings, User as CoreUser, UserWithRole,
@@ -226,22 +226,20 @@ pub struct Event {
 
 impl From<CoreEvent> for Event {
     fn from(e: CoreEvent) -> Self {
-        let user = e.user.as_deref().and_then(|u| u.rsplit_once('@')).map(|(name, domain)| UserRef::new(name, domain));
+        // The log's text, written from parsed names.
+        let user = e.user.as_deref().and_then(|u| u.rsplit_once('@')).map(|(name, domain)| UserRef {
+            username: name.to_string(),
+            domain: gatehouse_core::DomainName::from_stored(domain),
+        });
         Event {
             id: e.id,
             kind: e.kind.into(),
             at: DateTime(e.at),
-            domain: e.domain.map(DomainName),
+            domain: e.domain.map(|d| DomainName(gatehouse_core::DomainName::from_stored(d))),
             user,
             actor: e.actor,
             details: Json(e.details),
         }
-    }
-}
-
-impl From<EventType> for String {
-    fn from(kind: EventType) -> Self {
-        EventKind::from(kind).as_str()
     }
 }
 
@@ -269,28 +267,29 @@ impl Role {
     }
     /// The actions the role grants.
     async fn permissions(&self, ctx: &Context<'_>) -> AdminResult<Vec<String>> {
-        ctx.data_unchecked::<Arc<Core>>().role_permissions(self.0.id).await.or_admin()
+        let actions = ctx.data_unchecked::<Arc<Core>>().role_permissions(&self.0).await.or_admin()?;
+        Ok(actions.into_iter().map(String::from).collect())
     }
     /// How many users have this role.
     async fn user_count(&self, ctx: &Context<'_>) -> AdminResult<i64> {
-        ctx.data_unchecked::<Arc<Core>>().role_user_count(self.0.id).await.or_admin()
+        ctx.data_unchecked::<Arc<Core>>().role_user_count(&self.0).await.or_admin()
     }
 }
 
 /// A user of a domain.
 pub struct User {
     pub user: CoreUser,
-    pub domain: String,
+    pub domain: gatehouse_core::DomainName,
     /// Loaded lazily unless the operation that produced the user already had it.
     pub role: Option<Option<CoreRole>>,
 }
 
 impl User {
-    pub fn new(user: CoreUser, domain: &str) -> Self {
-        Self { user, domain: domain.to_string(), role: None }
+    pub fn new(user: CoreUser, domain: &gatehouse_core::DomainName) -> Self {
+        Self { user, domain: domain.clone(), role: None }
     }
-    pub fn with_role(user: UserWithRole, domain: &str) -> Self {
-        Self { user: user.user, domain: domain.to_string(), role: Some(user.role) }
+    pub fn with_role(user: UserWithRole, domain: &gatehouse_core::DomainName) -> Self {
+        Self { user: user.user, domain: domain.clone(), role: Some(user.role) }
     }
 }
 

@@ -13,7 +13,7 @@ use tokio::sync::OnceCell;
 use super::error::{ApiResult, OrStrapi};
 use gatehouse_core::auth::TokenRefusal;
 use gatehouse_core::events::Actor;
-use gatehouse_core::{Core, CoreError, Domain, User, permissions};
+use gatehouse_core::{Action, Core, CoreError, Domain, User, permissions};
 use gatehouse_http::Rejection;
 use gatehouse_http::basic_auth::{self, BasicAuth, Malformed};
 
@@ -23,7 +23,7 @@ pub struct UserCaller {
     pub user: Option<User>,
     pub ip: IpAddr,
     /// The caller's permissions, read once per request when first needed.
-    permissions: Arc<OnceCell<HashSet<String>>>,
+    permissions: Arc<OnceCell<HashSet<Action>>>,
 }
 
 impl UserCaller {

@@ -97,6 +97,6 @@ impl Endpoint for UserEndpoint {
     }
 
     fn stream_opened(&self) -> Option<Box<dyn Send>> {
-        Some(Box::new(self.core.metrics.stream_opened()))
+        Some(Box::new(self.core.metrics().stream_opened()))
     }
 }

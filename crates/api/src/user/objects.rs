@@ -14,7 +14,7 @@ use super::filters::{
     DateTime, ListArgs, PaginationArg, UsersPermissionsPermissionFiltersInput, UsersPermissionsUserFiltersInput,
 };
 use gatehouse_core::query::{Column, Condition, Filter, ListQuery, PageInfo, Relation, Scalar, Subject};
-use gatehouse_core::{Core, Role, User, UserWithRole, permissions};
+use gatehouse_core::{Action, Core, Role, User, UserWithRole, permissions};
 
 /// The core and the caller of the request.
 pub fn parts<'a>(ctx: &Context<'a>) -> (&'a Arc<Core>, &'a UserCaller) {
@@ -204,7 +204,7 @@ const PERMISSION_FIND: &str = "plugin::users-permissions.permission.find";
 /// A permission of a role: an action string.
 pub struct UsersPermissionsPermission {
     pub role: Role,
-    pub action: String,
+    pub action: Action,
 }
 
 #[Object(guard = "Requires::Parent")]

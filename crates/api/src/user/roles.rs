@@ -11,7 +11,7 @@ use super::filters::{
 };
 use super::objects::{RoleList, UsersPermissionsRole, UsersPermissionsRoleEntityResponseCollection, parts};
 use gatehouse_core::query::Subject;
-use gatehouse_core::{CoreError, Entity, permissions};
+use gatehouse_core::{CoreError, Entity, RoleId, permissions};
 
 /// `UsersPermissionsRoleInput`. `users` and `publishedAt` are accepted and ignored, as Strapi
 /// ignores them; `type` is only read when creating.
@@ -65,7 +65,7 @@ fn empty_body() -> async_graphql::Error {
 }
 
 /// The numeric id of the role named by `reference`, or `Role not found`.
-async fn role_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<i64> {
+async fn role_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<RoleId> {
     let (core, caller) = parts(ctx);
     let role = core.role_by_ref(&caller.domain, reference).await.or_strapi()?;
     Ok(role.ok_or_else(|| CoreError::not_found(Entity::Role, "Role not found")).or_strapi()?.id)

@@ -13,7 +13,7 @@ use super::objects::{
     parts,
 };
 use gatehouse_core::query::Subject;
-use gatehouse_core::{CoreError, Entity, UserDraft, UserPatch, permissions};
+use gatehouse_core::{CoreError, Entity, RoleId, UserDraft, UserId, UserPatch, permissions};
 
 /// `UsersPermissionsUserInput`. `provider` is always `local`; the private token fields and
 /// `publishedAt` are accepted and ignored (tokens are only ever issued by mail).
@@ -33,7 +33,7 @@ pub struct UsersPermissionsUserInput {
 }
 
 /// The numeric id of the role named by `reference` (numeric id or documentId).
-async fn role_id(ctx: &Context<'_>, reference: Option<ID>) -> ApiResult<Option<i64>> {
+async fn role_id(ctx: &Context<'_>, reference: Option<ID>) -> ApiResult<Option<RoleId>> {
     let Some(reference) = reference else { return Ok(None) };
     let (core, caller) = parts(ctx);
     let role = core.role_by_ref(&caller.domain, &reference).await.or_strapi()?;
@@ -42,7 +42,7 @@ async fn role_id(ctx: &Context<'_>, reference: Option<ID>) -> ApiResult<Option<i
 }
 
 /// The numeric id of the user named by `reference`, or `User not found`.
-async fn user_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<Option<i64>> {
+async fn user_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<Option<UserId>> {
     let (core, caller) = parts(ctx);
     Ok(core.user_by_ref(&caller.domain, reference).await.or_strapi()?.map(|u| u.id))
 }

@@ -17,6 +17,7 @@ use crate::events::{Actor, EventKind, NewEvent};
 use crate::model::{Domain, DomainStatus, User, now_millis};
 use crate::password::Verdict;
 use crate::ratelimit::Limited;
+use crate::types::{UserId, Username};
 
 /// How long verified credentials are remembered.
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
@@ -24,7 +25,7 @@ const CACHE_MAX: usize = 10_000;
 
 #[derive(Clone, Copy)]
 struct Verified {
-    user_id: i64,
+    user_id: UserId,
     token_version: i64,
     at: Instant,
 }
@@ -87,7 +88,11 @@ impl Core {
             }
         }
         self.check_rate_limit(domain, Limited::Login, ip, username).await.map_err(|_| TokenRefusal::RateLimited)?;
-        let found = self.store.user_by_username(domain.id, username).await.map_err(lookup_failed)?;
+        let found = match Username::parse(username) {
+            Ok(username) => self.store.user_by_username(domain.id, &username).await.map_err(lookup_failed)?,
+            // No one has a name that is not a username: refused below like an unknown user.
+            Err(_) => None,
+        };
         let verdict = match found.as_ref().and_then(|u| u.password_hash.as_deref()) {
             Some(hash) => self.passwords.verify(password, hash).await,
             None => self.passwords.verify_dummy(password).await,
@@ -111,7 +116,7 @@ impl Core {
         };
         check_owner(domain, &user)?;
         self.credentials.put(key, Verified { user_id: user.id, token_version: user.token_version, at: Instant::now() });
-        if let Err(e) = self.store.record_login(user.id, now_millis()).await {
+        if let Err(e) = self.store.record_login(domain.id, user.id, now_millis()).await {
             tracing::warn!(error = %e, "cannot record the login time");
         }
         self.record(

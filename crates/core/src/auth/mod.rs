@@ -4,14 +4,15 @@
 mod basic;
 mod recovery;
 
-pub use basic::CredentialCache;
+pub(crate) use basic::CredentialCache;
 
 use std::sync::Arc;
 
-use super::error::{CoreError, CoreResult, Entity, StoreError};
+use super::error::{CoreError, CoreResult, Entity, StoreError, UniqueKey};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
 use super::password::Verdict;
+use super::types::{Action, Email, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
 use super::{Core, permissions};
 
@@ -23,6 +24,8 @@ pub struct Session {
     pub user: UserWithRole,
 }
 
+/// A registration as the client sent it: the core parses each field where its rule is checked
+/// (after the domain's own refusals), as in Strapi.
 pub struct Registration {
     pub username: String,
     pub email: String,
@@ -83,7 +86,8 @@ impl Core {
         errors.add(crate::users::validate_username(&input.username))?;
         errors.add(self.check_password_length(domain, "password", &input.password))?;
         errors.finish()?;
-        let email = input.email.trim().to_lowercase();
+        let email = Email::parse(&input.email)?;
+        let username = Username::parse(&input.username)?;
         let role = self
             .store
             .role_by_kind(domain.id, &settings.default_role)
@@ -91,15 +95,15 @@ impl Core {
             .ok_or_else(|| CoreError::refused("Impossible to find the default role"))?;
         // Strapi's conflict rule: the new username or email may be neither an existing
         // username nor an existing email.
-        let taken = self.store.user_exists(domain.id, &input.username, &email).await?
-            || self.store.user_exists(domain.id, &email, &input.username.to_lowercase()).await?;
+        let taken = self.store.user_exists(domain.id, &username, &email).await?
+            || self.store.user_exists(domain.id, &email, &username.to_lowercase()).await?;
         if taken {
             return Err(CoreError::refused("Email or Username are already taken"));
         }
         let hash = self.passwords.hash(&input.password).await?;
         let new_user = NewUser {
             domain_id: domain.id,
-            username: input.username,
+            username,
             email,
             password_hash: Some(hash),
             confirmed: input.confirmed.unwrap_or(!settings.email_confirmation),
@@ -107,7 +111,9 @@ impl Core {
             role_id: Some(role.id),
         };
         let user = match self.store.insert_user(&new_user).await {
-            Err(StoreError::Duplicate) => return Err(CoreError::refused("Email or Username are already taken")),
+            Err(StoreError::Duplicate(UniqueKey::Username)) => {
+                return Err(CoreError::refused("Email or Username are already taken"));
+            }
             other => other?,
         };
         self.record(
@@ -170,9 +176,9 @@ impl Core {
         let now = now_millis();
         if verdict == Verdict::CorrectNeedsRehash {
             let hash = self.passwords.hash(password).await?;
-            self.store.set_password_hash(user.id, &hash, false, now).await?;
+            self.store.set_password_hash(domain.id, user.id, &hash, false, now).await?;
         }
-        self.store.record_login(user.id, now).await?;
+        self.store.record_login(domain.id, user.id, now).await?;
         let jwt = self.issue_jwt(domain, &user)?;
         self.record(
             NewEvent::new(
@@ -196,9 +202,10 @@ impl Core {
         if domain.status == DomainStatus::Disabled {
             return Err(TokenRefusal::DomainDisabled);
         }
-        let user = match self.users.get(domain.id, claims.id) {
+        let user_id = UserId::new(claims.id);
+        let user = match self.users.get(domain.id, user_id) {
             Some(user) => user,
-            None => match self.store.user_by_id(domain.id, claims.id).await {
+            None => match self.store.user_by_id(domain.id, user_id).await {
                 Ok(Some(user)) => {
                     self.users.put(&domain.name, &user);
                     user
@@ -241,7 +248,7 @@ impl Core {
         // The user model's rule comes last, as in Strapi.
         self.check_password_length(domain, "password", password)?;
         let hash = self.passwords.hash(password).await?;
-        self.store.set_password_hash(user.id, &hash, true, now_millis()).await?;
+        self.store.set_password_hash(domain.id, user.id, &hash, true, now_millis()).await?;
         let user = self
             .store
             .user_by_id(domain.id, user.id)
@@ -264,7 +271,7 @@ impl Core {
 
     /// The actions `user` may perform: its role's permissions (the Public role's for an
     /// anonymous caller; an authenticated user does not inherit them, as in Strapi).
-    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Arc<[String]>> {
+    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Arc<[Action]>> {
         let role_id = match user {
             Some(user) => user.role_id,
             None => match self.roles.public_role(domain.id) {
@@ -280,7 +287,7 @@ impl Core {
         if let Some(actions) = self.roles.permissions(role_id) {
             return Ok(actions);
         }
-        let actions: Arc<[String]> = self.store.role_permissions(role_id).await?.into();
+        let actions: Arc<[Action]> = self.store.role_permissions(domain.id, role_id).await?.into();
         self.roles.put_permissions(role_id, actions.clone());
         Ok(actions)
     }
@@ -371,21 +378,10 @@ fn ensure_enabled(domain: &Domain) -> CoreResult<()> {
     }
 }
 
-/// A pragmatic email check of the address as given (surrounding spaces aside): one `@`, a
-/// non-empty local part, a dotted domain, no spaces.
+/// The email of an input, as a field error of the input: required, then [`Email::parse`]'s rules.
 pub fn validate_email(given: &str) -> CoreResult<()> {
-    let email = given.trim();
-    if email.is_empty() {
+    if given.trim().is_empty() {
         return Err(FieldError::new("email", "email is a required field", given).into());
     }
-    let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, host)| {
-            !local.is_empty()
-                && !host.contains('@')
-                && host.contains('.')
-                && !host.starts_with('.')
-                && !host.ends_with('.')
-                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        });
-    if valid { Ok(()) } else { Err(FieldError::new("email", "email must be a valid email", given).into()) }
+    Email::parse(given).map(drop).map_err(|e| FieldError::given("email", e.to_string(), given).into())
 }

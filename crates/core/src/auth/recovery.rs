@@ -15,6 +15,7 @@ use crate::events::{Actor, EventKind, NewEvent};
 use crate::mail::TemplateKind;
 use crate::model::{Domain, User, UserWithRole, now_millis};
 use crate::store::{TokenPurpose, UserChanges};
+use crate::types::Email;
 use crate::users::user_actor;
 use crate::validation::FieldError;
 
@@ -44,7 +45,7 @@ impl Core {
     pub async fn forgot_password(self: &Arc<Self>, domain: &Domain, email: &str) -> CoreResult<()> {
         ensure_enabled(domain)?;
         validate_email(email)?;
-        let email = email.trim().to_lowercase();
+        let email = Email::parse(email)?;
         let (core, domain) = (Arc::clone(self), domain.clone());
         tokio::spawn(async move {
             if let Err(e) = core.send_reset_link(&domain, &email).await {
@@ -54,7 +55,7 @@ impl Core {
         Ok(())
     }
 
-    async fn send_reset_link(&self, domain: &Domain, email: &str) -> CoreResult<()> {
+    async fn send_reset_link(&self, domain: &Domain, email: &Email) -> CoreResult<()> {
         let Some(user) = self.store.user_by_email(domain.id, email).await? else { return Ok(()) };
         if user.blocked {
             return Ok(());
@@ -62,7 +63,9 @@ impl Core {
         let token = new_token(RESET_TOKEN_BYTES);
         let expires_at = now_millis() + domain.settings.reset_token_lifetime_seconds * 1000;
         // Saved before sending, as in Strapi.
-        self.store.set_user_token(user.id, TokenPurpose::ResetPassword, &token_hash(&token), expires_at).await?;
+        self.store
+            .set_user_token(domain.id, user.id, TokenPurpose::ResetPassword, &token_hash(&token), expires_at)
+            .await?;
         let url = domain.settings.email_reset_password.clone().unwrap_or_default();
         let mail = self.compose(domain, TemplateKind::ResetPassword, &user, &url, &token).await?;
         self.record(
@@ -149,7 +152,7 @@ impl Core {
     pub async fn resend_email_confirmation(&self, domain: &Domain, email: &str) -> CoreResult<()> {
         ensure_enabled(domain)?;
         validate_email(email)?;
-        let email = email.trim().to_lowercase();
+        let email = Email::parse(email)?;
         let Some(user) = self.store.user_by_email(domain.id, &email).await? else { return Ok(()) };
         if user.blocked {
             return Err(CoreError::refused("User blocked"));
@@ -164,7 +167,9 @@ impl Core {
     pub(crate) async fn send_confirmation(&self, domain: &Domain, user: &User) -> CoreResult<()> {
         let token = new_token(CONFIRMATION_TOKEN_BYTES);
         let expires_at = now_millis() + CONFIRMATION_LIFETIME_SECONDS * 1000;
-        self.store.set_user_token(user.id, TokenPurpose::EmailConfirmation, &token_hash(&token), expires_at).await?;
+        self.store
+            .set_user_token(domain.id, user.id, TokenPurpose::EmailConfirmation, &token_hash(&token), expires_at)
+            .await?;
         // The link leads to the front end's confirmation page when the domain names one.
         let url = domain.settings.email_confirmation_redirection.clone().unwrap_or_else(|| self.public_url.clone());
         let mail = self.compose(domain, TemplateKind::EmailConfirmation, user, &url, &token).await?;

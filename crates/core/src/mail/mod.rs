@@ -72,13 +72,8 @@ impl EmailTemplate {
         Self { kind, subject: subject.into(), text: text.into(), html: html.into() }
     }
 
-    fn from_stored(stored: StoredTemplate) -> Option<Self> {
-        Some(Self {
-            kind: TemplateKind::parse(&stored.kind)?,
-            subject: stored.subject,
-            text: stored.text,
-            html: stored.html,
-        })
+    fn from_stored(stored: StoredTemplate) -> Self {
+        Self { kind: stored.kind, subject: stored.subject, text: stored.text, html: stored.html }
     }
 }
 
@@ -91,7 +86,7 @@ impl Core {
     /// Both templates of the domain, Strapi's defaults where the domain has not set its own.
     pub async fn email_templates(&self, domain: &Domain) -> CoreResult<Vec<EmailTemplate>> {
         let stored: Vec<EmailTemplate> =
-            self.store.email_templates(domain.id).await?.into_iter().filter_map(EmailTemplate::from_stored).collect();
+            self.store.email_templates(domain.id).await?.into_iter().map(EmailTemplate::from_stored).collect();
         Ok(TemplateKind::ALL
             .into_iter()
             .map(|kind| {
@@ -125,7 +120,7 @@ impl Core {
             return Err(CoreError::invalid(format!("text and html must each be at most {MAX_BODY} bytes")));
         }
         let stored = StoredTemplate {
-            kind: template.kind.as_str().into(),
+            kind: template.kind,
             subject: template.subject.clone(),
             text: template.text.clone(),
             html: template.html.clone(),
@@ -152,8 +147,8 @@ impl Core {
         let user_vars: Vec<(&str, String)> = vec![
             ("USER.id", user.id.to_string()),
             ("USER.documentId", user.document_id.clone()),
-            ("USER.username", user.username.clone()),
-            ("USER.email", user.email.clone()),
+            ("USER.username", user.username.to_string()),
+            ("USER.email", user.email.to_string()),
         ];
         let mut vars = user_vars.clone();
         vars.extend([
@@ -164,7 +159,7 @@ impl Core {
         ]);
         // As in Strapi, the subject sees only the user (and so never the token).
         Ok(Mail {
-            to: user.email.clone(),
+            to: user.email.to_string(),
             subject: render(&template.subject, &user_vars, false),
             text: render(&template.text, &vars, false),
             html: render(&template.html, &vars, true),

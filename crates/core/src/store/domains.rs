@@ -2,17 +2,18 @@ use async_trait::async_trait;
 
 use crate::error::StoreResult;
 use crate::model::{Domain, DomainStatus, Settings};
+use crate::types::{DomainId, DomainName};
 
 #[async_trait]
 pub trait DomainStore: Send + Sync + 'static {
-    async fn insert_domain(&self, name: &str, is_static: bool, settings: &Settings) -> StoreResult<Domain>;
-    async fn domain_by_name(&self, name: &str) -> StoreResult<Option<Domain>>;
+    async fn insert_domain(&self, name: &DomainName, is_static: bool, settings: &Settings) -> StoreResult<Domain>;
+    async fn domain_by_name(&self, name: &DomainName) -> StoreResult<Option<Domain>>;
     async fn list_domains(&self) -> StoreResult<Vec<Domain>>;
-    async fn set_domain_static(&self, domain_id: i64, is_static: bool) -> StoreResult<()>;
-    async fn set_domain_status(&self, domain_id: i64, status: DomainStatus) -> StoreResult<()>;
-    async fn set_domain_settings(&self, domain_id: i64, settings: &Settings) -> StoreResult<()>;
-    async fn domain_admin_hash(&self, domain_id: i64) -> StoreResult<Option<String>>;
-    async fn set_domain_admin_hash(&self, domain_id: i64, hash: Option<&str>) -> StoreResult<()>;
+    async fn set_domain_static(&self, domain_id: DomainId, is_static: bool) -> StoreResult<()>;
+    async fn set_domain_status(&self, domain_id: DomainId, status: DomainStatus) -> StoreResult<()>;
+    async fn set_domain_settings(&self, domain_id: DomainId, settings: &Settings) -> StoreResult<()>;
+    async fn domain_admin_hash(&self, domain_id: DomainId) -> StoreResult<Option<String>>;
+    async fn set_domain_admin_hash(&self, domain_id: DomainId, hash: Option<&str>) -> StoreResult<()>;
     /// Removes the domain with its users, roles, permissions and settings.
-    async fn delete_domain(&self, domain_id: i64) -> StoreResult<()>;
+    async fn delete_domain(&self, domain_id: DomainId) -> StoreResult<()>;
 }

@@ -6,12 +6,13 @@ use futures_util::stream::BoxStream;
 use crate::error::StoreResult;
 use crate::events::{Event, EventKind, NewEvent};
 use crate::model::Millis;
+use crate::types::DomainName;
 
 /// Which events to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
-    pub domain: Option<String>,
-    pub kinds: Vec<String>,
+    pub domain: Option<DomainName>,
+    pub kinds: Vec<EventKind>,
     /// Only events with an id lower than this.
     pub before: Option<i64>,
     pub limit: i64,
@@ -32,7 +33,7 @@ pub trait EventStore: Send + Sync + 'static {
     /// How many events of each of `kinds` happened since `since`, in one domain or in all.
     async fn count_events(
         &self,
-        domain: Option<&str>,
+        domain: Option<&DomainName>,
         kinds: &[EventKind],
         since: Millis,
     ) -> StoreResult<HashMap<EventKind, i64>>;

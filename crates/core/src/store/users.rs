@@ -3,16 +3,17 @@ use async_trait::async_trait;
 use crate::error::StoreResult;
 use crate::model::{Millis, NewUser, User};
 use crate::query::{Filter, ListQuery};
+use crate::types::{DomainId, Email, RoleId, UserId, Username};
 
 /// Changes to one user; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct UserChanges {
-    pub username: Option<String>,
-    pub email: Option<String>,
+    pub username: Option<Username>,
+    pub email: Option<Email>,
     pub password_hash: Option<String>,
     pub confirmed: Option<bool>,
     pub blocked: Option<bool>,
-    pub role_id: Option<i64>,
+    pub role_id: Option<RoleId>,
     /// Invalidates every token issued before.
     pub bump_token_version: bool,
     /// Forgets a pending password-reset token.
@@ -29,32 +30,54 @@ pub enum TokenPurpose {
 #[async_trait]
 pub trait UserStore: Send + Sync + 'static {
     async fn insert_user(&self, user: &NewUser) -> StoreResult<User>;
-    async fn user_by_id(&self, domain_id: i64, id: i64) -> StoreResult<Option<User>>;
-    async fn user_by_document_id(&self, domain_id: i64, document_id: &str) -> StoreResult<Option<User>>;
-    async fn user_by_username(&self, domain_id: i64, username: &str) -> StoreResult<Option<User>>;
-    /// The first (oldest) local user with this (lower-cased) email.
-    async fn user_by_email(&self, domain_id: i64, email: &str) -> StoreResult<Option<User>>;
-    /// The local user whose username is `username` or whose email is `email`.
-    async fn user_by_login(&self, domain_id: i64, username: &str, email: &str) -> StoreResult<Option<User>>;
-    /// True when a user of the domain has this username or this email.
-    async fn user_exists(&self, domain_id: i64, username: &str, email: &str) -> StoreResult<bool>;
+    async fn user_by_id(&self, domain_id: DomainId, id: UserId) -> StoreResult<Option<User>>;
+    async fn user_by_document_id(&self, domain_id: DomainId, document_id: &str) -> StoreResult<Option<User>>;
+    async fn user_by_username(&self, domain_id: DomainId, username: &Username) -> StoreResult<Option<User>>;
+    /// The first (oldest) local user with this email.
+    async fn user_by_email(&self, domain_id: DomainId, email: &Email) -> StoreResult<Option<User>>;
+    /// The local user whose username is `username` or whose email is `email`: a login's
+    /// identifier, any text.
+    async fn user_by_login(&self, domain_id: DomainId, username: &str, email: &str) -> StoreResult<Option<User>>;
+    /// True when a user of the domain has this username or this email (any text: Strapi's
+    /// conflict rule also looks for an email among usernames, and the converse).
+    async fn user_exists(&self, domain_id: DomainId, username: &str, email: &str) -> StoreResult<bool>;
     /// True when a user other than `except` has this username.
-    async fn username_taken(&self, domain_id: i64, username: &str, except: Option<i64>) -> StoreResult<bool>;
+    async fn username_taken(
+        &self,
+        domain_id: DomainId,
+        username: &Username,
+        except: Option<UserId>,
+    ) -> StoreResult<bool>;
     /// True when a user other than `except` has this email.
-    async fn email_taken(&self, domain_id: i64, email: &str, except: Option<i64>) -> StoreResult<bool>;
+    async fn email_taken(&self, domain_id: DomainId, email: &Email, except: Option<UserId>) -> StoreResult<bool>;
     /// Sets a new password hash; with `revoke`, also invalidates every token issued before.
-    async fn set_password_hash(&self, user_id: i64, hash: &str, revoke: bool, at: Millis) -> StoreResult<()>;
-    async fn record_login(&self, user_id: i64, at: Millis) -> StoreResult<()>;
+    async fn set_password_hash(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        hash: &str,
+        revoke: bool,
+        at: Millis,
+    ) -> StoreResult<()>;
+    async fn record_login(&self, domain_id: DomainId, user_id: UserId, at: Millis) -> StoreResult<()>;
     /// Applies `changes` and returns the user as stored afterwards (`None`: no such user).
-    async fn update_user(&self, user_id: i64, changes: &UserChanges, at: Millis) -> StoreResult<Option<User>>;
-    async fn delete_user(&self, user_id: i64) -> StoreResult<()>;
-    async fn list_users(&self, domain_id: i64, query: &ListQuery) -> StoreResult<Vec<User>>;
-    async fn count_users_matching(&self, domain_id: i64, filter: Option<&Filter>) -> StoreResult<i64>;
-    async fn count_users_with_role(&self, role_id: i64) -> StoreResult<i64>;
+    async fn update_user(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        changes: &UserChanges,
+        at: Millis,
+    ) -> StoreResult<Option<User>>;
+    /// False when the domain has no such user.
+    async fn delete_user(&self, domain_id: DomainId, user_id: UserId) -> StoreResult<bool>;
+    async fn list_users(&self, domain_id: DomainId, query: &ListQuery) -> StoreResult<Vec<User>>;
+    async fn count_users_matching(&self, domain_id: DomainId, filter: Option<&Filter>) -> StoreResult<i64>;
+    async fn count_users_with_role(&self, domain_id: DomainId, role_id: RoleId) -> StoreResult<i64>;
     /// Stores the hash of a new token for `purpose`, replacing (and so invalidating) any older one.
     async fn set_user_token(
         &self,
-        user_id: i64,
+        domain_id: DomainId,
+        user_id: UserId,
         purpose: TokenPurpose,
         hash: &str,
         expires_at: Millis,
@@ -62,7 +85,7 @@ pub trait UserStore: Send + Sync + 'static {
     /// The user holding an unexpired token with this hash.
     async fn user_by_token(
         &self,
-        domain_id: i64,
+        domain_id: DomainId,
         purpose: TokenPurpose,
         hash: &str,
         now: Millis,
@@ -71,7 +94,7 @@ pub trait UserStore: Send + Sync + 'static {
     /// is still held and unexpired. `None` when it was not (used or expired meanwhile).
     async fn consume_user_token(
         &self,
-        domain_id: i64,
+        domain_id: DomainId,
         purpose: TokenPurpose,
         hash: &str,
         now: Millis,

@@ -3,10 +3,11 @@
 use async_trait::async_trait;
 use sqlx::{Row, query};
 
-use super::{SqlResult, SqlStore, get_bool, sql};
+use super::{SqlResult, SqlStore, get_bool, get_id, sql};
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::model::{new_document_id, now_millis};
 use gatehouse_core::store::{BulkStore, BulkUser, ExportedUser};
+use gatehouse_core::types::{DomainId, Email, UserId, Username};
 
 /// Rows per INSERT statement (7 bound values each). Binding costs time quadratic in the
 /// number of parameters of a statement on SQLite (sqlx looks each parameter's name up in a
@@ -23,14 +24,14 @@ fn placeholders(first: usize, count: usize) -> String {
 
 impl SqlStore {
     /// Those of `values` present in `column` for the domain; `column` is a constant.
-    async fn existing_values(&self, domain_id: i64, column: &str, values: &[String]) -> StoreResult<Vec<String>> {
+    async fn existing_values(&self, domain_id: DomainId, column: &str, values: &[&str]) -> StoreResult<Vec<String>> {
         let mut found = Vec::new();
         for chunk in values.chunks(VALUES_PER_LOOKUP) {
             let text = format!(
                 "SELECT {column} AS value FROM users WHERE domain_id = $1 AND {column} IN ({})",
                 placeholders(2, chunk.len())
             );
-            let statement = chunk.iter().fold(query(sql(text)).bind(domain_id), |q, v| q.bind(v.as_str()));
+            let statement = chunk.iter().fold(query(sql(text)).bind(domain_id.get()), |q, v| q.bind(*v));
             for row in statement.fetch_all(&self.pool).await.db()? {
                 found.push(row.try_get("value").db()?);
             }
@@ -41,15 +42,19 @@ impl SqlStore {
 
 #[async_trait]
 impl BulkStore for SqlStore {
-    async fn existing_usernames(&self, domain_id: i64, usernames: &[String]) -> StoreResult<Vec<String>> {
-        self.existing_values(domain_id, "username", usernames).await
+    async fn existing_usernames(&self, domain_id: DomainId, usernames: &[Username]) -> StoreResult<Vec<Username>> {
+        let values: Vec<&str> = usernames.iter().map(Username::as_str).collect();
+        let found = self.existing_values(domain_id, "username", &values).await?;
+        Ok(found.into_iter().map(Username::from_stored).collect())
     }
 
-    async fn existing_emails(&self, domain_id: i64, emails: &[String]) -> StoreResult<Vec<String>> {
-        self.existing_values(domain_id, "email", emails).await
+    async fn existing_emails(&self, domain_id: DomainId, emails: &[Email]) -> StoreResult<Vec<Email>> {
+        let values: Vec<&str> = emails.iter().map(Email::as_str).collect();
+        let found = self.existing_values(domain_id, "email", &values).await?;
+        Ok(found.into_iter().map(Email::from_stored).collect())
     }
 
-    async fn insert_users_bulk(&self, domain_id: i64, users: &[BulkUser]) -> StoreResult<Vec<String>> {
+    async fn insert_users_bulk(&self, domain_id: DomainId, users: &[BulkUser]) -> StoreResult<Vec<Username>> {
         let now = now_millis();
         let mut inserted = Vec::with_capacity(users.len());
         let mut tx = self.pool.begin().await.db()?;
@@ -70,7 +75,7 @@ impl BulkStore for SqlStore {
                  confirmed, blocked, role_id, token_version, created_at, updated_at) VALUES {rows} \
                  ON CONFLICT (domain_id, username) DO NOTHING RETURNING username"
             );
-            let mut statement = query(sql(text)).bind(domain_id).bind(now);
+            let mut statement = query(sql(text)).bind(domain_id.get()).bind(now);
             for user in chunk {
                 statement = statement
                     .bind(new_document_id())
@@ -79,23 +84,30 @@ impl BulkStore for SqlStore {
                     .bind(user.password_hash.clone())
                     .bind(i64::from(user.confirmed))
                     .bind(i64::from(user.blocked))
-                    .bind(user.role_id);
+                    .bind(user.role_id.map(|id| id.get()));
             }
             for row in statement.fetch_all(&mut *tx).await.db()? {
-                inserted.push(row.try_get("username").db()?);
+                inserted.push(Username::from_stored(row.try_get::<String, _>("username").db()?));
             }
         }
         tx.commit().await.db()?;
         Ok(inserted)
     }
 
-    async fn export_users(&self, domain_id: i64, after_id: i64, limit: i64) -> StoreResult<Vec<ExportedUser>> {
+    async fn export_users(
+        &self,
+        domain_id: DomainId,
+        after: Option<UserId>,
+        limit: i64,
+    ) -> StoreResult<Vec<ExportedUser>> {
+        // Row ids start at 1 on both backends.
+        let after_id = after.map_or(0, UserId::get);
         let rows = query(
             "SELECT u.id, u.username, u.email, u.password_hash, u.confirmed, u.blocked, r.type AS role, u.created_at \
              FROM users u LEFT JOIN roles r ON r.id = u.role_id \
              WHERE u.domain_id = $1 AND u.id > $2 ORDER BY u.id LIMIT $3",
         )
-        .bind(domain_id)
+        .bind(domain_id.get())
         .bind(after_id)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -104,9 +116,9 @@ impl BulkStore for SqlStore {
         rows.iter()
             .map(|row| {
                 Ok(ExportedUser {
-                    id: row.try_get("id").db()?,
-                    username: row.try_get("username").db()?,
-                    email: row.try_get("email").db()?,
+                    id: get_id(row, "id")?,
+                    username: Username::from_stored(row.try_get::<String, _>("username").db()?),
+                    email: Email::from_stored(row.try_get::<String, _>("email").db()?),
                     password_hash: row.try_get("password_hash").db()?,
                     confirmed: get_bool(row, "confirmed")?,
                     blocked: get_bool(row, "blocked")?,

@@ -14,16 +14,21 @@ use gatehouse_core::error::StoreResult;
 use gatehouse_core::events::{Event, EventKind, NewEvent};
 use gatehouse_core::model::Millis;
 use gatehouse_core::store::{EventFilter, EventStore, NodeEvent};
+use gatehouse_core::types::DomainName;
 
 /// The PostgreSQL channel events are announced on.
 const CHANNEL: &str = "gatehouse_events";
+
+fn parse_kind(kind: &str) -> StoreResult<EventKind> {
+    Ok(EventKind::parse(kind).with_context(|| format!("unknown event type {kind:?}"))?)
+}
 
 fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
     let kind: String = row.try_get("type").db()?;
     let details: String = row.try_get("details").db()?;
     Ok(Event {
         id: row.try_get("id").db()?,
-        kind: EventKind::parse(&kind).with_context(|| format!("unknown event type {kind}"))?,
+        kind: parse_kind(&kind)?,
         at: row.try_get("at").db()?,
         domain: row.try_get("domain").db()?,
         user: row.try_get("user_ref").db()?,
@@ -81,13 +86,13 @@ impl EventStore for SqlStore {
         );
         let mut statement = query(sql(text));
         if let Some(domain) = &filter.domain {
-            statement = statement.bind(domain.clone());
+            statement = statement.bind(domain.to_string());
         }
         if let Some(before) = filter.before {
             statement = statement.bind(before);
         }
         for kind in &filter.kinds {
-            statement = statement.bind(kind.clone());
+            statement = statement.bind(kind.as_str());
         }
         let rows = statement.bind(filter.limit).fetch_all(&self.pool).await.db()?;
         rows.iter().map(event_from_row).collect()
@@ -95,7 +100,7 @@ impl EventStore for SqlStore {
 
     async fn count_events(
         &self,
-        domain: Option<&str>,
+        domain: Option<&DomainName>,
         kinds: &[EventKind],
         since: Millis,
     ) -> StoreResult<HashMap<EventKind, i64>> {
@@ -121,9 +126,7 @@ impl EventStore for SqlStore {
         let mut counts = HashMap::new();
         for row in rows {
             let kind: String = row.try_get("type").db()?;
-            if let Some(kind) = EventKind::parse(&kind) {
-                counts.insert(kind, row.try_get::<i64, _>("n").db()?);
-            }
+            counts.insert(parse_kind(&kind)?, row.try_get::<i64, _>("n").db()?);
         }
         Ok(counts)
     }

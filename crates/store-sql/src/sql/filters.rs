@@ -229,6 +229,18 @@ pub(crate) fn listing(
     Ok(statement)
 }
 
+/// Keeps a permission statement to roles of `domain_id`: permissions are owned by a role, and
+/// the role by its domain.
+pub(crate) fn of_domain(statement: &mut SelectStatement, domain_id: i64) {
+    let own = Query::select()
+        .expr(Expr::cust("1"))
+        .from_as("roles", "own")
+        .and_where(Expr::col(("own", "id")).equals(("p", "role_id")))
+        .and_where(Expr::col(("own", "domain_id")).eq(domain_id))
+        .to_owned();
+    statement.and_where(Expr::exists(own));
+}
+
 /// `SELECT COUNT(*) AS n` of the rows of `subject` that belong to `owner` and match `filter`.
 pub(crate) fn count(subject: Subject, owner: i64, filter: Option<&Filter>) -> anyhow::Result<SelectStatement> {
     let mut statement = matching(subject, owner, filter)?;

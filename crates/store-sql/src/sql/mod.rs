@@ -12,6 +12,7 @@ mod rates;
 mod roles;
 mod statement;
 mod templates;
+mod unique;
 mod users;
 
 use sqlx::AnyPool;
@@ -44,12 +45,13 @@ impl SqlStore {
     }
 }
 
-/// Maps unique violations to `Duplicate`, everything else to an opaque error.
+/// Maps unique violations to `Duplicate` with the rule they broke, everything else to an
+/// opaque error.
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
     {
-        return StoreError::Duplicate;
+        return StoreError::Duplicate(unique::unique_key(db.as_ref()));
     }
     StoreError::Other(anyhow::Error::new(e))
 }
@@ -70,6 +72,11 @@ pub(crate) fn get_bool(row: &AnyRow, column: &str) -> StoreResult<bool> {
         Ok(v) => Ok(v != 0),
         Err(_) => row.try_get::<bool, _>(column).db(),
     }
+}
+
+/// An id column as the core's id type.
+pub(crate) fn get_id<T: From<i64>>(row: &AnyRow, column: &str) -> StoreResult<T> {
+    row.try_get::<i64, _>(column).map(T::from).db()
 }
 
 /// SQL built at run time from constant pieces (column lists), never from input.

@@ -6,27 +6,28 @@ use sqlx::{Any, Row, query};
 
 use super::binds::{Bind, Binds};
 use super::filters::{count, listing};
-use super::{SqlResult, SqlStore, get_bool, sql};
+use super::{SqlResult, SqlStore, get_bool, get_id, sql};
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::model::{Millis, NewUser, User, new_document_id, now_millis};
 use gatehouse_core::query::{Filter, ListQuery, Subject};
 use gatehouse_core::store::{TokenPurpose, UserChanges, UserStore};
+use gatehouse_core::types::{DomainId, Email, RoleId, UserId, Username};
 
 pub(crate) const USER_COLUMNS: &str = "id, document_id, domain_id, username, email, provider, password_hash, \
      confirmed, blocked, role_id, token_version, created_at, updated_at, last_login_at";
 
 pub(crate) fn user_from_row(row: &AnyRow) -> StoreResult<User> {
     Ok(User {
-        id: row.try_get("id").db()?,
+        id: get_id(row, "id")?,
         document_id: row.try_get("document_id").db()?,
-        domain_id: row.try_get("domain_id").db()?,
-        username: row.try_get("username").db()?,
-        email: row.try_get("email").db()?,
+        domain_id: get_id(row, "domain_id")?,
+        username: Username::from_stored(row.try_get::<String, _>("username").db()?),
+        email: Email::from_stored(row.try_get::<String, _>("email").db()?),
         provider: row.try_get("provider").db()?,
         password_hash: row.try_get("password_hash").db()?,
         confirmed: get_bool(row, "confirmed")?,
         blocked: get_bool(row, "blocked")?,
-        role_id: row.try_get("role_id").db()?,
+        role_id: row.try_get::<Option<i64>, _>("role_id").db()?.map(Into::into),
         token_version: row.try_get("token_version").db()?,
         created_at: row.try_get("created_at").db()?,
         updated_at: row.try_get("updated_at").db()?,
@@ -44,13 +45,13 @@ impl UserStore for SqlStore {
              VALUES ($1, $2, $3, $4, 'local', $5, $6, $7, $8, 0, $9, $9) RETURNING {USER_COLUMNS}"
         )))
         .bind(new_document_id())
-        .bind(user.domain_id)
+        .bind(user.domain_id.get())
         .bind(user.username.as_str())
         .bind(user.email.as_str())
         .bind(user.password_hash.clone())
         .bind(i64::from(user.confirmed))
         .bind(i64::from(user.blocked))
-        .bind(user.role_id)
+        .bind(user.role_id.map(|id| id.get()))
         .bind(now)
         .fetch_one(&self.pool)
         .await
@@ -58,53 +59,53 @@ impl UserStore for SqlStore {
         user_from_row(&row)
     }
 
-    async fn user_by_id(&self, domain_id: i64, id: i64) -> StoreResult<Option<User>> {
+    async fn user_by_id(&self, domain_id: DomainId, id: UserId) -> StoreResult<Option<User>> {
         self.one_user(
             query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND domain_id = $2")))
-                .bind(id)
-                .bind(domain_id),
+                .bind(id.get())
+                .bind(domain_id.get()),
         )
         .await
     }
 
-    async fn user_by_document_id(&self, domain_id: i64, document_id: &str) -> StoreResult<Option<User>> {
+    async fn user_by_document_id(&self, domain_id: DomainId, document_id: &str) -> StoreResult<Option<User>> {
         self.one_user(
             query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE document_id = $1 AND domain_id = $2")))
                 .bind(document_id)
-                .bind(domain_id),
+                .bind(domain_id.get()),
         )
         .await
     }
 
-    async fn user_by_username(&self, domain_id: i64, username: &str) -> StoreResult<Option<User>> {
+    async fn user_by_username(&self, domain_id: DomainId, username: &Username) -> StoreResult<Option<User>> {
         self.one_user(
             query(sql(format!("SELECT {USER_COLUMNS} FROM users WHERE domain_id = $1 AND username = $2")))
-                .bind(domain_id)
-                .bind(username),
+                .bind(domain_id.get())
+                .bind(username.as_str()),
         )
         .await
     }
 
-    async fn user_by_email(&self, domain_id: i64, email: &str) -> StoreResult<Option<User>> {
+    async fn user_by_email(&self, domain_id: DomainId, email: &Email) -> StoreResult<Option<User>> {
         self.one_user(
             query(sql(format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE domain_id = $1 AND email = $2 AND provider = 'local' \
              ORDER BY id LIMIT 1"
             )))
-            .bind(domain_id)
-            .bind(email),
+            .bind(domain_id.get())
+            .bind(email.as_str()),
         )
         .await
     }
 
-    async fn user_by_login(&self, domain_id: i64, username: &str, email: &str) -> StoreResult<Option<User>> {
+    async fn user_by_login(&self, domain_id: DomainId, username: &str, email: &str) -> StoreResult<Option<User>> {
         // Two indexed lookups rather than one OR, which neither engine can serve from an index.
         for (column, value) in [("username", username), ("email", email)] {
             let row = query(sql(format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE domain_id = $1 AND {column} = $2 AND provider = 'local' \
                  ORDER BY id LIMIT 1"
             )))
-            .bind(domain_id)
+            .bind(domain_id.get())
             .bind(value)
             .fetch_optional(&self.pool)
             .await
@@ -116,12 +117,12 @@ impl UserStore for SqlStore {
         Ok(None)
     }
 
-    async fn user_exists(&self, domain_id: i64, username: &str, email: &str) -> StoreResult<bool> {
+    async fn user_exists(&self, domain_id: DomainId, username: &str, email: &str) -> StoreResult<bool> {
         let row = query(
             "SELECT EXISTS (SELECT 1 FROM users WHERE domain_id = $1 AND username = $2) \
              OR EXISTS (SELECT 1 FROM users WHERE domain_id = $1 AND email = $3) AS taken",
         )
-        .bind(domain_id)
+        .bind(domain_id.get())
         .bind(username)
         .bind(email)
         .fetch_one(&self.pool)
@@ -130,67 +131,96 @@ impl UserStore for SqlStore {
         get_bool(&row, "taken")
     }
 
-    async fn username_taken(&self, domain_id: i64, username: &str, except: Option<i64>) -> StoreResult<bool> {
+    async fn username_taken(
+        &self,
+        domain_id: DomainId,
+        username: &Username,
+        except: Option<UserId>,
+    ) -> StoreResult<bool> {
         self.taken("username", domain_id, username, except).await
     }
 
-    async fn email_taken(&self, domain_id: i64, email: &str, except: Option<i64>) -> StoreResult<bool> {
+    async fn email_taken(&self, domain_id: DomainId, email: &Email, except: Option<UserId>) -> StoreResult<bool> {
         self.taken("email", domain_id, email, except).await
     }
 
-    async fn set_password_hash(&self, user_id: i64, hash: &str, revoke: bool, at: Millis) -> StoreResult<()> {
+    async fn set_password_hash(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        hash: &str,
+        revoke: bool,
+        at: Millis,
+    ) -> StoreResult<()> {
         query(
             "UPDATE users SET password_hash = $1, token_version = token_version + $2, updated_at = $3, \
-             reset_token_hash = NULL, reset_token_expires_at = NULL WHERE id = $4",
+             reset_token_hash = NULL, reset_token_expires_at = NULL WHERE id = $4 AND domain_id = $5",
         )
         .bind(hash)
         .bind(i64::from(revoke))
         .bind(at)
-        .bind(user_id)
+        .bind(user_id.get())
+        .bind(domain_id.get())
         .execute(&self.pool)
         .await
         .db()?;
         Ok(())
     }
 
-    async fn record_login(&self, user_id: i64, at: Millis) -> StoreResult<()> {
-        query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+    async fn record_login(&self, domain_id: DomainId, user_id: UserId, at: Millis) -> StoreResult<()> {
+        query("UPDATE users SET last_login_at = $1 WHERE id = $2 AND domain_id = $3")
             .bind(at)
-            .bind(user_id)
+            .bind(user_id.get())
+            .bind(domain_id.get())
             .execute(&self.pool)
             .await
             .db()?;
         Ok(())
     }
 
-    async fn update_user(&self, user_id: i64, changes: &UserChanges, at: Millis) -> StoreResult<Option<User>> {
-        let (assignments, binds) = changes_sql(changes, 2);
-        let statement = query(sql(format!("UPDATE users SET {assignments} WHERE id = $1 RETURNING {USER_COLUMNS}")))
-            .bind(user_id)
-            .bind(at);
+    async fn update_user(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        changes: &UserChanges,
+        at: Millis,
+    ) -> StoreResult<Option<User>> {
+        let (assignments, binds) = changes_sql(changes, 3);
+        let statement = query(sql(format!(
+            "UPDATE users SET {assignments} WHERE id = $1 AND domain_id = $3 RETURNING {USER_COLUMNS}"
+        )))
+        .bind(user_id.get())
+        .bind(at)
+        .bind(domain_id.get());
         self.one_user(binds.apply(statement)).await
     }
 
-    async fn delete_user(&self, user_id: i64) -> StoreResult<()> {
-        query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&self.pool).await.db()?;
-        Ok(())
+    async fn delete_user(&self, domain_id: DomainId, user_id: UserId) -> StoreResult<bool> {
+        let done = query("DELETE FROM users WHERE id = $1 AND domain_id = $2")
+            .bind(user_id.get())
+            .bind(domain_id.get())
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(done.rows_affected() > 0)
     }
 
-    async fn list_users(&self, domain_id: i64, list: &ListQuery) -> StoreResult<Vec<User>> {
-        let statement = self.bound(&listing(Subject::User, USER_COLUMNS, domain_id, list)?)?;
+    async fn list_users(&self, domain_id: DomainId, list: &ListQuery) -> StoreResult<Vec<User>> {
+        let statement = self.bound(&listing(Subject::User, USER_COLUMNS, domain_id.get(), list)?)?;
         let rows = statement.fetch_all(&self.pool).await.db()?;
         rows.iter().map(user_from_row).collect()
     }
 
-    async fn count_users_matching(&self, domain_id: i64, filter: Option<&Filter>) -> StoreResult<i64> {
-        let statement = self.bound(&count(Subject::User, domain_id, filter)?)?;
+    async fn count_users_matching(&self, domain_id: DomainId, filter: Option<&Filter>) -> StoreResult<i64> {
+        let statement = self.bound(&count(Subject::User, domain_id.get(), filter)?)?;
         let row = statement.fetch_one(&self.pool).await.db()?;
         row.try_get("n").db()
     }
 
-    async fn count_users_with_role(&self, role_id: i64) -> StoreResult<i64> {
-        let row = query("SELECT COUNT(*) AS n FROM users WHERE role_id = $1")
-            .bind(role_id)
+    async fn count_users_with_role(&self, domain_id: DomainId, role_id: RoleId) -> StoreResult<i64> {
+        let row = query("SELECT COUNT(*) AS n FROM users WHERE role_id = $1 AND domain_id = $2")
+            .bind(role_id.get())
+            .bind(domain_id.get())
             .fetch_one(&self.pool)
             .await
             .db()?;
@@ -199,25 +229,29 @@ impl UserStore for SqlStore {
 
     async fn set_user_token(
         &self,
-        user_id: i64,
+        domain_id: DomainId,
+        user_id: UserId,
         purpose: TokenPurpose,
         hash: &str,
         expires_at: Millis,
     ) -> StoreResult<()> {
         let (hash_column, expiry_column) = token_columns(purpose);
-        query(sql(format!("UPDATE users SET {hash_column} = $1, {expiry_column} = $2 WHERE id = $3")))
-            .bind(hash)
-            .bind(expires_at)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await
-            .db()?;
+        query(sql(format!(
+            "UPDATE users SET {hash_column} = $1, {expiry_column} = $2 WHERE id = $3 AND domain_id = $4"
+        )))
+        .bind(hash)
+        .bind(expires_at)
+        .bind(user_id.get())
+        .bind(domain_id.get())
+        .execute(&self.pool)
+        .await
+        .db()?;
         Ok(())
     }
 
     async fn user_by_token(
         &self,
-        domain_id: i64,
+        domain_id: DomainId,
         purpose: TokenPurpose,
         hash: &str,
         now: Millis,
@@ -228,7 +262,7 @@ impl UserStore for SqlStore {
                 "SELECT {USER_COLUMNS} FROM users WHERE {hash_column} = $1 AND domain_id = $2 AND {expiry_column} > $3"
             )))
             .bind(hash)
-            .bind(domain_id)
+            .bind(domain_id.get())
             .bind(now),
         )
         .await
@@ -236,7 +270,7 @@ impl UserStore for SqlStore {
 
     async fn consume_user_token(
         &self,
-        domain_id: i64,
+        domain_id: DomainId,
         purpose: TokenPurpose,
         hash: &str,
         now: Millis,
@@ -255,7 +289,7 @@ impl UserStore for SqlStore {
         )))
         .bind(hash)
         .bind(now)
-        .bind(domain_id)
+        .bind(domain_id.get())
         .bind(now);
         // $2 (the time of the change) is `now` as well.
         self.one_user(binds.apply(statement)).await
@@ -263,13 +297,13 @@ impl UserStore for SqlStore {
 }
 
 impl SqlStore {
-    async fn taken(&self, column: &str, domain_id: i64, value: &str, except: Option<i64>) -> StoreResult<bool> {
+    async fn taken(&self, column: &str, domain_id: DomainId, value: &str, except: Option<UserId>) -> StoreResult<bool> {
         let row = query(sql(format!(
             "SELECT EXISTS (SELECT 1 FROM users WHERE domain_id = $1 AND {column} = $2 AND id <> $3) AS taken"
         )))
-        .bind(domain_id)
+        .bind(domain_id.get())
         .bind(value)
-        .bind(except.unwrap_or(0))
+        .bind(except.map_or(0, UserId::get))
         .fetch_one(&self.pool)
         .await
         .db()?;
@@ -291,10 +325,10 @@ fn changes_sql(changes: &UserChanges, already: usize) -> (String, Binds) {
     let mut assignments = vec!["updated_at = $2".to_string()];
     let mut set = |column: &str, value: Bind| assignments.push(format!("{column} = {}", binds.push(value)));
     if let Some(username) = &changes.username {
-        set("username", Bind::Text(username.clone()));
+        set("username", Bind::Text(username.to_string()));
     }
     if let Some(email) = &changes.email {
-        set("email", Bind::Text(email.clone()));
+        set("email", Bind::Text(email.to_string()));
     }
     if let Some(hash) = &changes.password_hash {
         set("password_hash", Bind::Text(hash.clone()));
@@ -306,7 +340,7 @@ fn changes_sql(changes: &UserChanges, already: usize) -> (String, Binds) {
         set("blocked", Bind::Int(i64::from(blocked)));
     }
     if let Some(role_id) = changes.role_id {
-        set("role_id", Bind::Int(role_id));
+        set("role_id", Bind::Int(role_id.get()));
     }
     if changes.bump_token_version {
         assignments.push("token_version = token_version + 1".into());
