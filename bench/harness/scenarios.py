@@ -219,6 +219,28 @@ class Bench:
             target="(none)", verdict=info(note), summary=information("register", f"{r.rate:,.1f} req/s"),
         )
 
+    def s9_forgot_password_timing(self, rounds=200):
+        """forgotPassword for a known and an unknown address, interleaved: their medians should
+        not tell one from the other."""
+        query = "mutation($e: String!) { forgotPassword(email: $e) { ok } }"
+        times = {"known": [], "unknown": []}
+        for i in range(rounds):
+            for kind, email in (("known", "bench@bench.test"), ("unknown", f"nobody{i}@bench.test")):
+                started = time.perf_counter()
+                status, answer = graphql.post(self.user, query, {"e": email})
+                elapsed = (time.perf_counter() - started) * 1000
+                if status != 200 or not answer or answer.get("errors"):
+                    raise NotAvailable(f"forgotPassword answers {graphql.describe(status, answer)}")
+                times[kind].append(elapsed)
+        known, unknown = (sorted(times[k])[rounds // 2] for k in ("known", "unknown"))
+        ratio = known / unknown if unknown else 0.0
+        self.add(
+            9, "`forgotPassword`: median time, known vs unknown address", load=f"{rounds} of each, one at a time, interleaved",
+            result=f"known {known:.2f} ms, unknown {unknown:.2f} ms: ratio {ratio:.2f}",
+            target="ratio ≤ 1.2", verdict=verdict(ratio <= 1.2),
+            summary=at_most("forgot-password timing", f"known/unknown median {ratio:.2f}", ratio, 1.2, "≤ 1.20"),
+        )
+
     def s4_million(self):
         self.seed_big_domain()
         admin_error = None
