@@ -403,6 +403,37 @@ backend gatehouse
             self.process.wait(5)
 
 
+REAPER = """
+trap 'scripts/postgres.sh stop "$1/postgres" >/dev/null 2>&1; rm -rf "$1"; kill $! 2>/dev/null; exit 0' TERM
+while :; do sleep 3600 & wait $!; done
+"""
+
+
+def start_reaper(workdir):
+    """A process that stops PostgreSQL (which pg_ctl runs as a daemon) and removes the work
+    directory if this harness dies without cleaning up (SIGKILL): the kernel sends it SIGTERM
+    when its parent goes. The other processes are ours directly and die with us the same way."""
+    prefix = pdeathsig_prefix()
+    if not prefix:
+        return None
+    prefix[2] = "TERM"
+    return subprocess.Popen(
+        prefix + ["bash", "-c", REAPER, "reaper", workdir],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop_reaper(reaper):
+    """After a normal cleanup: the reaper and its `sleep` go without running the trap."""
+    try:
+        os.killpg(reaper.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    reaper.wait()
+
+
 def ensure_haproxy():
     if shutil.which("haproxy"):
         return
@@ -716,6 +747,9 @@ def main() -> int:
     os.chmod(workdir, 0o755)
     cleanups = []
     try:
+        reaper = start_reaper(workdir)
+        if reaper is not None:
+            cleanups.append(lambda: stop_reaper(reaper))
         return run(args, binary, workdir, cleanups)
     except HarnessError as e:
         log(f"harness error: {e}")
@@ -1054,15 +1088,21 @@ def report(
     )
     check("every acknowledged user logs in afterwards", not login_failures, f"{len(login_failures)} could not")
 
-    # Which node recorded each event of the load: the node HAProxy says answered its request.
-    origin_of = {}
-    for r in load.records:
-        if r.outcome == "ok" and r.node:
-            origin_of[(EVENT_OF[r.op], f"{r.user}@localhost")] = r.node
+    # The request that caused each event of the load (each user registers and logs in once),
+    # and so the node that recorded it: the one HAProxy says answered, when it answered.
+    request_of = {(EVENT_OF[r.op], f"{r.user}@localhost"): r for r in load.records}
 
     def origin(i):
         _, kind, user = events[i]
-        return origin_of.get((kind, user))
+        r = request_of.get((kind, user))
+        return r.node if r is not None and r.outcome == "ok" else None
+
+    def event_phase(i):
+        """The phase in which the event's request ended (the event is announced to the other
+        nodes just before the answer), as for the requests; else the phase of its time."""
+        at, kind, user = events[i]
+        r = request_of.get((kind, user))
+        return phase_at(r.end if r is not None else at)
 
     print(
         f"\n== Audit events: listEvents holds {len(events)}; each subscriber is owed those recorded while it was"
@@ -1090,12 +1130,21 @@ def report(
             kinds = collections.Counter(
                 "its own" if origin(i) == name else "another node's" if origin(i) else "of unknown origin" for i in missing
             )
-            phases_missed = collections.Counter(phase_at(events[i][0]) for i in missing)
+            phases_missed = collections.Counter(event_phase(i) for i in missing)
             first, last = events[missing[0]][0], events[missing[-1]][0]
             print(
                 f"      missing: {dict(phases_missed)}; {dict(kinds)}; recorded from {first - pg_started:+.2f} s to"
                 f" {last - pg_started:+.2f} s after PostgreSQL was back (it was stopped at {pg_stopping - pg_started:+.2f} s)"
             )
+            outside = [i for i in missing if event_phase(i) != "c: PostgreSQL restart"]
+            for i in outside[:5]:
+                at, kind, user = events[i]
+                r = request_of.get((kind, user))
+                answer = f"{r.outcome} {r.detail} from {r.node}".strip() if r is not None else "no request of the load"
+                print(
+                    f"      missing outside the PostgreSQL restart: id {i} {kind} {user}, recorded"
+                    f" {at - phases[0][1]:.3f} s after the load started ({phase_at(at)}); its request: {answer}"
+                )
         relayed_after = sorted(
             events[i][0] for i in received if events.get(i) and events[i][0] >= pg_started and origin(i) not in (None, name)
         )
@@ -1108,7 +1157,7 @@ def report(
         )
 
     if all_missing:
-        phases_missed = collections.Counter(phase_at(events[i][0]) for _, i in all_missing)
+        phases_missed = collections.Counter(event_phase(i) for _, i in all_missing)
         only_pg = set(phases_missed) <= {"c: PostgreSQL restart"}
         print(
             "  missed events by the phase they were recorded in: "
