@@ -173,7 +173,7 @@ def report_internal_errors(path, server_log, mode):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("binary")
-    parser.add_argument("--examples", type=int, default=40, help="examples per operation (40)")
+    parser.add_argument("--examples", type=int, default=100, help="examples per operation (100)")
     parser.add_argument("--workers", type=int, default=2, help="schemathesis workers (2)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: a new one, printed)")
     parser.add_argument(
