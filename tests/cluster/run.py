@@ -86,10 +86,28 @@ class Interrupted(BaseException):
 
 
 def free_ports(count: int) -> list[int]:
-    """Ports the kernel picks; all held open together so that no two are the same."""
+    """Free ports below the kernel's ephemeral range: a node restarted on its port must not find
+    it taken by one of the many outgoing connections the run makes meanwhile (those get ports
+    from the ephemeral range). All are held open together, so that no two are the same."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    candidates = random.sample(range(max(1024, low - 12000), low), min(2000, max(0, low - 1024))) if low > 1024 + count else []
     sockets = []
     try:
-        for _ in range(count):
+        for port in candidates:
+            if len(sockets) == count:
+                break
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                s.close()
+                continue
+            sockets.append(s)
+        while len(sockets) < count:  # no range to pick from: the kernel's choice
             s = socket.socket()
             s.bind(("127.0.0.1", 0))
             sockets.append(s)
@@ -97,6 +115,19 @@ def free_ports(count: int) -> list[int]:
     finally:
         for s in sockets:
             s.close()
+
+
+def hold_port(port: int):
+    """A socket bound to `port` (not listening), so that no outgoing connection takes it as its
+    local port while its server is down; None when something already has it."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        return None
+    return s
 
 
 def basic(user: str, password: str) -> str:
@@ -880,8 +911,13 @@ def run(args, binary, workdir, cleanups) -> int:
     pg_stopping = time.time()
     postgres.stop_server()
     pg_stopped = time.time()
+    # PostgreSQL's port (scripts/postgres.sh picks it in the ephemeral range) is kept from the
+    # outgoing connections of the run while it is down.
+    held = hold_port(urllib.parse.urlsplit(url).port)
     recovery["c: PostgreSQL stop (fast)"] = pg_stopped - pg_stopping
     time.sleep(args.phase_seconds)
+    if held is not None:
+        held.close()
     pg_starting = time.time()
     postgres.start_server()
     pg_started = time.time()
