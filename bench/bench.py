@@ -32,6 +32,7 @@ SCENARIOS = {
     4: ("1,000,000 users: admin countUsers/listUsers, login", Bench.s4_million),
     5: ("`me` latency during a login storm", Bench.s5_me_under_login_storm),
     6: ("SSE delivery to 1,000 subscribers", Bench.s6_sse),
+    8: ("resident memory after bursts of 2,000 SSE streams", Bench.s8_sse_bursts),
 }
 
 
@@ -40,7 +41,7 @@ def main():
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--pg-url", help="a PostgreSQL server (any database); a fresh database is made on it")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load (default 10)")
-    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7", help="comma-separated scenario numbers")
+    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7,8", help="comma-separated scenario numbers")
     parser.add_argument("--binary", default=ROOT / "target/release/gatehouse", type=Path)
     parser.add_argument("--argon2-rate", default=ROOT / "target/release/examples/argon2_rate", type=Path)
     parser.add_argument("--ceiling", default=ROOT / "target/release/gatehouse-bench-ceiling", type=Path)
@@ -48,7 +49,7 @@ def main():
     args = parser.parse_args()
     selected = sorted({int(s) for s in args.scenarios.split(",") if s.strip()})
     if not set(selected) <= set(SCENARIOS) | {7}:
-        parser.error(f"unknown scenario in {args.scenarios!r}; known: 1-7")
+        parser.error(f"unknown scenario in {args.scenarios!r}; known: 1-8")
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     if "postgres" in backends and not args.pg_url:
         parser.error("--pg-url is needed for the postgres backend")
