@@ -32,6 +32,7 @@ SCENARIOS = {
     4: ("1,000,000 users: admin countUsers/listUsers, login", Bench.s4_million),
     5: ("`me` latency during a login storm", Bench.s5_me_under_login_storm),
     6: ("SSE delivery to 1,000 subscribers", Bench.s6_sse),
+    8: ("resident memory after bursts of 2,000 SSE streams", Bench.s8_sse_bursts),
     9: ("`forgotPassword` timing, known vs unknown address", Bench.s9_forgot_password_timing),
 }
 
@@ -41,7 +42,7 @@ def main():
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--pg-url", help="a PostgreSQL server (any database); a fresh database is made on it")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load (default 10)")
-    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7,9", help="comma-separated scenario numbers")
+    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7,8,9", help="comma-separated scenario numbers")
     parser.add_argument("--binary", default=ROOT / "target/release/gatehouse", type=Path)
     parser.add_argument("--argon2-rate", default=ROOT / "target/release/examples/argon2_rate", type=Path)
     parser.add_argument("--ceiling", default=ROOT / "target/release/gatehouse-bench-ceiling", type=Path)

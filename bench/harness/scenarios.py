@@ -5,6 +5,7 @@ import re
 import subprocess
 import time
 import urllib.parse
+import urllib.request
 
 from . import graphql, sse, wrk
 from .backends import seed_users_sql
@@ -25,6 +26,12 @@ RAISE_RATE_LIMIT = 'mutation { domain { updateDomainSettings(domain: "%s", setti
 COUNT_USERS = '{ account { countUsers(domain: "%s") } }' % BIG_DOMAIN
 LIST_USERS = '{ account { listUsers(domain: "%s", limit: 50%s) } }'
 SUBSCRIBE = "subscription { audit { subscribeForEvents(limit: 1) { id type at } } }"
+# Scenario 8: streams without a limit, open until the client drops them.
+SUBSCRIBE_OPEN = "subscription { audit { subscribeForEvents { type } } }"
+# Scenario 8's event: a settings change that keeps the login rate limit out of the way (the
+# value differs at each burst, so each records an event), no password hashing involved.
+CHANGE_RATE_LIMIT = 'mutation { domain { updateDomainSettings(domain: "localhost", settings: {rateLimitMax: %d}) { rateLimitMax } } }'
+BURSTS, BURST_STREAMS, BURST_MARGIN_MIB = 8, 2000, 30
 
 
 class NotAvailable(Exception):
@@ -361,6 +368,72 @@ class Bench:
                 last, 100, "≤ 100 ms",
             ),
         )
+
+    def s8_sse_bursts(self, count=BURST_STREAMS, bursts=BURSTS, settle_seconds=3.0):
+        """Resident memory across bursts of SSE streams: each burst opens `count` subscriptions
+        on the admin endpoint, makes one event every stream delivers, then drops them all; RSS
+        is read once the server has closed them (open-streams gauge and sockets back to where
+        they started) and `settle_seconds` more. On a freshly started server, so that
+        the start is its idle memory whatever ran before."""
+        measure = f"SSE bursts: {bursts} × {count:,} subscriptions opened, one event each, dropped: resident memory"
+        self.server.stop()
+        self.server.start()  # on new ports
+        admin = self.admin
+
+        def trigger(n):
+            graphql.data(admin, CHANGE_RATE_LIMIT % (1_000_000_001 + n))
+
+        # One event with no subscriber first: the storage's connections are open at the start.
+        trigger(0)
+        time.sleep(1)
+        start_rss, start_sockets = self.server.rss_mib(), self.server.open_sockets()
+        after, open_seconds, problems = [], [], []
+        for n in range(1, bursts + 1):
+            try:
+                seconds, delivered = sse.burst(admin, SUBSCRIBE_OPEN, count, lambda n=n: trigger(n))
+            except sse.StreamRefused as error:
+                raise NotAvailable(f"SSE answers {error}") from None
+            open_seconds.append(seconds)
+            if delivered != count:
+                problems.append(f"burst {n}: {delivered} of {count} streams delivered the event")
+            streams, sockets = self.wait_streams_closed(start_sockets)
+            if streams != 0 or sockets > start_sockets:
+                problems.append(f"burst {n}: {streams} streams still open, {sockets} sockets (start {start_sockets})")
+            time.sleep(settle_seconds)
+            after.append(self.server.rss_mib())
+        worst = max(after) - start_rss
+        figures = ", ".join(f"{rss:.1f}" for rss in after)
+        note = "; ".join(problems)
+        closed = "" if note else "; streams and sockets back to start after each burst"
+        self.add(
+            8, measure,
+            load=f"{bursts} × {count} SSE streams (opened in {min(open_seconds):.1f}–{max(open_seconds):.1f} s), "
+            f"1 settings change each; RSS {settle_seconds:g} s after the server closed them",
+            result=f"start {start_rss:.1f} MiB; after each burst {figures} MiB; at most +{worst:.1f} MiB, "
+            f"last +{after[-1] - start_rss:.1f} MiB{closed}" + _note(note),
+            target=f"after the bursts, RSS ≤ start + {BURST_MARGIN_MIB} MiB",
+            verdict=FAIL if note else verdict(worst <= BURST_MARGIN_MIB),
+            summary=at_most(
+                "memory after SSE bursts", f"+{worst:.1f} MiB over start {start_rss:.1f} MiB" + _note(note),
+                worst, BURST_MARGIN_MIB, f"≤ +{BURST_MARGIN_MIB} MiB",
+            ),
+        )
+
+    def wait_streams_closed(self, start_sockets, timeout=15.0):
+        """Waits until the server has closed every stream of a burst: its open-streams gauge at
+        0 and its sockets back to `start_sockets`; returns both as last read."""
+        parts = urllib.parse.urlsplit(self.admin)
+        metrics = f"{parts.scheme}://{parts.netloc}/metrics"
+        deadline = time.perf_counter() + timeout
+        while True:
+            with urllib.request.urlopen(metrics, timeout=10) as response:
+                text = response.read().decode()
+            found = re.search(r"^gatehouse_sse_streams_open (\d+)", text, re.MULTILINE)
+            streams = int(found.group(1)) if found else -1
+            sockets = self.server.open_sockets()
+            if (streams == 0 and sockets <= start_sockets) or time.perf_counter() > deadline:
+                return streams, sockets
+            time.sleep(0.1)
 
     def s7_start(self, ready_seconds, idle_rss, what):
         self.add(

@@ -100,6 +100,18 @@ class Server:
                 return int(line.split()[1]) / 1024
         raise ServerError("no VmRSS in /proc status")
 
+    def open_sockets(self):
+        """The server process's open sockets (listeners and connections; the storage's files,
+        which its pool opens as it needs them, are not counted)."""
+        fds = Path(f"/proc/{self.process.pid}/fd")
+        count = 0
+        for fd in fds.iterdir():
+            try:
+                count += os.readlink(fd).startswith("socket:")
+            except OSError:  # closed meanwhile
+                pass
+        return count
+
     def alive(self):
         return self.process is not None and self.process.poll() is None
 

@@ -1,5 +1,6 @@
-"""Scenario 6's client: many Server-Sent Events subscribers on raw HTTP/1.1 connections, and
-the arrival time of one event at each of them.
+"""Scenarios 6 and 8's client: many Server-Sent Events subscribers on raw HTTP/1.1
+connections, the arrival time of one event at each of them (6), and bursts of streams opened,
+served one event and dropped (8).
 
 Arrivals are read with one epoll loop over plain sockets and stamped with the time the poll
 returned, so the client's own parsing does not count as delivery time."""
@@ -88,13 +89,23 @@ def measure(url, query, count, trigger, settle_seconds=1.0, timeout=15.0):
             subscribers.append(subscribe(url, query))  # a refused stream stops at the first
         open_seconds = time.perf_counter() - opened_at
         time.sleep(settle_seconds)
-        selector = selectors.DefaultSelector()
-        for s in subscribers:
-            selector.register(s.sock, selectors.EVENT_READ, s)
-        arrivals, waiting = [], count
         sent = time.perf_counter()
         threading.Thread(target=trigger, daemon=True).start()
-        deadline = sent + timeout
+        arrivals = first_events(subscribers, sent + timeout)
+    finally:
+        for s in subscribers:
+            s.sock.close()
+    return {"open_seconds": open_seconds, "sent": sent, "arrivals": arrivals, "expected": count}
+
+
+def first_events(subscribers, deadline):
+    """Reads every stream until its first event with data (or its end) or the deadline; returns
+    (perf counter, wall clock, event data) per arrival, stamped when the poll returned."""
+    selector = selectors.DefaultSelector()
+    for s in subscribers:
+        selector.register(s.sock, selectors.EVENT_READ, s)
+    arrivals, waiting = [], len(subscribers)
+    try:
         while waiting and time.perf_counter() < deadline:
             ready = selector.select(timeout=0.5)
             perf, wall = time.perf_counter(), time.time()
@@ -109,11 +120,28 @@ def measure(url, query, count, trigger, settle_seconds=1.0, timeout=15.0):
                 if s.event is not None or s.closed:
                     selector.unregister(s.sock)
                     waiting -= 1
+    finally:
         selector.close()
+    return arrivals
+
+
+def burst(url, query, count, trigger, timeout=30.0):
+    """Scenario 8's burst: opens `count` streams, runs `trigger()` once all are open, waits until
+    every stream has delivered an event with data, then closes them all at once (the client
+    goes away; the subscriptions stay open on the server until it notices). Returns the
+    seconds taken to open the streams and the number that delivered an event."""
+    started = time.perf_counter()
+    subscribers = []
+    try:
+        for _ in range(count):
+            subscribers.append(subscribe(url, query))
+        open_seconds = time.perf_counter() - started
+        trigger()
+        delivered = len(first_events(subscribers, time.perf_counter() + timeout))
     finally:
         for s in subscribers:
             s.sock.close()
-    return {"open_seconds": open_seconds, "sent": sent, "arrivals": arrivals, "expected": count}
+    return open_seconds, delivered
 
 
 def summarize(measurement, event_path):
