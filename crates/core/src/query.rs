@@ -7,6 +7,8 @@ use super::error::{CoreError, CoreResult};
 /// An attribute that can be filtered or sorted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
+    /// The numeric id of a user or a role (Strapi's REST API names records by it).
+    Id,
     DocumentId,
     CreatedAt,
     UpdatedAt,
@@ -60,6 +62,21 @@ impl Subject {
             },
         };
         Some(column)
+    }
+
+    /// The attribute named `name` in Strapi's REST API: those of [`Subject::column`] and the
+    /// numeric `id` of users and roles, which REST filters and sorts on (GraphQL names records
+    /// by documentId only).
+    pub fn rest_column(self, name: &str) -> Option<Column> {
+        match (self, name) {
+            (Subject::User | Subject::Role, "id") => Some(Column::Id),
+            _ => self.column(name),
+        }
+    }
+
+    /// Attributes that exist but are never queried nor shown (Strapi's private attributes).
+    pub fn is_private(self, name: &str) -> bool {
+        self == Subject::User && matches!(name, "password" | "resetPasswordToken" | "confirmationToken")
     }
 }
 
@@ -257,6 +274,15 @@ impl Pagination {
 
 /// Parses Strapi sort strings (`"username"`, `"createdAt:desc"`, `"name:ASC"`) for `subject`.
 pub fn parse_sort(subject: Subject, items: &[String]) -> CoreResult<Vec<Sort>> {
+    parse_sort_by(items, |name| subject.column(name))
+}
+
+/// [`parse_sort`] with the attribute names of Strapi's REST API ([`Subject::rest_column`]).
+pub fn parse_rest_sort(subject: Subject, items: &[String]) -> CoreResult<Vec<Sort>> {
+    parse_sort_by(items, |name| subject.rest_column(name))
+}
+
+fn parse_sort_by(items: &[String], column: impl Fn(&str) -> Option<Column>) -> CoreResult<Vec<Sort>> {
     let mut sorts = Vec::new();
     for item in items {
         for part in item.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -266,9 +292,8 @@ pub fn parse_sort(subject: Subject, items: &[String]) -> CoreResult<Vec<Sort>> {
                 "desc" => true,
                 _ => return Err(CoreError::invalid("Invalid order. order can only be one of asc|desc|ASC|DESC")),
             };
-            let column = subject
-                .column(name.trim())
-                .ok_or_else(|| CoreError::invalid(format!("Invalid key {}", name.trim())))?;
+            let column =
+                column(name.trim()).ok_or_else(|| CoreError::invalid(format!("Invalid key {}", name.trim())))?;
             sorts.push(Sort { column, descending });
             if sorts.len() > MAX_SORT_KEYS {
                 return Err(CoreError::invalid(format!("sort takes at most {MAX_SORT_KEYS} keys")));
@@ -304,6 +329,10 @@ mod tests {
         assert_eq!(sorts[0], Sort { column: Column::Username, descending: true });
         assert_eq!(sorts[1], Sort { column: Column::CreatedAt, descending: false });
         assert!(parse_sort(Subject::User, &["password".into()]).is_err());
+        assert!(parse_sort(Subject::User, &["id".into()]).is_err(), "GraphQL names records by documentId");
+        let by_id = parse_rest_sort(Subject::User, &["id:desc".into()]).unwrap();
+        assert_eq!(by_id, vec![Sort { column: Column::Id, descending: true }]);
+        assert!(parse_rest_sort(Subject::Permission, &["id".into()]).is_err());
         assert!(parse_sort(Subject::Role, &["name:sideways".into()]).is_err());
         assert!(parse_sort(Subject::User, &vec!["username".to_string(); MAX_SORT_KEYS]).is_ok());
         let many = vec!["username,email".to_string(); MAX_SORT_KEYS];

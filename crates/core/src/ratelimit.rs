@@ -23,6 +23,8 @@ pub enum Limited {
     ForgotPassword,
     ResetPassword,
     ChangePassword,
+    /// Strapi's REST `send-email-confirmation`: each request sends a mail.
+    SendEmailConfirmation,
 }
 
 impl Limited {
@@ -33,6 +35,7 @@ impl Limited {
             Limited::ForgotPassword => "forgot-password",
             Limited::ResetPassword => "reset-password",
             Limited::ChangePassword => "change-password",
+            Limited::SendEmailConfirmation => "send-email-confirmation",
         }
     }
 }
