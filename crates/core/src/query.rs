@@ -28,6 +28,39 @@ pub enum Column {
     Action,
 }
 
+/// What values an attribute holds, and so which operands and operators apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Bool,
+    Int,
+    /// Unix milliseconds.
+    Time,
+}
+
+impl Column {
+    pub fn kind(self) -> Kind {
+        match self {
+            Column::Id => Kind::Int,
+            Column::Confirmed | Column::Blocked => Kind::Bool,
+            Column::CreatedAt | Column::UpdatedAt | Column::PublishedAt => Kind::Time,
+            Column::DocumentId
+            | Column::Username
+            | Column::Email
+            | Column::Provider
+            | Column::Name
+            | Column::Description
+            | Column::Type
+            | Column::Action => Kind::Text,
+        }
+    }
+}
+
+/// The refusal of a text operator (`contains`, `eqi`, ...) on an attribute that is not text.
+pub fn text_only(operator: &str) -> CoreError {
+    CoreError::invalid(format!("The operator {operator} only applies to text attributes"))
+}
+
 /// What a filter or sort applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
