@@ -43,10 +43,28 @@ pub async fn schema_graphql<E: Endpoint>(State(mounted): State<Shared<E>>) -> Re
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], sdl).into_response()
 }
 
+/// A REST route served beside a GraphQL API, for the documentation page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestRoute {
+    pub method: &'static str,
+    /// Relative to the REST prefix, with `:param` placeholders.
+    pub path: String,
+    /// The permission action a caller's role needs.
+    pub action: String,
+    pub summary: &'static str,
+}
+
+/// The REST API a listener serves beside its GraphQL API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestDocs {
+    pub prefix: String,
+    pub routes: Vec<RestRoute>,
+}
+
 /// `GET <path>/docs`.
 pub async fn page<E: Endpoint>(State(mounted): State<Shared<E>>) -> Response {
     let sdl = mounted.endpoint.executor().sdl();
-    match render(mounted.endpoint.name(), Some(&mounted.path), &sdl) {
+    match render_with_rest(mounted.endpoint.name(), Some(&mounted.path), &sdl, mounted.endpoint.rest_docs().as_ref()) {
         Ok(html) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "cannot render the documentation");
@@ -58,8 +76,39 @@ pub async fn page<E: Endpoint>(State(mounted): State<Shared<E>>) -> Response {
 /// The documentation page of one API. `path` is where it is served (links to GraphiQL and
 /// the SDL), `None` for files written by `gatehouse docs`.
 pub fn render(api: &str, path: Option<&str>, sdl: &str) -> Result<String, async_graphql::parser::Error> {
+    render_with_rest(api, path, sdl, None)
+}
+
+/// [`render`], with the REST API served beside the GraphQL one, when there is one.
+pub fn render_with_rest(
+    api: &str,
+    path: Option<&str>,
+    sdl: &str,
+    rest: Option<&RestDocs>,
+) -> Result<String, async_graphql::parser::Error> {
     let document = async_graphql::parser::parse_schema(sdl)?;
-    Ok(Docs::new(&document).page(api, path))
+    Ok(Docs::new(&document).page(api, path, rest))
+}
+
+/// The REST section: what it is, then a row per route.
+fn rest_section(out: &mut String, rest: &RestDocs) {
+    let prefix = esc(&rest.prefix);
+    let _ = write!(
+        out,
+        r#"<section id="rest"><h2>REST</h2><p class="description">Strapi's REST API of the Users &amp; Permissions plugin, under <code>{prefix}</code>: the same domains, callers (a bearer JWT, Basic <code>user@domain:password</code>, or anonymous with the Public role), permission actions, rate limits and audit events as the GraphQL API. Errors come in Strapi's envelope <code>{{"data": null, "error": {{"status", "name", "message", "details"}}}}</code>. Lists take Strapi's query syntax: <code>filters[username][$eq]=bob</code>, <code>filters[$or][0][...]</code>, <code>_q</code>, <code>sort=username:desc</code>, <code>start</code>, <code>limit</code>, <code>fields</code>, <code>populate=role</code>.</p>"#
+    );
+    out.push_str(r#"<table class="fields"><tr><th>route</th><th>permission</th><th>description</th></tr>"#);
+    for route in &rest.routes {
+        let _ = write!(
+            out,
+            r#"<tr><td><code>{} {prefix}{}</code></td><td><code>{}</code></td><td>{}</td></tr>"#,
+            esc(route.method),
+            esc(&route.path),
+            esc(&route.action),
+            esc(route.summary)
+        );
+    }
+    out.push_str("</table></section>\n");
 }
 
 /// How an admin operation is protected, from `@protected(type:, args:)`.
@@ -256,7 +305,7 @@ impl<'a> Docs<'a> {
         out.push_str("</div>");
     }
 
-    fn page(&self, api: &str, path: Option<&str>) -> String {
+    fn page(&self, api: &str, path: Option<&str>, rest: Option<&RestDocs>) -> String {
         let mut out = String::new();
         let title = format!("Gatehouse {} API", api.replace('_', " "));
         let _ = write!(
@@ -277,8 +326,10 @@ impl<'a> Docs<'a> {
         if let Some(path) = path {
             let _ = write!(
                 out,
-                r#"<p>Endpoint <code>{0}</code> · <a href="{0}">GraphiQL</a> · <a href="{0}/schema.graphql">schema.graphql</a> · subscriptions at <code>{0}/sse</code></p>"#,
-                esc(path)
+                r#"<p>Endpoint <code>{0}</code> · <a href="{0}">GraphiQL</a> · <a href="{0}/schema.graphql">schema.graphql</a> · subscriptions at <code>{0}/sse</code>{1}</p>"#,
+                esc(path),
+                rest.map(|rest| format!(r##" · <a href="#rest">REST</a> under <code>{}</code>"##, esc(&rest.prefix)))
+                    .unwrap_or_default()
             );
         }
         if self.protected {
@@ -303,6 +354,9 @@ impl<'a> Docs<'a> {
                 }
             }
             out.push_str("</ul></li>");
+        }
+        if rest.is_some() {
+            out.push_str("<li><a href=\"#rest\">REST</a></li>");
         }
         out.push_str("<li><a href=\"#types\">Types</a></li></ul></nav>\n<main>");
 
@@ -336,6 +390,9 @@ impl<'a> Docs<'a> {
             out.push_str("</section>\n");
         }
 
+        if let Some(rest) = rest {
+            rest_section(&mut out, rest);
+        }
         out.push_str(r#"<section id="types"><h2>Types</h2>"#);
         let roots: HashSet<&str> = self.roots.iter().flatten().map(String::as_str).collect();
         for (name, ty) in &self.types {
