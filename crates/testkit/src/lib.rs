@@ -50,6 +50,7 @@ pub async fn test_config(dir: &std::path::Path) -> Config {
         address: "127.0.0.1:0".parse().unwrap(),
         path: None,
         default_domain: None,
+        rest_prefix: None,
         username: None,
         password: None,
     };

@@ -22,6 +22,8 @@ pub struct UserEndpoint {
     pub schema: UserSchema,
     /// Served when the `Host` header names no known domain.
     pub default_domain: String,
+    /// Where the listener serves the REST API, for the docs page.
+    pub rest_prefix: Option<String>,
 }
 
 impl Endpoint for UserEndpoint {
@@ -54,6 +56,11 @@ impl Endpoint for UserEndpoint {
             RequestErrorKind::Parse => "GRAPHQL_PARSE_FAILED",
             RequestErrorKind::Validation => "GRAPHQL_VALIDATION_FAILED",
         }
+    }
+
+    fn rest_docs(&self) -> Option<gatehouse_http::docs::RestDocs> {
+        let prefix = self.rest_prefix.clone()?;
+        Some(gatehouse_http::docs::RestDocs { prefix, routes: crate::rest::route_docs() })
     }
 
     fn stream_opened(&self) -> Option<Box<dyn Send>> {
