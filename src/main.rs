@@ -166,6 +166,10 @@ fn main() -> ExitCode {
 
 async fn serve(config: Config) -> ExitCode {
     gatehouse_server::telemetry::init(&config.server.log_level);
+    match gatehouse_server::limits::raise_file_limit() {
+        Ok(files) => tracing::info!(files, "open-file limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+    }
     let app = match App::start(&config).await {
         Ok(app) => app,
         Err(e) => {
@@ -177,8 +181,25 @@ async fn serve(config: Config) -> ExitCode {
     for listener in &app.listeners {
         println!("{:<13} {}", listener.handler.name(), listener.url());
     }
-    let _ = tokio::signal::ctrl_c().await;
-    tracing::info!("shutting down");
-    app.stop().await;
+    let signal = stop_signal().await;
+    tracing::info!(signal, "shutting down");
+    app.stop(std::time::Duration::from_secs(config.server.shutdown_delay_seconds)).await;
+    tracing::info!("stopped");
     ExitCode::SUCCESS
+}
+
+/// SIGTERM (what systemd, Docker and Kubernetes send) or SIGINT (Ctrl-C).
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    }
 }

@@ -198,7 +198,7 @@ async fn a_subscriber_on_one_node_sees_the_events_of_another() {
     let body = json!({ "query": "mutation { domain { removeDomain(domain: \"here.test\") { domain } } }" });
     app.client.post(&app.admin_url).json(&body).send().await.unwrap();
     assert_eq!(next(&mut there).await.unwrap()["domain"], "here.test");
-    second.stop().await;
+    second.stop(std::time::Duration::ZERO).await;
 }
 
 #[tokio::test]
@@ -233,5 +233,5 @@ async fn a_token_revoked_on_one_node_is_refused_on_another() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(refused, "the other node still accepts the revoked token after 2 s");
-    second.stop().await;
+    second.stop(std::time::Duration::ZERO).await;
 }

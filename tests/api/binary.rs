@@ -150,3 +150,85 @@ async fn acknowledged_writes_survive_a_killed_process() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn an_unknown_environment_variable_is_named_and_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("gatehouse.toml");
+    std::fs::write(&config, "[[listen]]\nhandler = \"user\"\naddress = \"127.0.0.1:0\"\n").unwrap();
+    let mut child = gatehouse()
+        .arg("serve")
+        .arg("--config")
+        .arg(&config)
+        .current_dir(dir.path())
+        .env("GATEHOUSE_VERSION", "1.2.3")
+        .env("GATEHOUSE_LIMITS__DEPTH", "12")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let line = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    assert!(line.starts_with("user"), "the server starts: {line}");
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("GATEHOUSE_VERSION names no setting; ignored"), "{stderr}");
+    assert!(!stderr.contains("GATEHOUSE_LIMITS__DEPTH"), "a real setting is not warned about: {stderr}");
+}
+
+/// Sends `signal` to the child process.
+fn send(child: &std::process::Child, signal: libc::c_int) {
+    // SAFETY: kill(2) on a child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+}
+
+#[tokio::test]
+async fn sigterm_drains_open_requests_and_exits_cleanly() {
+    for signal in [libc::SIGTERM, libc::SIGINT] {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = "[server]\nshutdown_delay_seconds = 1\n\n\
+                    [[listen]]\nhandler = \"user\"\naddress = \"127.0.0.1:0\"\n\n\
+                    [[listen]]\nhandler = \"admin\"\naddress = \"127.0.0.1:0\"\n";
+        std::fs::write(dir.path().join("gatehouse.toml"), toml).unwrap();
+        let mut child = gatehouse()
+            .arg("serve")
+            .arg("--config")
+            .arg(dir.path().join("gatehouse.toml"))
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let user = lines.next().unwrap().unwrap().split_whitespace().nth(1).unwrap().to_string();
+        let admin = lines.next().unwrap().unwrap().split_whitespace().nth(1).unwrap().to_string();
+        let ready = admin.replace("/api/graphql", "/ready");
+        let client = reqwest::Client::new();
+        assert_eq!(client.get(&ready).send().await.unwrap().status(), reqwest::StatusCode::OK);
+
+        // A subscription stream is open and a login (an Argon2id hash) is in flight.
+        let stream = client
+            .get(format!(
+                "{admin}/sse?query=subscription%20%7B%20audit%20%7B%20subscribeForEvents%20%7B%20type%20%7D%20%7D%20%7D"
+            ))
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap();
+        let register = serde_json::json!({ "query": "mutation { register(input: {username: \"late\", email: \"late@example.com\", password: \"secret123\"}) { jwt } }" });
+        let in_flight = tokio::spawn(client.post(&user).json(&register).send());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        send(&child, signal);
+
+        // At once: not ready, though still answering.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(client.get(&ready).send().await.unwrap().status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+        let answer: serde_json::Value = in_flight.await.unwrap().unwrap().json().await.unwrap();
+        assert!(answer["data"]["register"]["jwt"].is_string(), "the request in flight finished: {answer}");
+        // The stream ends cleanly, and the process exits 0.
+        let body = tokio::time::timeout(std::time::Duration::from_secs(10), stream.text()).await;
+        assert!(body.expect("the stream ends").is_ok(), "the stream ends without an error");
+        let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+        assert_eq!(status.code(), Some(0), "exit status after signal {signal}");
+    }
+}

@@ -232,6 +232,8 @@ async fn a_client_going_away_closes_its_stream() {
 async fn stopping_the_server_ends_open_streams() {
     let app = spawn_app().await;
     let stream = open_stream(sse_request(&app, &app.admin_url, EVENTS, json!({}))).await;
-    tokio::time::timeout(std::time::Duration::from_secs(10), app.app.stop()).await.expect("the server stops");
+    tokio::time::timeout(std::time::Duration::from_secs(10), app.app.stop(std::time::Duration::ZERO))
+        .await
+        .expect("the server stops");
     assert_eq!(remaining_events(stream).await, []);
 }

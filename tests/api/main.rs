@@ -5,6 +5,7 @@ mod binary;
 mod cli_admin;
 mod cli_import;
 mod cli_support;
+mod connections;
 mod endpoints_pages;
 mod endpoints_sdl;
 mod endpoints_sse;

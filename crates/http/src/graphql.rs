@@ -305,13 +305,32 @@ pub(crate) fn check_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
 }
 
 pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, Rejection> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        if is_body_timeout(&error) {
+            return Rejection::graphql(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                "The request body did not arrive in time",
+            );
+        }
         Rejection::graphql(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
             format!("The request body is larger than {limit} bytes"),
         )
     })
+}
+
+/// Whether reading a body failed on the listener's body timeout (`ConnectionLimits`).
+fn is_body_timeout(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// `POST <path>`; with `Accept: text/event-stream`, a graphql-sse stream.

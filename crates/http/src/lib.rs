@@ -5,6 +5,7 @@ pub mod assets;
 pub mod docs;
 pub mod graphiql;
 pub mod graphql;
+mod idle;
 pub mod inputs;
 pub mod limits;
 mod limits_config;
@@ -17,5 +18,5 @@ pub mod server;
 pub mod sse;
 
 pub use graphql::{Endpoint, Mounted, RequestErrorKind, RequestHead, Transport};
-pub use limits_config::LimitsConfig;
+pub use limits_config::{ConnectionLimits, LimitsConfig};
 pub use rejection::Rejection;

@@ -1,5 +1,7 @@
 //! The limits of one listener, as the configuration's `[limits]` sets them.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -14,6 +16,16 @@ pub struct LimitsConfig {
     pub input_depth: usize,
     /// Items in one input list.
     pub input_list_items: usize,
+    /// Seconds a connection may take to send a request's head; also the longest wait for the
+    /// next request on a kept-alive connection.
+    pub header_timeout_seconds: u64,
+    /// Seconds a request body may take to arrive.
+    pub body_timeout_seconds: u64,
+    /// Seconds a connection may go without a byte read or written (event streams send
+    /// keep-alives more often than this).
+    pub idle_timeout_seconds: u64,
+    /// Open connections per listener; more are answered 503 and closed.
+    pub max_connections: usize,
 }
 
 impl Default for LimitsConfig {
@@ -26,11 +38,36 @@ impl Default for LimitsConfig {
             aliases: 30,
             input_depth: 16,
             input_list_items: 1000,
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 30,
+            idle_timeout_seconds: 60,
+            max_connections: 10_000,
         }
     }
 }
 
+/// How one listener treats its connections (see [`LimitsConfig`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub max_connections: usize,
+    /// How long open requests may run on after the listener stops accepting.
+    pub drain: Duration,
+}
+
 impl LimitsConfig {
+    pub fn connections(&self, drain: Duration) -> ConnectionLimits {
+        ConnectionLimits {
+            header_timeout: Duration::from_secs(self.header_timeout_seconds),
+            body_timeout: Duration::from_secs(self.body_timeout_seconds),
+            idle_timeout: Duration::from_secs(self.idle_timeout_seconds),
+            max_connections: self.max_connections,
+            drain,
+        }
+    }
+
     /// The deepest bracket nesting a document within the other limits can have: a level per
     /// selection set, per input value level, the argument list and the operation's own braces,
     /// and a few for list types in variable definitions.

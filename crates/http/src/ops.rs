@@ -2,6 +2,7 @@
 //! its storage too) and `/metrics` (Prometheus, in the OpenMetrics text format).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::State;
@@ -11,19 +12,43 @@ use axum::routing::get;
 
 use gatehouse_core::Core;
 
-pub fn routes(core: Arc<Core>) -> Router {
+/// Whether the node takes new work: false from the moment it starts shutting down, so that a
+/// load balancer checking `/ready` moves traffic away before the listeners close.
+#[derive(Clone, Default)]
+pub struct Readiness(Arc<AtomicBool>);
+
+impl Readiness {
+    pub fn drain(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn draining(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[derive(Clone)]
+struct Ops {
+    core: Arc<Core>,
+    readiness: Readiness,
+}
+
+pub fn routes(core: Arc<Core>, readiness: Readiness) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
-        .with_state(core)
+        .with_state(Ops { core, readiness })
 }
 
 async fn health() -> &'static str {
     "ok\n"
 }
 
-async fn ready(State(core): State<Arc<Core>>) -> Response {
+async fn ready(State(Ops { core, readiness }): State<Ops>) -> Response {
+    if readiness.draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    }
     match core.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
         Err(e) => {
@@ -33,7 +58,7 @@ async fn ready(State(core): State<Arc<Core>>) -> Response {
     }
 }
 
-async fn metrics(State(core): State<Arc<Core>>) -> Response {
+async fn metrics(State(Ops { core, .. }): State<Ops>) -> Response {
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], core.metrics.render()).into_response()
 }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -35,6 +36,7 @@ impl BoundListener {
 pub struct App {
     pub core: Arc<Core>,
     pub listeners: Vec<BoundListener>,
+    readiness: ops::Readiness,
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -46,6 +48,7 @@ impl App {
         let core = crate::boot::open_core(config).await?;
 
         let (shutdown, stop) = watch::channel(false);
+        let readiness = ops::Readiness::default();
         let mut listeners = Vec::new();
         let mut tasks = Vec::new();
         // Events recorded by other nodes sharing the database reach this node's subscribers.
@@ -101,16 +104,20 @@ impl App {
                 }
             };
             // The admin listener also answers health checks and metrics scrapes.
-            let router =
-                if listen.handler == Handler::Admin { router.merge(ops::routes(core.clone())) } else { router };
+            let router = if listen.handler == Handler::Admin {
+                router.merge(ops::routes(core.clone(), readiness.clone()))
+            } else {
+                router
+            };
             let socket = TcpListener::bind(listen.address)
                 .await
                 .with_context(|| format!("cannot listen on {} ({} handler)", listen.address, listen.handler.name()))?;
             let address = socket.local_addr()?;
-            tasks.push(spawn(socket, router, stop.clone()));
+            let connections = config.limits.connections(Duration::from_secs(config.server.drain_seconds));
+            tasks.push(spawn(socket, router, connections, stop.clone()));
             listeners.push(BoundListener { handler: listen.handler, address, path });
         }
-        Ok(App { core, listeners, shutdown, tasks })
+        Ok(App { core, listeners, readiness, shutdown, tasks })
     }
 
     /// The first listener of a handler.
@@ -118,8 +125,12 @@ impl App {
         self.listeners.iter().find(|l| l.handler == handler)
     }
 
-    /// Stops accepting, lets open requests finish.
-    pub async fn stop(self) {
+    /// Stops the server as a load balancer needs it: `/ready` answers 503 at once, listeners
+    /// keep accepting for `delay` (the balancer's health check sees the 503 and sends no more),
+    /// then stop accepting; open requests finish within the drain timeout, event streams end.
+    pub async fn stop(self, delay: Duration) {
+        self.readiness.drain();
+        tokio::time::sleep(delay).await;
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;

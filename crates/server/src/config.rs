@@ -77,6 +77,11 @@ pub struct ServerConfig {
     pub sse_keepalive_seconds: u64,
     /// Log filter (tracing `EnvFilter` syntax).
     pub log_level: String,
+    /// Seconds between SIGTERM (or Ctrl-C) and closing the listeners, while `/ready` answers
+    /// 503: behind a load balancer, at least its health-check interval times its fall count.
+    pub shutdown_delay_seconds: u64,
+    /// Seconds open requests may run on after SIGTERM or Ctrl-C, once listeners stop accepting.
+    pub drain_seconds: u64,
 }
 
 impl Default for ServerConfig {
@@ -86,6 +91,8 @@ impl Default for ServerConfig {
             hash_threads: 0,
             sse_keepalive_seconds: 15,
             log_level: "info".into(),
+            shutdown_delay_seconds: 0,
+            drain_seconds: 30,
         }
     }
 }
@@ -213,7 +220,19 @@ impl Config {
             None if Path::new("gatehouse.toml").exists() => figment = figment.merge(Toml::file_exact("gatehouse.toml")),
             None => {}
         }
-        figment = figment.merge(Env::prefixed("GATEHOUSE_").split("__").ignore(&["CONFIG"]));
+        // A variable that names no setting (a CI's GATEHOUSE_VERSION, say) is not the operator's
+        // configuration: it is named in a warning and left out, where a key in the file is refused.
+        let known = known_keys();
+        let env = Env::prefixed("GATEHOUSE_").split("__").ignore(&["CONFIG"]);
+        for (key, _) in env.iter() {
+            if !is_known(&known, key.as_str()) {
+                eprintln!(
+                    "gatehouse: warning: GATEHOUSE_{} names no setting; ignored",
+                    key.as_str().to_uppercase().replace('.', "__")
+                );
+            }
+        }
+        figment = figment.merge(env.filter(move |key| is_known(&known, key.as_str())));
         let config: Config = figment.extract().map_err(|e| ConfigError(describe(e)))?;
         config.validate()?;
         Ok(config)
@@ -267,6 +286,26 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The settings' dotted paths (`storage.url`, `limits.depth`), from the defaults; tables of
+/// lists (`listen`, `domains`) are known as a whole.
+fn known_keys() -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Ok(serde_json::Value::Object(top)) = serde_json::to_value(Config::default()) {
+        for (name, value) in top {
+            match value {
+                serde_json::Value::Object(fields) => keys.extend(fields.keys().map(|field| format!("{name}.{field}"))),
+                _ => keys.push(name),
+            }
+        }
+    }
+    keys
+}
+
+fn is_known(known: &[String], key: &str) -> bool {
+    let key = key.to_lowercase();
+    known.iter().any(|k| key == *k || key.starts_with(&format!("{k}.")) && !k.contains('.'))
 }
 
 fn describe(error: figment::Error) -> String {

@@ -4,4 +4,5 @@
 pub mod app;
 pub mod boot;
 pub mod config;
+pub mod limits;
 pub mod telemetry;

@@ -61,6 +61,13 @@ pub async fn open(url: &str, pool_size: u32) -> anyhow::Result<Arc<SqlStore>> {
         Backend::Sqlite => &SQLITE_MIGRATIONS,
         Backend::Postgres => &POSTGRES_MIGRATIONS,
     };
+    // Several processes may start at once on a new database. PostgreSQL's migrations hold an
+    // advisory lock (sqlx takes it); SQLite's do not, so the database file itself is locked
+    // (flock, which does not meet SQLite's own fcntl locks) while they run.
+    let _migrating = match (backend, sqlite_file(&url)) {
+        (Backend::Sqlite, Some(file)) => Some(lock_file(file).await?),
+        _ => None,
+    };
     migrator.run(&pool).await.map_err(|e| match e {
         MigrateError::VersionMissing(v) => anyhow::anyhow!(
             "the database was migrated by a newer Gatehouse (schema version {v} is unknown to this binary); refusing to start"
@@ -68,6 +75,23 @@ pub async fn open(url: &str, pool_size: u32) -> anyhow::Result<Arc<SqlStore>> {
         other => anyhow::Error::new(other).context("database migration failed"),
     })?;
     Ok(Arc::new(SqlStore::new(pool, backend).with_listen_url(&url)))
+}
+
+/// The file of an SQLite URL (`sqlite://path?mode=rwc`), none for an in-memory database.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.into())
+}
+
+/// An exclusive lock on `path`, held until the file is dropped.
+async fn lock_file(path: std::path::PathBuf) -> anyhow::Result<std::fs::File> {
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        file.lock().with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(file)
+    })
+    .await?
 }
 
 /// The URL without its password, for messages.

@@ -3,6 +3,8 @@
 //! Their tokens are random, sent only by mail, and stored only as a SHA-256 hash. Each is
 //! single use and expires; issuing a new one replaces (and so invalidates) the older one.
 
+use std::sync::Arc;
+
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -35,16 +37,27 @@ fn token_hash(token: &str) -> String {
 
 impl Core {
     /// Sends a reset link to the user with this email. Unknown and blocked users get no mail,
-    /// and the caller cannot tell: the answer is the same. The mail leaves in the background,
-    /// so that the answer takes the same time; a failed send is logged and counted.
-    pub async fn forgot_password(&self, domain: &Domain, email: &str) -> CoreResult<()> {
+    /// and the caller cannot tell: the answer is the same, and so is its time, since everything
+    /// after the input checks (the lookup, the token, the mail) happens in the background. A
+    /// failure there is logged and counted.
+    pub async fn forgot_password(self: &Arc<Self>, domain: &Domain, email: &str) -> CoreResult<()> {
         ensure_enabled(domain)?;
         let email = email.trim().to_lowercase();
         if email.is_empty() {
             return Err(CoreError::invalid("email is a required field"));
         }
         validate_email(&email)?;
-        let Some(user) = self.store.user_by_email(domain.id, &email).await? else { return Ok(()) };
+        let (core, domain) = (Arc::clone(self), domain.clone());
+        tokio::spawn(async move {
+            if let Err(e) = core.send_reset_link(&domain, &email).await {
+                tracing::warn!(error = %e, domain = %domain.name, "reset link not sent");
+            }
+        });
+        Ok(())
+    }
+
+    async fn send_reset_link(&self, domain: &Domain, email: &str) -> CoreResult<()> {
+        let Some(user) = self.store.user_by_email(domain.id, email).await? else { return Ok(()) };
         if user.blocked {
             return Ok(());
         }
@@ -54,16 +67,13 @@ impl Core {
         self.store.set_user_token(user.id, TokenPurpose::ResetPassword, &token_hash(&token), expires_at).await?;
         let url = domain.settings.email_reset_password.clone().unwrap_or_default();
         let mail = self.compose(domain, TemplateKind::ResetPassword, &user, &url, &token).await?;
-        let mailer = self.mailer.clone();
-        tokio::spawn(async move {
-            // Failures are logged and counted by the mailer.
-            let _ = mailer.send(mail).await;
-        });
         self.record(
             NewEvent::new(EventKind::PasswordResetRequested, &domain.name, Actor::Anonymous)
                 .user(&user.username, &domain.name),
         )
         .await;
+        // Failures are logged and counted by the mailer.
+        let _ = self.mailer.send(mail).await;
         Ok(())
     }
 

@@ -119,7 +119,8 @@ async fn serve(keepalive_seconds: u64) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/gql", listener.local_addr().unwrap());
     let (stop, stopped) = watch::channel(false);
-    let task = spawn(listener, endpoint_routes(mounted), stopped);
+    let connections = LimitsConfig::default().connections(std::time::Duration::from_secs(5));
+    let task = spawn(listener, endpoint_routes(mounted), connections, stopped);
     Server { url, live, stop, task, client: reqwest::Client::new() }
 }
 
