@@ -26,7 +26,7 @@ from harness.server import Server, ServerError
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = {
-    1: ("`me` with a valid token", Bench.s1_me),
+    1: ("`me` with a valid token, and vs the reference ceiling", Bench.s1_me),
     2: ("`login` vs the raw Argon2id rate", Bench.s2_login),
     3: ("`register`", Bench.s3_register),
     4: ("1,000,000 users: admin countUsers/listUsers, login", Bench.s4_million),
@@ -43,6 +43,7 @@ def main():
     parser.add_argument("--scenarios", default="1,2,3,4,5,6,7", help="comma-separated scenario numbers")
     parser.add_argument("--binary", default=ROOT / "target/release/gatehouse", type=Path)
     parser.add_argument("--argon2-rate", default=ROOT / "target/release/examples/argon2_rate", type=Path)
+    parser.add_argument("--ceiling", default=ROOT / "target/release/gatehouse-bench-ceiling", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep each run's work directory and database")
     args = parser.parse_args()
     selected = sorted({int(s) for s in args.scenarios.split(",") if s.strip()})
@@ -69,7 +70,10 @@ def main():
         + [f"- {key}: {value}" for key, value in machine.items()]
     )
     text = header + "\n\n" + report.table(rows) + "\n"
-    print("\n" + text)
+    print("\n" + text, flush=True)
+    # One line per scenario and backend, printed last so that a regression is visible at a glance.
+    summary = f"Summary (figure/target: a ≥ target is met at 1 or more, a ≤ target at 1 or less)\n\n{report.summary(rows)}\n"
+    text += "\n```\n" + summary + "```\n"
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     stem = results / f"{started:%Y%m%d-%H%M%S}-{args.backend}"
@@ -77,14 +81,15 @@ def main():
     stem.with_suffix(".json").write_text(
         json.dumps({"machine": machine, "command": command, "rows": [asdict(r) for r in rows]}, indent=2)
     )
-    print(f"saved {stem}.md", file=sys.stderr)
+    print(f"saved {stem}.md", file=sys.stderr, flush=True)
+    print("\n" + summary, end="")
 
 
 def run_backend(name, args, selected):
     workdir = Path(tempfile.mkdtemp(prefix=f"gatehouse-bench-{name}-"))
     backend = SQLite(workdir) if name == "sqlite" else Postgres(args.pg_url)
     server = Server(args.binary, workdir, backend.url, ["localhost", BIG_DOMAIN])
-    bench = Bench(server, backend, args.seconds, _cores(), args.argon2_rate)
+    bench = Bench(server, backend, args.seconds, _cores(), args.argon2_rate, args.ceiling)
     try:
         progress(name, "starting gatehouse on a fresh database")
         ready = server.start()

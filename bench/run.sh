@@ -57,8 +57,10 @@ fi
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
     { echo "run.sh: python3 3.11 or newer is needed" >&2; exit 1; }
 
-echo "==> cargo build --release (gatehouse, crates/core/examples/argon2_rate)" >&2
-cargo build --release --bin gatehouse --example argon2_rate >&2
+echo "==> cargo build --release (gatehouse, crates/core/examples/argon2_rate, bench/ceiling)" >&2
+# One invocation: the reference ceiling (bench/ceiling) is built from the same compiled crates.
+cargo build --release -p gatehouse -p gatehouse-core -p gatehouse-bench-ceiling \
+    --bin gatehouse --bin gatehouse-bench-ceiling --example argon2_rate >&2
 
 PG_DIR=
 cleanup() {

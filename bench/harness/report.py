@@ -9,6 +9,48 @@ PASS, FAIL, INVALID, UNAVAILABLE, INFO = "pass", "**FAIL**", "**invalid**", "not
 
 
 @dataclass
+class Summary:
+    """A row's figure for the one-line summary: `value` compared with `target` (`op` "≥" or
+    "≤"; no target: information only)."""
+
+    name: str
+    figure: str
+    value: float | None = None
+    op: str | None = None
+    target: float | None = None
+    target_text: str = ""
+
+    @property
+    def ratio(self):
+        """The figure over its target: a "≥" target is met at 1 or more, a "≤" one at 1 or less."""
+        if self.value is None or not self.target:
+            return None
+        return self.value / self.target
+
+    @property
+    def margin(self):
+        """How far the target is met, higher is better whatever the direction: worst first."""
+        ratio = self.ratio
+        if ratio is None:
+            return float("inf")
+        if self.op == "≤":
+            return 1 / ratio if ratio else float("inf")
+        return ratio
+
+
+def at_least(name, figure, value, target, target_text):
+    return Summary(name, figure, value, "≥", target, target_text)
+
+
+def at_most(name, figure, value, target, target_text):
+    return Summary(name, figure, value, "≤", target, target_text)
+
+
+def information(name, figure):
+    return Summary(name, figure)
+
+
+@dataclass
 class Row:
     backend: str
     scenario: str
@@ -18,6 +60,7 @@ class Row:
     target: str = ""
     verdict: str = INFO
     rss_mib: float | None = None
+    summary: Summary | None = None
 
 
 def verdict(ok, errors=""):
@@ -37,6 +80,49 @@ def table(rows):
         cells = [r.backend, r.scenario, r.measure, r.load, r.result, r.target, r.verdict, rss]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
+
+
+# Verdicts from worst to best: a scenario's summary line shows its worst row.
+_RANK = {"**error**": 0, INVALID: 0, UNAVAILABLE: 1, FAIL: 2, PASS: 3, INFO: 4}
+
+
+def summary(rows):
+    """One line per scenario and backend: the scenario's worst row against its target (the
+    figure, the target, the figure over the target, the verdict), so a regression shows at a
+    glance. Rows measured without a target appear only when their scenario has no other."""
+    groups = {}
+    for r in rows:
+        if r.summary is not None or _RANK.get(r.verdict, 4) < _RANK[FAIL]:
+            groups.setdefault((r.backend, r.scenario), []).append(r)
+    backends = list(dict.fromkeys(r.backend for r in rows))
+    order = sorted(groups, key=lambda k: (backends.index(k[0]), int(k[1]) if k[1].isdigit() else 99))
+    lines = []
+    for backend, scenario in order:
+        group = groups[(backend, scenario)]
+        targeted = [r for r in group if r.summary is None or r.summary.target is not None]
+        worst = min(targeted or group, key=_badness)
+        line = f"{scenario} " + _summary_line(worst)
+        if len(targeted) > 1:
+            met = sum(r.verdict == PASS for r in targeted)
+            line += f" (worst of {len(targeted)} targets; {met} met)"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _badness(row):
+    return (_RANK.get(row.verdict, 4), row.summary.margin if row.summary else float("-inf"))
+
+
+def _summary_line(r):
+    verdict = r.verdict.replace("*", "")
+    s = r.summary
+    if s is None:
+        result = str(r.result).replace("\n", " ")[:160]
+        return f"{r.measure} ({r.backend}): " + (result if result.startswith(verdict) else f"{verdict}: {result}")
+    line = f"{s.name} ({r.backend}): {s.figure}"
+    if s.target is None:
+        return line + " (no target)" + ("" if verdict == INFO else f" · {verdict}")
+    return line + f" (target {s.target_text}) · figure/target {s.ratio:.2f} · {verdict}"
 
 
 def _cell(text):

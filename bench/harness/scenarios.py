@@ -4,15 +4,21 @@ table; an API that answers with errors makes its rows "not available" instead of
 import re
 import subprocess
 import time
+import urllib.parse
 
 from . import graphql, sse, wrk
 from .backends import seed_users_sql
-from .report import FAIL, INFO, INVALID, PASS, UNAVAILABLE, Row, verdict
+from .ceiling import Ceiling, CeilingError
+from .report import FAIL, INFO, INVALID, PASS, UNAVAILABLE, Row, at_least, at_most, information, verdict
 
 PASSWORD = "bench-password"
 BIG_DOMAIN = "million.test"
 BIG_COUNT = 1_000_000
 ME = "{ me { id username email role { name } } }"
+# The hot-path request compared with the reference ceiling (bench/ceiling), which answers it
+# without GraphQL or storage; the target is a share of the ceiling's rate.
+ME_SHORT = "{ me { id username } }"
+CEILING_SHARE = 0.75
 LOGIN = "mutation Login($identifier: String!, $password: String!) { login(input: {identifier: $identifier, password: $password}) { jwt } }"
 REGISTER = "mutation { register(input: {username: \"%s\", email: \"%s@bench.test\", password: \"%s\"}) { jwt } }"
 RAISE_RATE_LIMIT = 'mutation { domain { updateDomainSettings(domain: "%s", settings: {rateLimitMax: 1000000000}) { rateLimitMax } } }'
@@ -32,13 +38,15 @@ def login_body(identifier):
 class Bench:
     """One backend's run: the server, its storage and the rows measured so far."""
 
-    def __init__(self, server, backend, seconds, cores, argon2_rate_binary):
+    def __init__(self, server, backend, seconds, cores, argon2_rate_binary, ceiling_binary):
         self.server, self.backend = server, backend
         self.seconds, self.cores = seconds, cores
         self.argon2_rate_binary = argon2_rate_binary
+        self.ceiling_binary = ceiling_binary
         self.rows = []
         self.token = None
         self.raw_rate = None
+        self.ceiling = None
         self.rate_limit_note = ""
         self.big_seeded = False
 
@@ -98,6 +106,37 @@ class Bench:
             )
         return self.raw_rate
 
+    def jwt_secret(self):
+        """The secret Gatehouse generated on its first start and keeps in the database (no
+        `[jwt] secret` in the harness's config): the ceiling verifies tokens with it."""
+        secret = self.backend.scalar("SELECT value FROM meta WHERE key = 'jwt_secret'")
+        if not secret:
+            raise NotAvailable("no JWT secret in the database's meta table")
+        return secret
+
+    def ceiling_rate(self, body, headers):
+        """The reference ceiling (bench/ceiling) under the `me` load's wrk settings: measured
+        once per run, Gatehouse idle meanwhile; its row has no target and no RSS (not Gatehouse)."""
+        if self.ceiling is None:
+            path = urllib.parse.urlsplit(self.user).path
+            try:
+                with Ceiling(self.ceiling_binary, self.jwt_secret(), path) as ceiling:
+                    self.probe(ceiling.url, body, headers, "the ceiling")
+                    r = self.load(ceiling.url, body, 64, headers)
+            except CeilingError as error:
+                raise NotAvailable(str(error)) from None
+            note = r.error_note()
+            self.rows.append(
+                Row(
+                    self.backend.name, "1", "reference ceiling: bare axum, same body and HS256 check (bench/ceiling)",
+                    load=r.params,
+                    result=f"{r.rate:,.0f} req/s (p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)" + _note(note),
+                    verdict=info(note),
+                )
+            )
+            self.ceiling = r
+        return self.ceiling
+
     # -- setup ---------------------------------------------------------------------------------
 
     def setup(self):
@@ -126,6 +165,29 @@ class Bench:
             1, "`me` with a valid token: throughput", load=r.params,
             result=f"{r.rate:,.0f} req/s (p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)" + _note(note),
             target="≥ 10,000 req/s", verdict=verdict(r.rate >= 10_000, note),
+            summary=at_least("me (full query)", f"{r.rate:,.0f} req/s", r.rate, 10_000, "≥ 10,000 req/s"),
+        )
+        self.me_vs_ceiling(headers)
+
+    def me_vs_ceiling(self, headers):
+        """`{ me { id username } }` right after the ceiling, same body, token and wrk settings."""
+        measure = f"`{ME_SHORT}`: throughput vs the reference ceiling"
+        body = {"query": ME_SHORT}
+        try:
+            self.probe(self.user, body, headers, "me")
+            ceiling = self.ceiling_rate(body, headers)
+        except NotAvailable as error:
+            self.unavailable(1, measure, str(error))
+            return
+        r = self.load(self.user, body, 64, headers)
+        note = r.error_note() or (ceiling.error_note() and f"ceiling: {ceiling.error_note()}")
+        share = r.rate / ceiling.rate if ceiling.rate else 0.0
+        figure = f"{r.rate:,.0f} req/s = {share:.2f} of ceiling"
+        self.add(
+            1, measure, load=r.params,
+            result=f"{figure} {ceiling.rate:,.0f} req/s (p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)" + _note(note),
+            target=f"≥ {CEILING_SHARE:.2f} of ceiling", verdict=verdict(share >= CEILING_SHARE, note),
+            summary=at_least("me", figure, share, CEILING_SHARE, f"≥ {CEILING_SHARE:.2f}"),
         )
 
     def s2_login(self):
@@ -135,13 +197,14 @@ class Bench:
         r = self.load(self.user, body, 4 * self.cores, label=self.rate_limit_note)
         self._login_row(2, "`login`: throughput vs the raw Argon2id rate", r, raw)
 
-    def _login_row(self, scenario, measure, r, raw):
+    def _login_row(self, scenario, measure, r, raw, name="login"):
         note = r.error_note()
         ratio = r.rate / raw if raw else 0.0
         self.add(
             scenario, measure, load=r.params,
             result=f"{r.rate:,.1f} req/s = {ratio:.0%} of raw {raw:,.1f}/s (p99 {r.p99_ms:.0f} ms)" + _note(note),
             target="≥ 80% of raw", verdict=verdict(ratio >= 0.8, note),
+            summary=at_least(name, f"{r.rate:,.1f} req/s = {ratio:.2f} of raw Argon2id", ratio, 0.8, "≥ 0.80"),
         )
 
     def s3_register(self):
@@ -153,7 +216,7 @@ class Bench:
         self.add(
             3, "`register`: throughput", load=r.params,
             result=f"{r.rate:,.1f} req/s (p50 {r.p50_ms:.0f} ms, p99 {r.p99_ms:.0f} ms)" + _note(note),
-            target="(none)", verdict=info(note),
+            target="(none)", verdict=info(note), summary=information("register", f"{r.rate:,.1f} req/s"),
         )
 
     def s4_million(self):
@@ -165,14 +228,15 @@ class Bench:
         except NotAvailable as error:
             admin_error = str(error)
         cases = [
-            ("admin `countUsers` on 1M users: latency", COUNT_USERS),
-            ("admin `listUsers(limit: 50)` on 1M users: latency", LIST_USERS % (BIG_DOMAIN, "")),
+            ("admin `countUsers` on 1M users: latency", COUNT_USERS, "countUsers on 1M users"),
+            ("admin `listUsers(limit: 50)` on 1M users: latency", LIST_USERS % (BIG_DOMAIN, ""), "listUsers first page"),
             (
                 "admin `listUsers(limit: 50, index: 999950)` (last page; extra) on 1M users: latency",
                 LIST_USERS % (BIG_DOMAIN, f", index: {BIG_COUNT - 50}"),
+                "listUsers last page",
             ),
         ]
-        for measure, query in cases:
+        for measure, query, name in cases:
             if admin_error:
                 self.unavailable(4, measure, admin_error)
                 continue
@@ -187,12 +251,13 @@ class Bench:
                 4, measure, load=r.params,
                 result=f"median {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms ({r.rate:,.0f} req/s)" + _note(note),
                 target="median ≤ 10 ms", verdict=verdict(r.p50_ms <= 10, note),
+                summary=at_most(name, f"median {r.p50_ms:.2f} ms", r.p50_ms, 10, "≤ 10 ms"),
             )
         body, host = login_body("user500000"), {"Host": BIG_DOMAIN}
         self.probe(self.user, body, host, "login on the 1M-user domain")
         raw = self.raw_argon2_rate()
         r = self.load(self.user, body, 4 * self.cores, headers=host, label=self.rate_limit_note)
-        self._login_row(4, "`login` on the 1M-user domain vs the raw Argon2id rate", r, raw)
+        self._login_row(4, "`login` on the 1M-user domain vs the raw Argon2id rate", r, raw, "login on 1M users")
 
     def seed_big_domain(self):
         """1,000,000 users straight into the database: one registered through the API ('seed'),
@@ -239,6 +304,7 @@ class Bench:
             result=f"p50 {during.p50_ms:.2f} ms, p99 {during.p99_ms:.2f} ms = {ratio:.1f}× idle p99; "
             f"storm: {storm.rate:,.1f} logins/s" + _note(note),
             target="p99 ≤ 3× idle p99", verdict=verdict(ratio <= 3, note or alone_note),
+            summary=at_most("me during a login storm", f"p99 {ratio:.1f}× idle", ratio, 3, "≤ 3× idle"),
         )
 
     def s6_sse(self, count=1000):
@@ -268,16 +334,22 @@ class Bench:
             6, f"SSE: one event to {count} subscribers, delivery time", load=load,
             result=result + _note(missing), target="last ≤ 100 ms",
             verdict=FAIL if not complete else (PASS if last <= 100 else FAIL),
+            summary=at_most(
+                f"SSE to {count} subscribers", f"last {last:.1f} ms" + ("" if complete else f" ({missing})"),
+                last, 100, "≤ 100 ms",
+            ),
         )
 
     def s7_start(self, ready_seconds, idle_rss, what):
         self.add(
             7, f"start to ready ({what})", load="spawn → listener lines + `{ __typename }` answered",
             result=f"{ready_seconds * 1000:.0f} ms", target="≤ 300 ms", verdict=verdict(ready_seconds <= 0.3),
+            summary=at_most(f"start to ready ({what})", f"{ready_seconds * 1000:.0f} ms", ready_seconds * 1000, 300, "≤ 300 ms"),
         )
         self.rows.append(
             Row(self.backend.name, "7", f"resident memory idle ({what})", load="VmRSS 1 s after ready",
-                result=f"{idle_rss:.1f} MiB", target="≤ 30 MiB", verdict=verdict(idle_rss <= 30), rss_mib=idle_rss)
+                result=f"{idle_rss:.1f} MiB", target="≤ 30 MiB", verdict=verdict(idle_rss <= 30), rss_mib=idle_rss,
+                summary=at_most(f"memory idle ({what})", f"{idle_rss:.1f} MiB", idle_rss, 30, "≤ 30 MiB"))
         )
 
 

@@ -235,3 +235,33 @@ async fn a_token_revoked_on_one_node_is_refused_on_another() {
     assert!(refused, "the other node still accepts the revoked token after 2 s");
     second.stop(std::time::Duration::ZERO).await;
 }
+
+#[tokio::test]
+async fn events_recorded_while_a_node_lost_its_listening_connection_still_reach_it() {
+    let app = spawn_app().await;
+    if app.config.storage.url.starts_with("sqlite:") {
+        eprintln!("skipped: nodes share events through PostgreSQL; SQLite serves a single node");
+        return;
+    }
+    let second = App::start(&app.config).await.expect("a second node on the same database");
+    let mut stream = subscribe(&second, "(types: [DOMAIN_ADDED])");
+    // Cut every LISTEN connection (as a database restart or a network blip would), then record
+    // events on the first node at once, while the second is still reconnecting.
+    use sqlx::Connection;
+    let mut admin = sqlx::AnyConnection::connect(&app.config.storage.url).await.unwrap();
+    let cut =
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()";
+    sqlx::query(cut).execute(&mut admin).await.unwrap();
+    let names: Vec<String> = (0..5).map(|i| format!("gap{i}.test")).collect();
+    for name in &names {
+        let body =
+            json!({ "query": format!("mutation {{ domain {{ addDomain(domain: \"{name}\") {{ domain }} }} }}") });
+        let answer: serde_json::Value =
+            app.client.post(&app.admin_url).json(&body).send().await.unwrap().json().await.unwrap();
+        assert!(answer.get("errors").is_none(), "{answer}");
+    }
+    for name in &names {
+        assert_eq!(next(&mut stream).await.unwrap()["domain"], name.as_str(), "each event once, in order");
+    }
+    second.stop(std::time::Duration::ZERO).await;
+}

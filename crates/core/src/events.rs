@@ -1,10 +1,9 @@
 //! The audit log: every change and every auth outcome is recorded and published to live
 //! subscribers. Never a password, a hash or a token in `details`.
 
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::broadcast;
 
 use super::Core;
 use super::model::{Millis, new_document_id, now_millis};
@@ -126,8 +125,8 @@ impl NewEvent {
 /// recorded by other nodes are fed in too (see `Core::relay_events`).
 pub struct EventBus {
     sender: broadcast::Sender<Event>,
-    /// Tells this node's announcements from the others'.
-    node: String,
+    /// This node, in the events it records: its relay skips them.
+    pub(crate) node: String,
 }
 
 impl Default for EventBus {
@@ -135,19 +134,6 @@ impl Default for EventBus {
         Self { sender: broadcast::channel(4096).0, node: new_document_id() }
     }
 }
-
-/// What a node tells the others when it records an event. Large events are announced by id
-/// only (a PostgreSQL notification carries at most 8000 bytes) and read back from the log.
-#[derive(Debug, Serialize, Deserialize)]
-struct Announcement {
-    node: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    event: Option<Event>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    id: Option<i64>,
-}
-
-const MAX_ANNOUNCEMENT_BYTES: usize = 7000;
 
 impl EventBus {
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
@@ -165,8 +151,7 @@ impl Core {
     pub async fn record(&self, event: NewEvent) {
         // Before anything can fail: the change this event reports has already been written.
         if event.kind.may_change_accounts() {
-            self.users.forget_domain(event.domain.as_deref());
-            self.roles.clear();
+            self.forget_accounts(event.domain.as_deref());
         }
         match event.kind {
             EventKind::LoginSucceeded => self.metrics.login(true),
@@ -174,7 +159,7 @@ impl Core {
             _ => {}
         }
         let at = now_millis();
-        let id = match self.store.insert_event(&event, at).await {
+        let id = match self.store.insert_event(&event, at, &self.events.node).await {
             Ok(id) => id,
             Err(e) => {
                 tracing::error!(error = %e, kind = ?event.kind, "cannot record event");
@@ -190,72 +175,21 @@ impl Core {
             actor: event.actor.describe(),
             details: event.details,
         };
-        let mut announcement = Announcement { node: self.events.node.clone(), event: Some(event.clone()), id: None };
-        let mut payload = serde_json::to_string(&announcement).unwrap_or_default();
-        if payload.len() > MAX_ANNOUNCEMENT_BYTES {
-            announcement = Announcement { node: self.events.node.clone(), event: None, id: Some(id) };
-            payload = serde_json::to_string(&announcement).unwrap_or_default();
-        }
         self.events.publish(event);
-        if let Err(e) = self.store.announce_event(&payload).await {
-            tracing::warn!(error = %e, "cannot announce event to the other nodes");
+        // A wake-up for the other nodes' relays, which read the event from the table.
+        if let Err(e) = self.store.announce_event(&self.events.node).await {
+            tracing::warn!(error = %e, "cannot wake the other nodes");
         }
     }
 
-    /// Publishes on this node the events other nodes record, until `stop` turns true. Returns
-    /// at once when the storage has no announcements (SQLite: a single node).
-    pub async fn relay_events(self: std::sync::Arc<Self>, mut stop: watch::Receiver<bool>) {
-        let mut announcements = match self.store.event_announcements().await {
-            Ok(Some(stream)) => stream,
-            Ok(None) => return,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for the events of other nodes");
-                return;
-            }
-        };
-        loop {
-            let payload = tokio::select! {
-                payload = announcements.next() => match payload {
-                    Some(payload) => payload,
-                    None => return,
-                },
-                _ = stop.wait_for(|stop| *stop) => return,
-            };
-            let Ok(announcement) = serde_json::from_str::<Announcement>(&payload) else {
-                tracing::warn!("ignoring a malformed event announcement");
-                continue;
-            };
-            if announcement.node == self.events.node {
-                continue; // Published locally when it was recorded.
-            }
-            let event = match (announcement.event, announcement.id) {
-                (Some(event), _) => Some(event),
-                (None, Some(id)) => self.event_by_id(id).await,
-                (None, None) => None,
-            };
-            if let Some(event) = event {
-                if event.kind.may_change_accounts() {
-                    self.users.forget_domain(event.domain.as_deref());
-                    self.roles.clear();
-                }
-                self.events.publish(event);
-            }
-        }
+    /// Drops what the caches hold of a domain's accounts (an event changed them).
+    pub(crate) fn forget_accounts(&self, domain: Option<&str>) {
+        self.users.forget_domain(domain);
+        self.roles.clear();
     }
 
     /// The audit log, newest first.
     pub async fn list_events(&self, filter: &EventFilter) -> super::CoreResult<Vec<Event>> {
         Ok(self.store.list_events(filter).await?)
-    }
-
-    async fn event_by_id(&self, id: i64) -> Option<Event> {
-        let filter = EventFilter { before: Some(id + 1), limit: 1, ..Default::default() };
-        match self.store.list_events(&filter).await {
-            Ok(events) => events.into_iter().find(|e| e.id == id),
-            Err(e) => {
-                tracing::warn!(error = %e, id, "cannot read an announced event");
-                None
-            }
-        }
     }
 }

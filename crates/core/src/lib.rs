@@ -18,6 +18,7 @@ pub mod password;
 pub mod permissions;
 pub mod query;
 pub mod ratelimit;
+mod relay;
 pub mod roles;
 pub mod store;
 pub mod text;

@@ -17,10 +17,17 @@ pub struct EventFilter {
     pub limit: i64,
 }
 
+/// An event and the node that recorded it.
+#[derive(Debug, Clone)]
+pub struct NodeEvent {
+    pub event: Event,
+    pub node: Option<String>,
+}
+
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
-    /// Stores the event and returns its id.
-    async fn insert_event(&self, event: &NewEvent, at: Millis) -> StoreResult<i64>;
+    /// Stores the event, with the node that records it, and returns its id.
+    async fn insert_event(&self, event: &NewEvent, at: Millis, node: &str) -> StoreResult<i64>;
     async fn list_events(&self, filter: &EventFilter) -> StoreResult<Vec<Event>>;
     /// How many events of each of `kinds` happened since `since`, in one domain or in all.
     async fn count_events(
@@ -29,10 +36,18 @@ pub trait EventStore: Send + Sync + 'static {
         kinds: &[EventKind],
         since: Millis,
     ) -> StoreResult<HashMap<EventKind, i64>>;
-    /// Tells every node sharing the database about a recorded event (PostgreSQL `NOTIFY`);
-    /// does nothing where there is no other node to tell (SQLite).
+    /// Up to `limit` events with an id above `after`, oldest first, each with the node that
+    /// recorded it: what the relay catches up on.
+    async fn events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<NodeEvent>>;
+    /// The events of these ids that exist (the relay's gaps, recorded late or never).
+    async fn events_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<NodeEvent>>;
+    /// The highest event id, 0 when there is none.
+    async fn last_event_id(&self) -> StoreResult<i64>;
+    /// Wakes every node sharing the database after an event is recorded (PostgreSQL `NOTIFY`);
+    /// does nothing where there is no other node (SQLite). A wake-up only: the table is the truth.
     async fn announce_event(&self, payload: &str) -> StoreResult<()>;
-    /// The announcements of every node (this one included), or `None` when the backend has
-    /// none. The stream survives reconnections; what is announced while disconnected is lost.
+    /// The wake-ups of every node (this one included), or `None` when the backend has none.
+    /// The stream survives reconnections; a wake-up sent while disconnected is lost, which is
+    /// why the relay also looks at the table on its own.
     async fn event_announcements(&self) -> StoreResult<Option<BoxStream<'static, String>>>;
 }

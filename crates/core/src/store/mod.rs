@@ -12,7 +12,7 @@ mod users;
 pub use accounts::{AccountStore, UserCounts};
 pub use bulk::{BulkStore, BulkUser, ExportedUser};
 pub use domains::DomainStore;
-pub use events::{EventFilter, EventStore};
+pub use events::{EventFilter, EventStore, NodeEvent};
 pub use roles::RoleStore;
 pub use templates::{StoredTemplate, TemplateStore};
 pub use users::{TokenPurpose, UserChanges, UserStore};

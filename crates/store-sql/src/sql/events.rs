@@ -13,7 +13,7 @@ use super::{SqlResult, SqlStore, sql};
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::events::{Event, EventKind, NewEvent};
 use gatehouse_core::model::Millis;
-use gatehouse_core::store::{EventFilter, EventStore};
+use gatehouse_core::store::{EventFilter, EventStore, NodeEvent};
 
 /// The PostgreSQL channel events are announced on.
 const CHANNEL: &str = "gatehouse_events";
@@ -32,11 +32,15 @@ fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
     })
 }
 
+fn node_event_from_row(row: &AnyRow) -> StoreResult<NodeEvent> {
+    Ok(NodeEvent { event: event_from_row(row)?, node: row.try_get("node").db()? })
+}
+
 #[async_trait]
 impl EventStore for SqlStore {
-    async fn insert_event(&self, event: &NewEvent, at: Millis) -> StoreResult<i64> {
+    async fn insert_event(&self, event: &NewEvent, at: Millis, node: &str) -> StoreResult<i64> {
         let row = query(
-            "INSERT INTO events (type, at, domain, user_ref, actor, details) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO events (type, at, domain, user_ref, actor, details, node) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(event.kind.as_str())
         .bind(at)
@@ -44,6 +48,7 @@ impl EventStore for SqlStore {
         .bind(event.user.clone())
         .bind(event.actor.describe())
         .bind(event.details.to_string())
+        .bind(node)
         .fetch_one(&self.pool)
         .await
         .db()?;
@@ -121,6 +126,37 @@ impl EventStore for SqlStore {
             }
         }
         Ok(counts)
+    }
+
+    async fn events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<NodeEvent>> {
+        let rows = query(
+            "SELECT id, type, at, domain, user_ref, actor, details, node FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+        rows.iter().map(node_event_from_row).collect()
+    }
+
+    async fn events_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<NodeEvent>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let text = format!(
+            "SELECT id, type, at, domain, user_ref, actor, details, node FROM events WHERE id IN ({}) ORDER BY id",
+            list.join(", ")
+        );
+        let statement = ids.iter().fold(query(sql(text)), |q, id| q.bind(*id));
+        let rows = statement.fetch_all(&self.pool).await.db()?;
+        rows.iter().map(node_event_from_row).collect()
+    }
+
+    async fn last_event_id(&self) -> StoreResult<i64> {
+        let row = query("SELECT COALESCE(MAX(id), 0) AS last FROM events").fetch_one(&self.pool).await.db()?;
+        row.try_get("last").db()
     }
 
     async fn announce_event(&self, payload: &str) -> StoreResult<()> {
