@@ -171,7 +171,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
-    gatehouse_server::telemetry::init(&config.server.log_level);
+    gatehouse_server::telemetry::init_with_format(&config.server.log_level, config.server.log_format);
     match gatehouse_server::limits::raise_file_limit() {
         Ok(files) => tracing::info!(files, "open-file limit"),
         Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),

@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-fn gatehouse() -> Command {
+pub(crate) fn gatehouse() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
     command.env_remove("RUST_LOG");
     for (key, _) in std::env::vars() {
@@ -15,7 +15,7 @@ fn gatehouse() -> Command {
 }
 
 /// Runs `gatehouse serve` with `toml` and returns its exit code and stderr.
-fn refused(toml: &str, env: &[(&str, &str)]) -> (i32, String) {
+pub(crate) fn refused(toml: &str, env: &[(&str, &str)]) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gatehouse.toml");
     std::fs::write(&path, toml).unwrap();
@@ -53,6 +53,11 @@ fn a_bad_configuration_is_refused_with_the_key_and_the_reason() {
     let (code, stderr) = refused(toml, &[]);
     assert_ne!(code, 0);
     assert!(stderr.contains("username and password must be set together"), "{stderr}");
+
+    let toml = "[[listen]]\nhandler = \"user\"\naddress = \"127.0.0.1:5561\"\ncors_origins = [\"app.example.com\"]\n";
+    let (code, stderr) = refused(toml, &[]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("cors_origins") && stderr.contains("is not an origin"), "{stderr}");
 }
 
 #[test]

@@ -23,6 +23,19 @@ async fn graphiql_targets_the_endpoint_it_is_served_from() {
     assert_ne!(response.headers()["content-type"].to_str().unwrap(), "text/html; charset=utf-8");
 }
 
+#[tokio::test]
+async fn graphiql_says_why_and_how_to_fix_it_when_its_scripts_cannot_load() {
+    let app = spawn_app().await;
+    let html = get(&app, &app.user_url, "text/html").await.text().await.unwrap();
+    let tags = html.matches(r#"onerror="assetFailed(this)""#).count();
+    assert_eq!(tags, gatehouse_http::assets::ALL.len(), "every script and stylesheet reports a failure");
+    assert!(html.contains(r#"id="assets-unavailable" hidden"#), "the message, hidden until then");
+    if !gatehouse_http::assets::EMBEDDED {
+        assert!(html.contains("<code>npm ci</code> in <code>web/</code>"), "how to embed the files");
+    }
+    assert!(html.contains("<noscript"), "a browser without JavaScript is told too");
+}
+
 async fn spawn_app_with_user_path(path: &str) -> gatehouse_testkit::TestApp {
     let path = path.to_string();
     gatehouse_testkit::spawn_app_with(move |config| {

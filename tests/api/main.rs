@@ -1,7 +1,9 @@
 //! Integration tests: every test starts a real Gatehouse on free ports, on a fresh SQLite
 //! file, or on a fresh PostgreSQL database when `GATEHOUSE_TEST_DATABASE_URL` names a server.
 
+mod basic_auth;
 mod binary;
+mod binary_logging;
 mod cli_admin;
 mod cli_import;
 mod cli_support;
@@ -21,12 +23,18 @@ mod rest_support;
 mod rest_transport;
 mod rest_users;
 mod transport;
+mod user_authorization;
+mod user_authorization_support;
+mod user_cors;
+mod user_cost;
 mod user_crud;
 mod user_email;
 mod user_limits;
 mod user_listing;
+mod user_nulls;
 #[allow(dead_code)] // Each user suite uses its own part of the support.
 mod user_support;
+mod user_validation;
 
 mod admin_account;
 mod admin_auth;

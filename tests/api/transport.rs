@@ -126,3 +126,18 @@ async fn responses_follow_the_accept_header() {
     let response = request("text/csv", "{ __typename }").await;
     assert_eq!(response.status(), StatusCode::NOT_ACCEPTABLE);
 }
+
+#[tokio::test]
+async fn a_batch_of_operations_is_refused_as_apollo_refuses_it() {
+    let app = spawn_app().await;
+    let batch = json!([{ "query": REGISTER }, { "query": "{ __typename }" }]).to_string();
+    let answer = app.user().raw("application/json", format!("  {batch}")).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.error_message(), "Operation batching disabled.");
+    assert_eq!(answer.error_code(), "BAD_REQUEST");
+    assert_nothing_stored(&app).await;
+    // The admin API keeps its own code for a body that is not an object.
+    let answer = app.admin().raw("application/json", batch).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.error_code(), "invalid_json_body");
+}

@@ -335,10 +335,19 @@ async fn blocking_and_password_changes_revoke_earlier_tokens() {
     app.user().bearer(&admin).query(UPDATE_USER, json!({ "id": victim_id, "data": { "blocked": true } })).await.data();
     let refused = app.user().bearer(&fresh).query(me, json!({})).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    // Strapi's answer for a blocked owner, although blocking also revoked the token.
+    assert_eq!(refused.body["error"]["message"], "Invalid credentials");
     assert_eq!(
         app.login("worker", "another1").await.error_message(),
         "Your account has been blocked by an administrator"
     );
+    // And for an owner deleted since.
+    let (doomed, doomed_id) = signed_up(&app, "doomed").await;
+    grant(&app, "authenticated", &[&format!("{P}user.destroy")]).await;
+    app.user().bearer(&admin).query(DELETE_USER, json!({ "id": doomed_id })).await.data();
+    let refused = app.user().bearer(&doomed).query(me, json!({})).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.body["error"]["message"], "Invalid credentials");
 }
 
 #[tokio::test]

@@ -164,3 +164,73 @@ async fn the_core_records_every_change_and_auth_outcome() {
     assert_eq!(blocked.user.as_deref(), Some("audited@localhost"));
     assert_eq!(blocked.actor, "global_admin");
 }
+
+#[tokio::test]
+async fn a_refused_key_stays_refused_until_the_window_of_its_first_attempt_ends() {
+    let app = spawn_app().await;
+    set_settings(&app, |s| {
+        s.rate_limit_max = 3;
+        s.rate_limit_interval_seconds = 2;
+    })
+    .await;
+    register(&app, "target").await.data();
+    let start = std::time::Instant::now();
+    for attempt in 1..=3 {
+        assert_eq!(
+            app.login("target", "wrong-password").await.error_message(),
+            "Invalid identifier or password",
+            "{attempt}"
+        );
+    }
+    assert_eq!(app.login("target", "secret123").await.error_code(), "STRAPI_RATE_LIMIT_ERROR");
+    // A token bucket would have refilled one attempt by now (one per 2/3 s); the window has not ended.
+    tokio::time::sleep(std::time::Duration::from_millis(1200).saturating_sub(start.elapsed())).await;
+    assert_eq!(app.login("target", "secret123").await.error_code(), "STRAPI_RATE_LIMIT_ERROR");
+    tokio::time::sleep(std::time::Duration::from_millis(2200).saturating_sub(start.elapsed())).await;
+    app.login("target", "secret123").await.data();
+}
+
+#[tokio::test]
+async fn a_maximum_of_zero_turns_the_limits_off_through_the_admin_api_too() {
+    let app = spawn_app().await;
+    let update = "mutation($s: DomainSettingsInput!) { domain { updateDomainSettings(domain: \"localhost\", settings: $s) { rateLimitMax rateLimitIntervalSeconds } } }";
+    let answer = app.admin().query(update, json!({ "s": { "rateLimitMax": 0 } })).await;
+    assert_eq!(
+        answer.data()["domain"]["updateDomainSettings"],
+        json!({ "rateLimitMax": 0, "rateLimitIntervalSeconds": 60 })
+    );
+    register(&app, "target").await.data();
+    for _ in 0..15 {
+        assert_eq!(app.login("target", "wrong-password").await.error_message(), "Invalid identifier or password");
+    }
+    app.login("target", "secret123").await.data();
+    let answer = app.admin().query(update, json!({ "s": { "rateLimitIntervalSeconds": 0 } })).await;
+    assert_eq!(answer.error_code(), "invalid_input");
+}
+
+#[tokio::test]
+async fn limits_hold_across_the_nodes_of_a_cluster() {
+    let app = spawn_app().await;
+    if app.config.storage.url.starts_with("sqlite:") {
+        eprintln!("skipped: nodes share limits through PostgreSQL; SQLite serves a single node");
+        return;
+    }
+    let second = gatehouse_server::app::App::start(&app.config).await.expect("a second node on the same database");
+    let second_user = second.listener(gatehouse_server::config::Handler::User).unwrap().url();
+    app.register("spread", "secret123").await;
+    let login = json!({ "query": "mutation { login(input: {identifier: \"spread\", password: \"wrong\"}) { jwt } }" });
+    // Ten wrong passwords, alternating between the nodes: each is an ordinary refusal.
+    for attempt in 0..10 {
+        let url = if attempt % 2 == 0 { &app.user_url } else { &second_user };
+        let answer: serde_json::Value = app.client.post(url).json(&login).send().await.unwrap().json().await.unwrap();
+        assert_eq!(answer["errors"][0]["message"], "Invalid identifier or password", "attempt {attempt}: {answer}");
+    }
+    // The eleventh is refused on either node, even with the right password.
+    for url in [&app.user_url, &second_user] {
+        let right =
+            json!({ "query": "mutation { login(input: {identifier: \"spread\", password: \"secret123\"}) { jwt } }" });
+        let answer: serde_json::Value = app.client.post(url).json(&right).send().await.unwrap().json().await.unwrap();
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "STRAPI_RATE_LIMIT_ERROR", "{answer}");
+    }
+    second.stop(std::time::Duration::ZERO).await;
+}

@@ -3,5 +3,6 @@
 //! the user API's REST twin, Strapi's REST routes over the same core.
 
 pub mod admin;
+pub mod nulls;
 pub mod rest;
 pub mod user;

@@ -1,13 +1,13 @@
 //! Who may use the admin API: the global admin, with the credentials configured on its
 //! listener, and each domain's admin (`admin@DOMAIN`), with the Argon2id hash kept with the
-//! domain (none = disabled). Failed logins are recorded and counted per client address;
-//! past `MAX_FAILURES` in `WINDOW` the client is refused until the window ends, before any
-//! password is looked at.
+//! domain (none = disabled). Failed logins are recorded and counted per client address (by the
+//! core's rate limiter); past `MAX_FAILURES` in `WINDOW` the client is refused until the
+//! window ends, before any password is looked at.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::RngCore;
 use serde_json::json;
@@ -17,6 +17,7 @@ use super::Core;
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::normalize_domain;
 use super::password::Verdict;
+use super::ratelimit::Quota;
 
 pub const MAX_FAILURES: u32 = 10;
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -34,15 +35,16 @@ pub enum AdminLoginError {
     Unavailable,
 }
 
-struct Failures {
-    since: Instant,
-    count: u32,
+const FAILURES: Quota = Quota { max: MAX_FAILURES, interval: WINDOW };
+
+/// The rate-limit key of a client's failed admin logins.
+fn failures_key(client: IpAddr) -> String {
+    format!("admin-login\n{client}")
 }
 
 /// The admin credential checks, shared by the admin listeners of one server.
 pub struct AdminGate {
     core: Arc<Core>,
-    failures: Mutex<HashMap<IpAddr, Failures>>,
     /// Digest of (domain, password) -> the stored hash it was verified against. A new password
     /// changes the stored hash, so a remembered old one no longer matches.
     verified: Mutex<HashMap<[u8; 32], String>>,
@@ -54,7 +56,7 @@ impl AdminGate {
     pub fn new(core: Arc<Core>) -> Self {
         let mut key = [0u8; 32];
         rand::rng().fill_bytes(&mut key);
-        Self { core, failures: Mutex::default(), verified: Mutex::default(), key }
+        Self { core, verified: Mutex::default(), key }
     }
 
     /// Checks the global admin's Basic credentials against the configured pair.
@@ -64,7 +66,7 @@ impl AdminGate {
         expected: (&str, &str),
         given: (&str, &str),
     ) -> Result<(), AdminLoginError> {
-        self.check_not_limited(client)?;
+        self.check_not_limited(client).await?;
         let digest = |(user, password): (&str, &str)| self.digest(&[user.as_bytes(), password.as_bytes()]);
         if constant_time_eq(&digest(expected), &digest(given)) {
             return Ok(());
@@ -80,7 +82,7 @@ impl AdminGate {
         login: &str,
         password: &str,
     ) -> Result<String, AdminLoginError> {
-        self.check_not_limited(client)?;
+        self.check_not_limited(client).await?;
         let unavailable = |e: super::CoreError| {
             tracing::error!(error = %e, "domain admin check failed");
             AdminLoginError::Unavailable
@@ -131,28 +133,17 @@ impl AdminGate {
         hasher.finalize().into()
     }
 
-    fn check_not_limited(&self, client: IpAddr) -> Result<(), AdminLoginError> {
-        let failures = self.failures.lock().map_err(|_| AdminLoginError::Unavailable)?;
-        match failures.get(&client) {
-            Some(f) if f.count >= MAX_FAILURES && f.since.elapsed() < WINDOW => {
-                let retry_after = (WINDOW - f.since.elapsed()).as_secs().max(1);
-                Err(AdminLoginError::TooManyFailures { retry_after })
-            }
-            _ => Ok(()),
-        }
+    async fn check_not_limited(&self, client: IpAddr) -> Result<(), AdminLoginError> {
+        self.core
+            .rate_limits
+            .check(&failures_key(client), FAILURES)
+            .await
+            .map_err(|left| AdminLoginError::TooManyFailures { retry_after: left.as_secs().max(1) })
     }
 
     async fn failed(&self, client: IpAddr, domain: Option<&str>, realm: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            if failures.len() > 10_000 {
-                failures.retain(|_, f| f.since.elapsed() < WINDOW);
-            }
-            let entry = failures.entry(client).or_insert(Failures { since: Instant::now(), count: 0 });
-            if entry.since.elapsed() >= WINDOW {
-                *entry = Failures { since: Instant::now(), count: 0 };
-            }
-            entry.count += 1;
-        }
+        // Counted only: the refusal comes from `check_not_limited` at the next attempt.
+        let _ = self.core.rate_limits.hit(&failures_key(client), FAILURES).await;
         let event = NewEvent {
             kind: EventKind::LoginFailed,
             domain: domain.map(str::to_string),

@@ -109,8 +109,9 @@ impl Core {
         if settings.jwt_lifetime_seconds <= 0 || settings.reset_token_lifetime_seconds <= 0 {
             return Err(CoreError::invalid("Lifetimes must be positive"));
         }
-        if settings.rate_limit_max == 0 || settings.rate_limit_interval_seconds == 0 {
-            return Err(CoreError::invalid("Rate limits must be positive"));
+        // A rate-limit maximum of 0 turns the limits off; a window still needs a length.
+        if settings.rate_limit_interval_seconds == 0 {
+            return Err(CoreError::invalid("rateLimitIntervalSeconds must be at least 1"));
         }
         if self.store.role_by_kind(domain.id, &settings.default_role).await?.is_none() {
             return Err(CoreError::invalid(format!(

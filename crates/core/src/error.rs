@@ -1,5 +1,7 @@
 //! The one error type of the core. Each API maps it once to its own wire format.
 
+use super::validation::{Details, Invalid};
+
 /// What a missing or conflicting thing is, so that each API can name it its own way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entity {
@@ -12,9 +14,10 @@ pub enum Entity {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
-    /// Input that breaks a rule (a validation error in Strapi's terms).
+    /// Input that breaks a rule (a validation error in Strapi's terms), with the fields or the
+    /// query key at fault when there are any.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Invalid),
     /// Unknown identifier or wrong password: one message for both, by design.
     #[error("Invalid identifier or password")]
     InvalidCredentials,
@@ -45,8 +48,9 @@ impl CoreError {
     pub fn conflict(entity: Entity, message: impl Into<String>) -> Self {
         CoreError::Conflict { entity, message: message.into() }
     }
+    /// Input refused as a whole, with no field to point at.
     pub fn invalid(message: impl Into<String>) -> Self {
-        CoreError::Invalid(message.into())
+        CoreError::Invalid(Invalid { message: message.into(), details: Details::None })
     }
     pub fn refused(message: impl Into<String>) -> Self {
         CoreError::Refused(message.into())

@@ -24,6 +24,7 @@ pub mod store;
 pub mod text;
 pub mod token;
 pub mod users;
+pub mod validation;
 
 pub use error::{CoreError, CoreResult, Entity};
 pub use model::*;
@@ -67,6 +68,7 @@ impl Core {
             None => bootstrap::stored_jwt_secret(store.as_ref()).await?,
         };
         let mailer = Arc::new(mailer);
+        let rate_limits = ratelimit::RateLimits::new(store.clone());
         let core = Core {
             passwords: PasswordHasher::new(hash_threads),
             tokens: TokenService::new(secret.as_bytes()),
@@ -78,7 +80,7 @@ impl Core {
             events: events::EventBus::default(),
             metrics: Arc::new(metrics::Metrics::new(mailer.clone())),
             mailer,
-            rate_limits: ratelimit::RateLimits::default(),
+            rate_limits,
             credentials: auth::CredentialCache::default(),
         };
         bootstrap::static_domains(&core, static_domains).await?;

@@ -36,7 +36,7 @@ pub enum RequestOutcome {
 }
 
 impl RequestOutcome {
-    fn label(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             RequestOutcome::Ok => "ok",
             RequestOutcome::GraphqlError => "graphql_error",

@@ -3,6 +3,7 @@
 //! pagination. A model only: storage turns it into its own query language.
 
 use super::error::{CoreError, CoreResult};
+use super::validation::{InvalidKey, QueryParam};
 
 /// An attribute that can be filtered or sorted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,9 +108,26 @@ impl Subject {
         }
     }
 
-    /// Attributes that exist but are never queried nor shown (Strapi's private attributes).
-    pub fn is_private(self, name: &str) -> bool {
+    /// The to-one relation of this subject named `name`, and the subject it leads to: what a
+    /// sort can follow (`role.name`).
+    pub fn to_one(self, name: &str) -> Option<(Relation, Subject)> {
+        match (self, name) {
+            (Subject::User, "role") => Some((Relation::UserRole, Subject::Role)),
+            (Subject::Permission, "role") => Some((Relation::PermissionRole, Subject::Role)),
+            _ => None,
+        }
+    }
+
+    /// Attributes that exist but are never queried (Strapi's private attributes).
+    fn is_private(self, name: &str) -> bool {
         self == Subject::User && matches!(name, "password" | "resetPasswordToken" | "confirmationToken")
+    }
+
+    /// The refusal of `key` (found at `path`) in `param`: Strapi names the path of an attribute
+    /// that exists but may not be queried, and none for an unknown one.
+    pub fn invalid_key(self, key: &str, path: &str, param: QueryParam) -> CoreError {
+        let path = self.is_private(key).then(|| path.to_string());
+        InvalidKey { key: key.to_string(), path, param }.into()
     }
 }
 
@@ -168,6 +186,8 @@ pub enum Filter {
 pub struct Sort {
     pub column: Column,
     pub descending: bool,
+    /// The to-one relation whose attribute `column` is, for a sort such as `role.name`.
+    pub via: Option<Relation>,
 }
 
 /// Which slice of the matching records to return.
@@ -307,15 +327,18 @@ impl Pagination {
 
 /// Parses Strapi sort strings (`"username"`, `"createdAt:desc"`, `"name:ASC"`) for `subject`.
 pub fn parse_sort(subject: Subject, items: &[String]) -> CoreResult<Vec<Sort>> {
-    parse_sort_by(items, |name| subject.column(name))
+    parse_sort_by(subject, items, Subject::column)
 }
 
 /// [`parse_sort`] with the attribute names of Strapi's REST API ([`Subject::rest_column`]).
 pub fn parse_rest_sort(subject: Subject, items: &[String]) -> CoreResult<Vec<Sort>> {
-    parse_sort_by(items, |name| subject.rest_column(name))
+    parse_sort_by(subject, items, Subject::rest_column)
 }
 
-fn parse_sort_by(items: &[String], column: impl Fn(&str) -> Option<Column>) -> CoreResult<Vec<Sort>> {
+/// How an API names attributes: [`Subject::column`] or [`Subject::rest_column`].
+type Attributes = fn(Subject, &str) -> Option<Column>;
+
+fn parse_sort_by(subject: Subject, items: &[String], column: Attributes) -> CoreResult<Vec<Sort>> {
     let mut sorts = Vec::new();
     for item in items {
         for part in item.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -325,15 +348,26 @@ fn parse_sort_by(items: &[String], column: impl Fn(&str) -> Option<Column>) -> C
                 "desc" => true,
                 _ => return Err(CoreError::invalid("Invalid order. order can only be one of asc|desc|ASC|DESC")),
             };
-            let column =
-                column(name.trim()).ok_or_else(|| CoreError::invalid(format!("Invalid key {}", name.trim())))?;
-            sorts.push(Sort { column, descending });
+            let (column, via) = sort_key(subject, name.trim(), column)?;
+            sorts.push(Sort { column, descending, via });
             if sorts.len() > MAX_SORT_KEYS {
                 return Err(CoreError::invalid(format!("sort takes at most {MAX_SORT_KEYS} keys")));
             }
         }
     }
     Ok(sorts)
+}
+
+/// The attribute a sort key names: one of `subject`'s own, or one of a to-one relation's.
+fn sort_key(subject: Subject, path: &str, column: Attributes) -> CoreResult<(Column, Option<Relation>)> {
+    let refuse = |on: Subject, key: &str| on.invalid_key(key, path, QueryParam::Sort);
+    match path.split_once('.') {
+        None => Ok((column(subject, path).ok_or_else(|| refuse(subject, path))?, None)),
+        Some((relation, key)) => {
+            let (relation, target) = subject.to_one(relation).ok_or_else(|| refuse(subject, relation))?;
+            Ok((column(target, key).ok_or_else(|| refuse(target, key))?, Some(relation)))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -359,12 +393,14 @@ mod tests {
     #[test]
     fn sort_strings() {
         let sorts = parse_sort(Subject::User, &["username:desc".into(), "createdAt".into()]).unwrap();
-        assert_eq!(sorts[0], Sort { column: Column::Username, descending: true });
-        assert_eq!(sorts[1], Sort { column: Column::CreatedAt, descending: false });
+        assert_eq!(sorts[0], Sort { column: Column::Username, descending: true, via: None });
+        assert_eq!(sorts[1], Sort { column: Column::CreatedAt, descending: false, via: None });
         assert!(parse_sort(Subject::User, &["password".into()]).is_err());
         assert!(parse_sort(Subject::User, &["id".into()]).is_err(), "GraphQL names records by documentId");
         let by_id = parse_rest_sort(Subject::User, &["id:desc".into()]).unwrap();
-        assert_eq!(by_id, vec![Sort { column: Column::Id, descending: true }]);
+        assert_eq!(by_id, vec![Sort { column: Column::Id, descending: true, via: None }]);
+        let by_role_id = parse_rest_sort(Subject::User, &["role.id".into()]).unwrap();
+        assert_eq!(by_role_id[0], Sort { column: Column::Id, descending: false, via: Some(Relation::UserRole) });
         assert!(parse_rest_sort(Subject::Permission, &["id".into()]).is_err());
         assert!(parse_sort(Subject::Role, &["name:sideways".into()]).is_err());
         assert!(parse_sort(Subject::User, &vec!["username".to_string(); MAX_SORT_KEYS]).is_ok());
@@ -387,5 +423,25 @@ mod tests {
         assert!(many.check_bounds().is_err());
         let window = Window { start: 0, limit: None };
         assert!(ListQuery::new(Some(or(MAX_CONDITIONS + 1)), Vec::new(), window).is_err());
+    }
+
+    #[test]
+    fn sorts_follow_to_one_relations_only() {
+        let sorts = parse_sort(Subject::User, &["role.name:desc".into()]).unwrap();
+        assert_eq!(sorts[0], Sort { column: Column::Name, descending: true, via: Some(Relation::UserRole) });
+        let key = |items: &[&str], subject| match parse_sort(subject, &[items.join(",")]) {
+            Err(CoreError::Invalid(invalid)) => invalid.details,
+            other => panic!("not refused: {other:?}"),
+        };
+        use crate::validation::Details;
+        let private = key(&["password"], Subject::User);
+        assert_eq!(
+            private,
+            Details::Key(InvalidKey { key: "password".into(), path: Some("password".into()), param: QueryParam::Sort })
+        );
+        let unknown = key(&["role.nope"], Subject::User);
+        assert_eq!(unknown, Details::Key(InvalidKey { key: "nope".into(), path: None, param: QueryParam::Sort }));
+        // Roles have many users: no single value to sort by.
+        assert!(matches!(key(&["users.username"], Subject::Role), Details::Key(k) if k.key == "users"));
     }
 }

@@ -1,21 +1,22 @@
-//! Rate limits of the auth mutations: a keyed GCRA limiter (governor) per quota, keyed by
-//! domain, operation, client IP and identifier. The quota comes from the domain's settings at
-//! every check, so a settings change applies to the next request. Limits are per node.
+//! Rate limits, with Strapi's fixed windows (koa2-ratelimit): a key's window opens with its
+//! first hit and lasts the interval; every hit in it counts, and past `max` the key is refused
+//! until the window ends. The one limiter of the server: the auth mutations, Basic
+//! credentials and failed admin logins all count here. With PostgreSQL the windows are kept in
+//! the database, one statement per hit, so a cluster allows what one node would; with SQLite
+//! (one node) they are kept in memory.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::time::{Duration, Instant};
 
 use super::Core;
 use super::error::{CoreError, CoreResult};
 use super::model::Domain;
+use super::store::{RateStore, SharedWindow};
 
-/// The operations that are rate limited; each has its own buckets.
+/// The operations that are rate limited; each has its own windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limited {
     Login,
@@ -40,50 +41,135 @@ impl Limited {
     }
 }
 
-/// How often idle buckets are swept, in checks.
+/// How often ended windows are swept, in hits.
 const SWEEP_EVERY: u64 = 4096;
 
-type Limiter = Arc<DefaultKeyedRateLimiter<String>>;
+/// One key's current window.
+struct Window {
+    ends: Instant,
+    hits: u32,
+}
 
-#[derive(Default)]
+/// A limit: at most `max` hits per window of `interval`; `max == 0` is no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub max: u32,
+    pub interval: Duration,
+}
+
+impl Quota {
+    pub fn new(max: u32, interval_seconds: u32) -> Self {
+        Self { max, interval: Duration::from_secs(u64::from(interval_seconds.max(1))) }
+    }
+}
+
+/// Where the windows are counted.
 pub struct RateLimits {
-    /// One limiter per (max, interval) pair in use.
-    limiters: Mutex<HashMap<(u32, u32), Limiter>>,
-    checks: AtomicU64,
+    /// The cluster's windows in the database; when it cannot answer, this node's memory.
+    shared: Option<Arc<dyn RateStore>>,
+    local: LocalWindows,
 }
 
 impl RateLimits {
-    /// Counts one request against `key`; false when it is over `max` per `interval_seconds`.
-    /// `max == 0` disables the limit.
-    pub fn allow(&self, max: u32, interval_seconds: u32, key: String) -> bool {
-        let Some(burst) = NonZeroU32::new(max) else { return true };
-        let limiter = {
-            let Ok(mut limiters) = self.limiters.lock() else { return true };
-            limiters
-                .entry((max, interval_seconds))
-                .or_insert_with(|| {
-                    // `max` requests at once, then one more every interval/max: never more
-                    // than `max` in any window of `interval`.
-                    let period = Duration::from_secs(u64::from(interval_seconds.max(1))) / max;
-                    let quota = Quota::with_period(period.max(Duration::from_nanos(1)))
-                        .expect("non-zero period")
-                        .allow_burst(burst);
-                    Arc::new(RateLimiter::keyed(quota))
-                })
-                .clone()
-        };
-        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            self.sweep();
-        }
-        limiter.check_key(&key).is_ok()
+    pub fn new(store: Arc<dyn RateStore>) -> Self {
+        let shared = store.shares_rate_windows().then_some(store);
+        Self { shared, local: LocalWindows::default() }
     }
 
-    /// Forgets buckets that are full again, so that memory follows the active keys only.
-    fn sweep(&self) {
-        if let Ok(limiters) = self.limiters.lock() {
-            for limiter in limiters.values() {
-                limiter.retain_recent();
+    /// Counts a hit on `key`; `Err` with the time left in its window when the hit is past the
+    /// quota.
+    pub async fn hit(&self, key: &str, quota: Quota) -> Result<(), Duration> {
+        if quota.max == 0 {
+            return Ok(());
+        }
+        if let Some(store) = &self.shared {
+            if self.local.hits.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = store.sweep_windows().await {
+                        tracing::warn!(error = %e, "cannot sweep ended rate-limit windows");
+                    }
+                });
             }
+            match store.hit_window(key, quota.interval.as_millis() as i64).await {
+                Ok(window) => return refused_past(window, quota),
+                // Limited on this node alone rather than not at all.
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate limits: the database does not answer; counting on this node")
+                }
+            }
+        }
+        self.local.hit_at(key, quota, Instant::now())
+    }
+
+    /// Whether `key` has used its quota already, without counting a hit (for limits that count
+    /// failures only, checked before the attempt).
+    pub async fn check(&self, key: &str, quota: Quota) -> Result<(), Duration> {
+        if quota.max == 0 {
+            return Ok(());
+        }
+        if let Some(store) = &self.shared {
+            match store.peek_window(key).await {
+                Ok(Some(window)) if window.hits >= i64::from(quota.max) => {
+                    return Err(Duration::from_millis(window.remaining_ms.max(0) as u64));
+                }
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate limits: the database does not answer; counting on this node")
+                }
+            }
+        }
+        self.local.check_at(key, quota, Instant::now())
+    }
+}
+
+fn refused_past(window: SharedWindow, quota: Quota) -> Result<(), Duration> {
+    if window.hits > i64::from(quota.max) {
+        Err(Duration::from_millis(window.remaining_ms.max(0) as u64))
+    } else {
+        Ok(())
+    }
+}
+
+/// The windows of this node, in memory.
+#[derive(Default)]
+struct LocalWindows {
+    windows: Mutex<HashMap<String, Window>>,
+    hits: AtomicU64,
+}
+
+impl LocalWindows {
+    fn hit_at(&self, key: &str, quota: Quota, now: Instant) -> Result<(), Duration> {
+        if quota.max == 0 {
+            return Ok(());
+        }
+        if self.hits.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            self.sweep(now);
+        }
+        let Ok(mut windows) = self.windows.lock() else { return Ok(()) };
+        let window = windows.entry(key.to_string()).or_insert(Window { ends: now + quota.interval, hits: 0 });
+        if window.ends <= now {
+            *window = Window { ends: now + quota.interval, hits: 0 };
+        }
+        window.hits = window.hits.saturating_add(1);
+        if window.hits > quota.max { Err(window.ends - now) } else { Ok(()) }
+    }
+
+    fn check_at(&self, key: &str, quota: Quota, now: Instant) -> Result<(), Duration> {
+        if quota.max == 0 {
+            return Ok(());
+        }
+        let Ok(windows) = self.windows.lock() else { return Ok(()) };
+        match windows.get(key) {
+            Some(window) if window.ends > now && window.hits >= quota.max => Err(window.ends - now),
+            _ => Ok(()),
+        }
+    }
+
+    /// Forgets ended windows, so that memory follows the active keys only.
+    fn sweep(&self, now: Instant) {
+        if let Ok(mut windows) = self.windows.lock() {
+            windows.retain(|_, window| window.ends > now);
         }
     }
 }
@@ -91,7 +177,7 @@ impl RateLimits {
 impl Core {
     /// Counts an attempt at `operation` by the client at `ip` for `identifier` (an email, a
     /// login identifier, a user id; lower-cased here), refusing it over the domain's limit.
-    pub fn check_rate_limit(
+    pub async fn check_rate_limit(
         &self,
         domain: &Domain,
         operation: Limited,
@@ -100,11 +186,8 @@ impl Core {
     ) -> CoreResult<()> {
         let settings = &domain.settings;
         let key = format!("{}\n{}\n{}\n{}", domain.name, operation.name(), ip, identifier.trim().to_lowercase());
-        if self.rate_limits.allow(settings.rate_limit_max, settings.rate_limit_interval_seconds, key) {
-            Ok(())
-        } else {
-            Err(CoreError::RateLimited)
-        }
+        let quota = Quota::new(settings.rate_limit_max, settings.rate_limit_interval_seconds);
+        self.rate_limits.hit(&key, quota).await.map_err(|_| CoreError::RateLimited)
     }
 }
 
@@ -112,14 +195,59 @@ impl Core {
 mod tests {
     use super::*;
 
+    const MINUTE: Quota = Quota { max: 10, interval: Duration::from_secs(60) };
+
     #[test]
-    fn the_eleventh_request_in_a_burst_is_refused_and_other_keys_are_not() {
-        let limits = RateLimits::default();
+    fn the_eleventh_hit_is_refused_until_the_window_of_the_first_ends() {
+        let limits = LocalWindows::default();
+        let start = Instant::now();
         for _ in 0..10 {
-            assert!(limits.allow(10, 60, "a".into()));
+            assert!(limits.hit_at("a", MINUTE, start).is_ok());
         }
-        assert!(!limits.allow(10, 60, "a".into()));
-        assert!(limits.allow(10, 60, "b".into()));
-        assert!(limits.allow(0, 60, "a".into()), "max 0 disables the limit");
+        assert_eq!(limits.hit_at("a", MINUTE, start), Err(Duration::from_secs(60)));
+        // A token bucket would have let one through by now; a fixed window does not.
+        let later = start + Duration::from_secs(7);
+        assert_eq!(limits.hit_at("a", MINUTE, later), Err(Duration::from_secs(53)));
+        assert!(limits.hit_at("a", MINUTE, start + Duration::from_secs(59)).is_err());
+        // The window that opened with the first hit has ended: a new one opens.
+        let next = start + Duration::from_secs(60);
+        for _ in 0..10 {
+            assert!(limits.hit_at("a", MINUTE, next).is_ok());
+        }
+        assert!(limits.hit_at("a", MINUTE, next).is_err());
+    }
+
+    #[test]
+    fn keys_are_apart_and_zero_is_no_limit() {
+        let limits = LocalWindows::default();
+        let now = Instant::now();
+        for _ in 0..11 {
+            let _ = limits.hit_at("a", MINUTE, now);
+        }
+        assert!(limits.hit_at("b", MINUTE, now).is_ok());
+        let off = Quota { max: 0, ..MINUTE };
+        assert!((0..100).all(|_| limits.hit_at("a", off, now).is_ok()));
+    }
+
+    #[test]
+    fn check_counts_nothing_and_refuses_once_the_quota_is_used() {
+        let limits = LocalWindows::default();
+        let now = Instant::now();
+        let quota = Quota { max: 2, ..MINUTE };
+        assert!(limits.check_at("a", quota, now).is_ok());
+        let _ = limits.hit_at("a", quota, now);
+        assert!(limits.check_at("a", quota, now).is_ok());
+        let _ = limits.hit_at("a", quota, now);
+        assert!(limits.check_at("a", quota, now).is_err());
+        assert!(limits.check_at("a", quota, now + Duration::from_secs(60)).is_ok());
+    }
+
+    #[test]
+    fn ended_windows_are_swept() {
+        let limits = LocalWindows::default();
+        let now = Instant::now();
+        let _ = limits.hit_at("a", MINUTE, now);
+        limits.sweep(now + Duration::from_secs(61));
+        assert!(limits.windows.lock().unwrap().is_empty());
     }
 }

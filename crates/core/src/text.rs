@@ -3,7 +3,8 @@
 //! emails follow RFC 5321; URLs get room for what a front end really sends. (Email templates
 //! have their own bounds, in `mail`.)
 
-use super::error::{CoreError, CoreResult};
+use super::error::CoreResult;
+use super::validation::FieldError;
 
 /// Usernames, role names, descriptions and types, providers, permission actions.
 pub const NAME_MAX_CHARS: usize = 255;
@@ -14,18 +15,24 @@ pub const URL_MAX_BYTES: usize = 2048;
 /// Free text an admin attaches to an action (a ban's reason).
 pub const REASON_MAX_CHARS: usize = 1000;
 
+/// A field that broke a bound. What was given is not repeated: it may be a megabyte long, or
+/// hold bytes a terminal would act on.
+fn refused(field: &str, message: String) -> CoreResult<()> {
+    Err(FieldError { path: vec![field.to_string()], message, value: None }.into())
+}
+
 /// `Err` when `value` is longer than `max` characters, in yup's words as Strapi answers.
 pub fn check_chars(field: &str, value: &str, max: usize) -> CoreResult<()> {
     // Counting stops one past the bound: a megabyte of text costs no more than the bound.
     if value.chars().nth(max).is_some() {
-        return Err(CoreError::invalid(format!("{field} must be at most {max} characters")));
+        return refused(field, format!("{field} must be at most {max} characters"));
     }
     Ok(())
 }
 
 pub fn check_bytes(field: &str, value: &str, max: usize) -> CoreResult<()> {
     if value.len() > max {
-        return Err(CoreError::invalid(format!("{field} must be at most {max} bytes")));
+        return refused(field, format!("{field} must be at most {max} bytes"));
     }
     Ok(())
 }
@@ -34,7 +41,7 @@ pub fn check_bytes(field: &str, value: &str, max: usize) -> CoreResult<()> {
 /// compared, and PostgreSQL refuses NUL in text.
 pub fn check_no_control(field: &str, value: &str) -> CoreResult<()> {
     if value.chars().any(char::is_control) {
-        return Err(CoreError::invalid(format!("{field} must not contain control characters")));
+        return refused(field, format!("{field} must not contain control characters"));
     }
     Ok(())
 }
@@ -42,7 +49,7 @@ pub fn check_no_control(field: &str, value: &str) -> CoreResult<()> {
 /// Free text may hold line breaks and tabs, never NUL.
 pub fn check_no_nul(field: &str, value: &str) -> CoreResult<()> {
     if value.contains('\0') {
-        return Err(CoreError::invalid(format!("{field} must not contain NUL characters")));
+        return refused(field, format!("{field} must not contain NUL characters"));
     }
     Ok(())
 }

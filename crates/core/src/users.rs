@@ -10,6 +10,7 @@ use super::model::{Domain, NewUser, Role, User, UserWithRole, now_millis};
 use super::query::{Filter, ListQuery};
 use super::store::UserChanges;
 use super::text;
+use super::validation::{FieldError, FieldErrors};
 
 /// A user to create.
 #[derive(Debug, Clone)]
@@ -49,10 +50,10 @@ impl UserPatch {
 /// control characters.
 pub(crate) fn validate_username(username: &str) -> CoreResult<()> {
     if username.is_empty() {
-        return Err(CoreError::invalid("username is a required field"));
+        return Err(FieldError::new("username", "username is a required field", username).into());
     }
     if username.chars().count() < 3 {
-        return Err(CoreError::invalid("username must be at least 3 characters"));
+        return Err(FieldError::new("username", "username must be at least 3 characters", username).into());
     }
     text::check_chars("username", username, text::NAME_MAX_CHARS)?;
     text::check_no_control("username", username)
@@ -69,15 +70,14 @@ pub(crate) fn user_actor(user: &User, domain: &Domain) -> Actor {
 
 impl Core {
     pub async fn create_user(&self, domain: &Domain, draft: UserDraft, actor: Actor) -> CoreResult<UserWithRole> {
-        let email = draft.email.trim().to_lowercase();
-        if email.is_empty() {
-            return Err(CoreError::invalid("email is a required field"));
-        }
-        validate_email(&email)?;
-        validate_username(&draft.username)?;
+        let mut errors = FieldErrors::default();
+        errors.add(validate_email(&draft.email))?;
+        errors.add(validate_username(&draft.username))?;
         if let Some(password) = &draft.password {
-            self.validate_password(domain, password)?;
+            errors.add(self.validate_password(domain, password))?;
         }
+        errors.finish()?;
+        let email = draft.email.trim().to_lowercase();
         let role = match draft.role_id {
             Some(id) => self.existing_role(domain, id).await?,
             None => self
@@ -132,18 +132,28 @@ impl Core {
             let role = self.role_of(&before).await?;
             return Ok(UserWithRole { user: before, role });
         }
+        let new_email = patch.email.as_deref().filter(|e| e.trim().to_lowercase() != before.email);
+        let mut errors = FieldErrors::default();
+        if let Some(username) = patch.username.as_deref().filter(|u| *u != before.username) {
+            errors.add(validate_username(username))?;
+        }
+        if let Some(email) = new_email {
+            errors.add(validate_email(email))?;
+        }
+        if let Some(password) = &patch.password {
+            errors.add(self.validate_password(domain, password))?;
+        }
+        errors.finish()?;
         let mut changes = UserChanges::default();
         let mut changed = Vec::new();
         if let Some(username) = patch.username.filter(|u| *u != before.username) {
-            validate_username(&username)?;
             if self.store.username_taken(domain.id, &username, Some(user_id)).await? {
                 return Err(CoreError::conflict(Entity::User, "Username already taken"));
             }
             changes.username = Some(username);
             changed.push("username");
         }
-        if let Some(email) = patch.email.map(|e| e.trim().to_lowercase()).filter(|e| *e != before.email) {
-            validate_email(&email)?;
+        if let Some(email) = new_email.map(|e| e.trim().to_lowercase()) {
             if domain.settings.unique_email && self.store.email_taken(domain.id, &email, Some(user_id)).await? {
                 return Err(CoreError::conflict(Entity::User, "Email already taken"));
             }
@@ -174,7 +184,6 @@ impl Core {
             }
         }
         if let Some(password) = &patch.password {
-            self.validate_password(domain, password)?;
             changes.password_hash = Some(self.passwords.hash(password).await?);
             changes.bump_token_version = true;
             changes.clear_reset_token = true;

@@ -6,6 +6,7 @@
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tracing::instrument;
 
 pub const GRAPHIQL_VERSION: &str = env!("PINNED_GRAPHIQL_VERSION");
 pub const REACT_VERSION: &str = env!("PINNED_REACT_VERSION");
@@ -13,7 +14,7 @@ pub const REACT_DOM_VERSION: &str = env!("PINNED_REACT_DOM_VERSION");
 pub const GRAPHQL_SSE_VERSION: &str = env!("PINNED_GRAPHQL_SSE_VERSION");
 
 /// The public CDN used when the assets are not embedded.
-const CDN: &str = "https://cdn.jsdelivr.net/npm";
+pub const CDN_HOST: &str = "cdn.jsdelivr.net";
 
 /// One file of the page.
 pub struct Asset {
@@ -98,28 +99,21 @@ impl Asset {
 
     /// Where the page loads this file from, for an endpoint at `path`.
     pub fn url(&self, path: &str) -> String {
-        if EMBEDDED { format!("{path}/assets/{}", self.key()) } else { format!("{CDN}/{}", self.key()) }
+        if EMBEDDED {
+            format!("{path}/assets/{}", self.key())
+        } else {
+            format!("https://{CDN_HOST}/npm/{}", self.key())
+        }
     }
 
-    /// The HTML tag loading this file.
-    pub fn tag(&self, path: &str) -> String {
-        let url = self.url(path);
-        // Same-origin files need no integrity check; CDN files must match the pinned bytes.
-        let integrity = if EMBEDDED {
-            String::new()
-        } else {
-            format!(r#" integrity="{}" crossorigin="anonymous""#, self.integrity)
-        };
-        if self.content_type == CSS {
-            format!(r#"<link rel="stylesheet" href="{url}"{integrity}>"#)
-        } else {
-            format!(r#"<script src="{url}"{integrity}></script>"#)
-        }
+    pub fn is_stylesheet(&self) -> bool {
+        self.content_type == CSS
     }
 }
 
 /// `GET <path>/assets/<package>@<version>/<file>`: an embedded file, cached for a year (the
 /// version is in the path), or 404.
+#[instrument(skip_all, fields(asset = key.as_str()))]
 pub async fn serve(Path(key): Path<String>) -> Response {
     match ALL.iter().find(|asset| asset.key() == key) {
         #[cfg(gatehouse_embedded_assets)]

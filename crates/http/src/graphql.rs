@@ -15,6 +15,8 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use tracing::field::Empty;
+use tracing::instrument;
 
 use super::docs::Sdl;
 use super::inputs::{self, InputLimits};
@@ -23,6 +25,7 @@ use super::negotiate::{self, MediaType};
 use super::rejection::Rejection;
 use super::request::{self, Params};
 use super::sse::{self, Shutdown};
+use super::trace;
 use crate::LimitsConfig;
 
 /// What the transport knows of a request before GraphQL runs.
@@ -74,6 +77,12 @@ pub trait Endpoint: Send + Sync + 'static {
     }
 
     fn request_error_code(&self, kind: RequestErrorKind) -> &'static str;
+
+    /// The answer to a POST body that is a JSON array: a batch of operations, which no
+    /// endpoint runs.
+    fn batch_refusal(&self) -> Rejection {
+        Rejection::bad_request("invalid_json_body", "The request JSON body must be an object")
+    }
 
     /// True when this listener serves only authenticated callers: a browser asking for the
     /// GraphiQL page without credentials is then asked for Basic credentials (401).
@@ -185,6 +194,7 @@ pub async fn prepare<E: Endpoint>(
     inputs::check_document(&document, input_limits).map_err(refused)?;
     if let Some(operation) = select_operation(&document, operation_name.as_deref()) {
         let kind = operation.node.ty;
+        trace::record_operation(kind, operation_name.as_deref().or_else(|| named_alone(&document)));
         match (transport, kind) {
             (Transport::Get, OperationType::Mutation) => {
                 return Err(Rejection::graphql(
@@ -334,6 +344,7 @@ fn is_body_timeout(error: &axum::Error) -> bool {
 }
 
 /// `POST <path>`; with `Accept: text/event-stream`, a graphql-sse stream.
+#[instrument(name = "graphql_request", skip_all, fields(endpoint = mounted.endpoint.name(), transport = "post", operation_name = Empty, operation_type = Empty, outcome = Empty, latency_ms = Empty))]
 pub async fn post<E: Endpoint>(
     State(mounted): State<Shared<E>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -342,26 +353,33 @@ pub async fn post<E: Endpoint>(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let head = RequestHead { method, headers, peer };
-    if negotiate::wants_event_stream(&head.headers) {
-        return sse::post_stream(&mounted, head, body, shutdown.map(|s| s.0)).await;
-    }
-    let result = async {
-        check_content_type(&head.headers)?;
-        let media = negotiated(&head.headers)?;
-        let body = read_body(body, mounted.limits.body_bytes).await?;
-        let params = request::from_body(&body, mounted.limits.query_bytes)?;
-        prepare(&mounted, &head, params, Transport::Post, media).await
-    }
-    .await;
-    match result {
-        Ok(prepared) => execute(&mounted, prepared).await,
-        Err(rejection) => rejection.into_response(),
-    }
+    trace::finish(async {
+        let head = RequestHead { method, headers, peer };
+        if negotiate::wants_event_stream(&head.headers) {
+            return sse::post_stream(&mounted, head, body, shutdown.map(|s| s.0)).await;
+        }
+        let result = async {
+            check_content_type(&head.headers)?;
+            let media = negotiated(&head.headers)?;
+            let body = read_body(body, mounted.limits.body_bytes).await?;
+            if request::is_batch(&body) {
+                return Err(mounted.endpoint.batch_refusal());
+            }
+            let params = request::from_body(&body, mounted.limits.query_bytes)?;
+            prepare(&mounted, &head, params, Transport::Post, media).await
+        }
+        .await;
+        match result {
+            Ok(prepared) => execute(&mounted, prepared).await,
+            Err(rejection) => rejection.into_response(),
+        }
+    })
+    .await
 }
 
 /// `GET <path>`: GraphiQL for browsers, a graphql-sse stream for `Accept: text/event-stream`,
 /// otherwise a query from the query string.
+#[instrument(name = "graphql_request", skip_all, fields(endpoint = mounted.endpoint.name(), transport = "get", operation_name = Empty, operation_type = Empty, outcome = Empty, latency_ms = Empty))]
 pub async fn get<E: Endpoint>(
     State(mounted): State<Shared<E>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -370,27 +388,30 @@ pub async fn get<E: Endpoint>(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let query = query.unwrap_or_default();
-    if negotiate::wants_event_stream(&headers) {
+    trace::finish(async {
+        let query = query.unwrap_or_default();
+        if negotiate::wants_event_stream(&headers) {
+            let head = RequestHead { method, headers, peer };
+            let params = request::from_query_string(&query, mounted.limits.query_bytes);
+            return sse::distinct(&mounted, head, params, shutdown.map(|s| s.0)).await;
+        }
+        let has_query = serde_urlencoded::from_str::<Vec<(String, String)>>(&query)
+            .map(|pairs| pairs.iter().any(|(k, _)| k == "query"))
+            .unwrap_or(false);
         let head = RequestHead { method, headers, peer };
-        let params = request::from_query_string(&query, mounted.limits.query_bytes);
-        return sse::distinct(&mounted, head, params, shutdown.map(|s| s.0)).await;
-    }
-    let has_query = serde_urlencoded::from_str::<Vec<(String, String)>>(&query)
-        .map(|pairs| pairs.iter().any(|(k, _)| k == "query"))
-        .unwrap_or(false);
-    let head = RequestHead { method, headers, peer };
-    if !has_query && negotiate::wants_html(&head.headers) {
-        return super::graphiql::page(&mounted, &head).await;
-    }
-    let result = async {
-        let media = negotiated(&head.headers)?;
-        let params = request::from_query_string(&query, mounted.limits.query_bytes)?;
-        prepare(&mounted, &head, params, Transport::Get, media).await
-    }
-    .await;
-    match result {
-        Ok(prepared) => execute(&mounted, prepared).await,
-        Err(rejection) => rejection.into_response(),
-    }
+        if !has_query && negotiate::wants_html(&head.headers) {
+            return super::graphiql::page(&mounted, &head).await;
+        }
+        let result = async {
+            let media = negotiated(&head.headers)?;
+            let params = request::from_query_string(&query, mounted.limits.query_bytes)?;
+            prepare(&mounted, &head, params, Transport::Get, media).await
+        }
+        .await;
+        match result {
+            Ok(prepared) => execute(&mounted, prepared).await,
+            Err(rejection) => rejection.into_response(),
+        }
+    })
+    .await
 }

@@ -2,6 +2,8 @@
 //! the docs, and the listeners.
 
 pub mod assets;
+pub mod basic_auth;
+pub mod cors;
 pub mod docs;
 pub mod graphiql;
 pub mod graphql;
@@ -12,10 +14,12 @@ mod limits_config;
 pub mod metrics;
 pub mod negotiate;
 pub mod ops;
+pub mod protection;
 pub mod rejection;
 pub mod request;
 pub mod server;
 pub mod sse;
+mod trace;
 
 pub use graphql::{Endpoint, Mounted, RequestErrorKind, RequestHead, Transport};
 pub use limits_config::{ConnectionLimits, LimitsConfig};

@@ -10,8 +10,12 @@ pub struct LimitsConfig {
     pub body_bytes: usize,
     pub query_bytes: usize,
     pub depth: usize,
+    /// The most a query may cost: one per field, a list counting its page size times what
+    /// it selects.
     pub complexity: usize,
     pub aliases: usize,
+    /// The most records (users, roles, permissions) one user API response may carry.
+    pub response_records: usize,
     /// Levels of lists and objects in one input value (argument or variable).
     pub input_depth: usize,
     /// Items in one input list.
@@ -34,8 +38,9 @@ impl Default for LimitsConfig {
             body_bytes: 1 << 20,
             query_bytes: 64 * 1024,
             depth: 15,
-            complexity: 1000,
+            complexity: 5000,
             aliases: 30,
+            response_records: 10_000,
             input_depth: 16,
             input_list_items: 1000,
             header_timeout_seconds: 10,

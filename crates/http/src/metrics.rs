@@ -29,7 +29,7 @@ pub fn track(router: Router, metrics: Arc<Metrics>, endpoint: &'static str) -> R
     }))
 }
 
-fn outcome(response: &Response) -> RequestOutcome {
+pub(crate) fn outcome(response: &Response) -> RequestOutcome {
     let status = response.status();
     if status.is_server_error() {
         RequestOutcome::ServerError

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tracing::instrument;
 
 use gatehouse_core::Core;
 
@@ -41,10 +42,12 @@ pub fn routes(core: Arc<Core>, readiness: Readiness) -> Router {
         .with_state(Ops { core, readiness })
 }
 
+#[instrument(skip_all)]
 async fn health() -> &'static str {
     "ok\n"
 }
 
+#[instrument(skip_all)]
 async fn ready(State(Ops { core, readiness }): State<Ops>) -> Response {
     if readiness.draining() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
@@ -58,6 +61,7 @@ async fn ready(State(Ops { core, readiness }): State<Ops>) -> Response {
     }
 }
 
+#[instrument(skip_all)]
 async fn metrics(State(Ops { core, .. }): State<Ops>) -> Response {
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], core.metrics.render()).into_response()

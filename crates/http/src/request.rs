@@ -86,6 +86,11 @@ fn check_query_size(query: &str, max_bytes: usize) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// Whether a POST body is a JSON array (a batch of operations).
+pub fn is_batch(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+}
+
 /// A POST body, already checked to be JSON by its content type.
 pub fn from_body(body: &[u8], max_query_bytes: usize) -> Result<Params, Rejection> {
     let text = std::str::from_utf8(body)

@@ -20,6 +20,8 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, BoxStream};
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::watch;
+use tracing::field::Empty;
+use tracing::instrument;
 
 use super::graphql::{
     Endpoint, Mounted, RequestHead, Shared, Transport, check_content_type, is_request_error, prepare, read_body,
@@ -28,6 +30,7 @@ use super::graphql::{
 use super::negotiate::MediaType;
 use super::rejection::Rejection;
 use super::request::{self, Params};
+use super::trace;
 
 /// The server's shutdown signal, handed to every stream so a graceful shutdown never waits
 /// for open subscriptions (added to each listener's requests by `server::spawn`).
@@ -153,6 +156,7 @@ fn json_refusal(mut rejection: Rejection) -> Response {
 /// `GET <path>/sse`: MongooseIM's framing. Everything that can be refused before the stream
 /// opens is refused as JSON: bad parameters, credentials, a query or mutation document, and
 /// validation errors (found by polling the execution once before answering).
+#[instrument(name = "graphql_request", skip_all, fields(endpoint = mounted.endpoint.name(), transport = "sse", operation_name = Empty, operation_type = Empty, outcome = Empty, latency_ms = Empty))]
 pub async fn get<E: Endpoint>(
     State(mounted): State<Shared<E>>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
@@ -161,38 +165,43 @@ pub async fn get<E: Endpoint>(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let head = RequestHead { method, headers, peer };
-    let prepared = async {
-        let params = request::from_query_string(query.as_deref().unwrap_or_default(), mounted.limits.query_bytes)?;
-        // The modern media type's statuses: a request error is a 400 here, never a 200.
-        prepare(&mounted, &head, params, Transport::EventStream, MediaType::GraphqlResponse).await
-    }
-    .await;
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
-        Err(rejection) => return json_refusal(rejection),
-    };
-    let mut results = mounted.endpoint.executor().execute_stream(prepared.request, None);
-    // Validation runs on the first poll without waiting on anything; so does a resolver that
-    // fails before its first await. Either is answered as JSON instead of opening a stream.
-    let first = match results.next().now_or_never() {
-        Some(Some(response)) if is_request_error(&response) => {
-            return json_refusal(request_error_rejection(&mounted, response, MediaType::GraphqlResponse));
+    trace::finish(async {
+        let head = RequestHead { method, headers, peer };
+        let prepared = async {
+            let params = request::from_query_string(query.as_deref().unwrap_or_default(), mounted.limits.query_bytes)?;
+            // The modern media type's statuses: a request error is a 400 here, never a 200.
+            prepare(&mounted, &head, params, Transport::EventStream, MediaType::GraphqlResponse).await
         }
-        Some(Some(response)) if response.data == async_graphql::Value::Null && response.is_err() => {
-            let body = serde_json::to_string(&response).unwrap_or_default();
-            return (StatusCode::OK, [(header::CONTENT_TYPE, MediaType::Json.content_type())], body).into_response();
-        }
-        Some(Some(response)) => Some(response),
-        Some(None) => return stream_response(Body::empty()),
-        None => None,
-    };
-    let results = stream::iter(first).chain(results).boxed();
-    let body = event_body(&mounted, results, Framing::Numbered, shutdown.map(|s| s.0.0));
-    stream_response(body)
+        .await;
+        let prepared = match prepared {
+            Ok(prepared) => prepared,
+            Err(rejection) => return json_refusal(rejection),
+        };
+        let mut results = mounted.endpoint.executor().execute_stream(prepared.request, None);
+        // Validation runs on the first poll without waiting on anything; so does a resolver that
+        // fails before its first await. Either is answered as JSON instead of opening a stream.
+        let first = match results.next().now_or_never() {
+            Some(Some(response)) if is_request_error(&response) => {
+                return json_refusal(request_error_rejection(&mounted, response, MediaType::GraphqlResponse));
+            }
+            Some(Some(response)) if response.data == async_graphql::Value::Null && response.is_err() => {
+                let body = serde_json::to_string(&response).unwrap_or_default();
+                return (StatusCode::OK, [(header::CONTENT_TYPE, MediaType::Json.content_type())], body)
+                    .into_response();
+            }
+            Some(Some(response)) => Some(response),
+            Some(None) => return stream_response(Body::empty()),
+            None => None,
+        };
+        let results = stream::iter(first).chain(results).boxed();
+        let body = event_body(&mounted, results, Framing::Numbered, shutdown.map(|s| s.0.0));
+        stream_response(body)
+    })
+    .await
 }
 
 /// `POST <path>/sse`: the graphql-sse client's request, answered in its framing.
+#[instrument(name = "graphql_request", skip_all, fields(endpoint = mounted.endpoint.name(), transport = "sse", operation_name = Empty, operation_type = Empty, outcome = Empty, latency_ms = Empty))]
 pub async fn post<E: Endpoint>(
     State(mounted): State<Shared<E>>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
@@ -201,8 +210,11 @@ pub async fn post<E: Endpoint>(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let head = RequestHead { method, headers, peer };
-    post_stream(&mounted, head, body, shutdown.map(|s| s.0)).await
+    trace::finish(async {
+        let head = RequestHead { method, headers, peer };
+        post_stream(&mounted, head, body, shutdown.map(|s| s.0)).await
+    })
+    .await
 }
 
 /// A POSTed graphql-sse request: a JSON body, as on the endpoint.

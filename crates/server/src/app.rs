@@ -16,7 +16,7 @@ use gatehouse_core::Core;
 use gatehouse_core::admin_auth::AdminGate;
 use gatehouse_http::Mounted;
 use gatehouse_http::server::{endpoint_routes, spawn};
-use gatehouse_http::{metrics, ops};
+use gatehouse_http::{cors, metrics, ops};
 
 /// A listener that is accepting connections.
 #[derive(Debug, Clone)]
@@ -109,6 +109,8 @@ impl App {
             } else {
                 router
             };
+            // Around everything the listener serves, so that routes added later get it too.
+            let router = cors::apply(router, &listen.cors_origins(), listen.cors_credentials);
             let socket = TcpListener::bind(listen.address)
                 .await
                 .with_context(|| format!("cannot listen on {} ({} handler)", listen.address, listen.handler.name()))?;

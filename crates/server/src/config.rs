@@ -82,6 +82,18 @@ pub struct ServerConfig {
     pub shutdown_delay_seconds: u64,
     /// Seconds open requests may run on after SIGTERM or Ctrl-C, once listeners stop accepting.
     pub drain_seconds: u64,
+    /// How log lines are written to stderr.
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 impl Default for ServerConfig {
@@ -93,6 +105,7 @@ impl Default for ServerConfig {
             log_level: "info".into(),
             shutdown_delay_seconds: 0,
             drain_seconds: 30,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -143,9 +156,32 @@ pub struct Listener {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// Origins whose browser pages may call this listener (CORS): `["*"]` for every origin,
+    /// `[]` for none. Default: every origin on a user listener (as Strapi), none on the admin
+    /// listeners.
+    #[serde(default)]
+    pub cors_origins: Option<Vec<String>>,
+    /// Whether CORS answers allow credentials (cookies) to be sent along.
+    #[serde(default)]
+    pub cors_credentials: bool,
 }
 
 impl Listener {
+    /// A listener with the defaults of its handler.
+    pub fn new(handler: Handler, address: SocketAddr) -> Self {
+        Self {
+            handler,
+            address,
+            path: None,
+            default_domain: None,
+            rest_prefix: None,
+            username: None,
+            password: None,
+            cors_origins: None,
+            cors_credentials: false,
+        }
+    }
+
     pub fn path(&self) -> &str {
         match &self.path {
             Some(p) => p.as_str(),
@@ -163,6 +199,15 @@ impl Listener {
         self.default_domain.clone().unwrap_or_else(|| "localhost".into()).to_lowercase()
     }
 
+    /// The origins CORS allows on this listener; empty when CORS is off.
+    pub fn cors_origins(&self) -> Vec<String> {
+        match (&self.cors_origins, self.handler) {
+            (Some(origins), _) => origins.clone(),
+            (None, Handler::User) => vec!["*".into()],
+            (None, _) => Vec::new(),
+        }
+    }
+
     /// The global admin's Basic credentials, if this listener requires them.
     pub fn admin_credentials(&self) -> Option<(&str, &str)> {
         match (&self.username, &self.password) {
@@ -173,15 +218,7 @@ impl Listener {
 }
 
 fn default_listeners() -> Vec<Listener> {
-    let listener = |handler, address: &str| Listener {
-        handler,
-        address: address.parse().expect("valid default address"),
-        path: None,
-        default_domain: None,
-        rest_prefix: None,
-        username: None,
-        password: None,
-    };
+    let listener = |handler, address: &str| Listener::new(handler, address.parse().expect("valid default address"));
     vec![
         listener(Handler::User, "127.0.0.1:5561"),
         listener(Handler::Admin, "127.0.0.1:5551"),
@@ -271,6 +308,7 @@ impl Config {
             if l.handler != Handler::Admin && l.username.is_some() {
                 return Err(ConfigError(format!("{key}: username/password only apply to the admin handler")));
             }
+            check_cors_origins(&l.cors_origins()).map_err(|e| ConfigError(format!("{key}.cors_origins: {e}")))?;
             if l.handler == Handler::Admin && l.username.is_none() && !l.address.ip().is_loopback() {
                 return Err(ConfigError(format!(
                     "{key}: an admin listener without credentials must listen on a loopback address"
@@ -306,6 +344,22 @@ fn known_keys() -> Vec<String> {
 fn is_known(known: &[String], key: &str) -> bool {
     let key = key.to_lowercase();
     known.iter().any(|k| key == *k || key.starts_with(&format!("{k}.")) && !k.contains('.'))
+}
+
+/// `["*"]`, or origins such as `https://app.example.com` (scheme, host, optional port).
+fn check_cors_origins(origins: &[String]) -> Result<(), String> {
+    if origins.iter().any(|o| o == "*") {
+        return if origins.len() == 1 { Ok(()) } else { Err("\"*\" allows every origin and stands alone".into()) };
+    }
+    for origin in origins {
+        let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+        let valid = rest
+            .is_some_and(|host| !host.is_empty() && !host.contains('/') && host.chars().all(|c| c.is_ascii_graphic()));
+        if !valid {
+            return Err(format!("{origin:?} is not an origin such as https://app.example.com"));
+        }
+    }
+    Ok(())
 }
 
 fn describe(error: figment::Error) -> String {

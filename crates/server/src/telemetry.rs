@@ -1,4 +1,5 @@
-//! Logging. The filter can be changed at run time (the admin API's `setLoglevel`).
+//! Logging to stderr, as text or JSON lines. The filter can be changed at run time (the admin
+//! API's `setLoglevel`).
 
 use std::sync::{Mutex, OnceLock};
 
@@ -6,19 +7,27 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Registry, reload};
 
+use crate::config::LogFormat;
+
 static FILTER: OnceLock<reload::Handle<EnvFilter, Registry>> = OnceLock::new();
 /// The filter in force, as text (what `setLoglevel` last set, else the start-up filter).
 static CURRENT: Mutex<String> = Mutex::new(String::new());
 
-/// Installs the global subscriber (once; later calls do nothing). `RUST_LOG` wins over `level`.
+/// Installs the global subscriber writing text lines (once; later calls do nothing).
 pub fn init(level: &str) {
+    init_with_format(level, LogFormat::Text);
+}
+
+/// Installs the global subscriber (once; later calls do nothing). `RUST_LOG` wins over `level`.
+pub fn init_with_format(level: &str, format: LogFormat) {
     let text = std::env::var("RUST_LOG").ok().filter(|f| EnvFilter::try_new(f).is_ok()).unwrap_or(level.to_string());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     let (filter, handle) = reload::Layer::new(filter);
-    let installed = tracing_subscriber::registry()
-        .with(filter)
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
-        .try_init();
+    let lines = (format == LogFormat::Text).then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr));
+    // Each event as one JSON object on one line, with the fields of its spans.
+    let json = (format == LogFormat::Json)
+        .then(|| tracing_subscriber::fmt::layer().json().with_ansi(false).with_writer(std::io::stderr));
+    let installed = tracing_subscriber::registry().with(filter).with(lines).with(json).try_init();
     if installed.is_ok() {
         let _ = FILTER.set(handle);
         remember(&text);

@@ -45,15 +45,7 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
 
 /// A configuration with every handler on a free loopback port.
 pub async fn test_config(dir: &std::path::Path) -> Config {
-    let listener = |handler| Listener {
-        handler,
-        address: "127.0.0.1:0".parse().unwrap(),
-        path: None,
-        default_domain: None,
-        rest_prefix: None,
-        username: None,
-        password: None,
-    };
+    let listener = |handler| Listener::new(handler, "127.0.0.1:0".parse().unwrap());
     let mut config = Config::default();
     config.storage.url = fresh_database(dir).await;
     config.storage.pool_size = 4;

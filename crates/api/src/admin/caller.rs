@@ -1,11 +1,11 @@
-//! Who is calling the admin API, from the `Authorization: Basic` header, and the 401s of
-//! MongooseIM (`request_error`, `wrong_credentials`, `no_permissions`), each with
-//! `WWW-Authenticate` so that browsers and clients know to send credentials.
+//! Who is calling the admin API (from the `Authorization: Basic` header, which
+//! `gatehouse_http::basic_auth` reads), and the 401s of MongooseIM (`request_error`,
+//! `wrong_credentials`, `no_permissions`), each with `WWW-Authenticate` so that browsers and
+//! clients know to send credentials.
 
 use async_graphql::Context;
-use axum::http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use base64::Engine;
+use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
 use serde_json::json;
 
 use super::protection::{Clearance, Refusal};
@@ -31,35 +31,6 @@ impl AdminCaller {
 /// The caller of the request being resolved.
 pub fn caller<'a>(ctx: &Context<'a>) -> &'a AdminCaller {
     ctx.data_unchecked::<AdminCaller>()
-}
-
-/// What the `Authorization` header holds.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Credentials {
-    /// No header, or another scheme (a bearer token): unauthenticated.
-    None,
-    Basic {
-        user: String,
-        password: String,
-    },
-    Malformed,
-}
-
-pub fn credentials(headers: &HeaderMap) -> Credentials {
-    let Some(value) = headers.get(AUTHORIZATION) else { return Credentials::None };
-    let Ok(value) = value.to_str() else { return Credentials::Malformed };
-    let (scheme, encoded) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Credentials::None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok());
-    match decoded.as_deref().and_then(|text| text.split_once(':')) {
-        Some((user, password)) => Credentials::Basic { user: user.to_string(), password: password.to_string() },
-        None => Credentials::Malformed,
-    }
 }
 
 const REALM: &str = "Basic realm=\"gatehouse\"";

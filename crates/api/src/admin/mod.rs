@@ -20,10 +20,11 @@ use std::sync::Arc;
 use async_graphql::parser::types::{ExecutableDocument, OperationDefinition};
 use async_graphql::{Context, Positioned, Variables};
 
-use caller::{AdminCaller, Credentials, credentials, login_refused, malformed, refused};
+use caller::{AdminCaller, login_refused, malformed, refused};
 use error::{AdminResult, OrAdmin};
 use gatehouse_core::admin_auth::AdminGate;
 use gatehouse_core::{Core, Domain};
+use gatehouse_http::basic_auth::{self, BasicAuth, BasicCredentials};
 use gatehouse_http::{Endpoint, Rejection, RequestErrorKind, RequestHead};
 use protection::{Clearance, ProtectionTable};
 use scalars::DomainName;
@@ -73,18 +74,18 @@ impl Endpoint for AdminEndpoint {
 
     async fn authenticate(&self, head: &RequestHead) -> Result<AdminCaller, Rejection> {
         let client = head.peer.ip();
-        let clearance = match (&self.realm, credentials(&head.headers)) {
+        let clearance = match (&self.realm, basic_auth::read(&head.headers)) {
             (AdminRealm::Global { credentials: None }, _) => Clearance::GlobalAdmin,
-            (_, Credentials::Malformed) => return Err(malformed()),
-            (_, Credentials::None) => Clearance::Unauthenticated,
+            (_, BasicAuth::Malformed(_)) => return Err(malformed()),
+            (_, BasicAuth::Absent) => Clearance::Unauthenticated,
             (
                 AdminRealm::Global { credentials: Some((user, password)) },
-                Credentials::Basic { user: u, password: p },
+                BasicAuth::Credentials(BasicCredentials { user: u, password: p }),
             ) => {
                 self.gate.check_global(client, (user, password), (&u, &p)).await.map_err(login_refused)?;
                 Clearance::GlobalAdmin
             }
-            (AdminRealm::Domain, Credentials::Basic { user, password }) => {
+            (AdminRealm::Domain, BasicAuth::Credentials(BasicCredentials { user, password })) => {
                 let domain = self.gate.check_domain_admin(client, &user, &password).await.map_err(login_refused)?;
                 Clearance::DomainAdmin(domain)
             }

@@ -2,9 +2,10 @@
 //!
 //! Each field declares its protection next to its definition with the `@protected(type:, args:)`
 //! directive; it shows in the SDL. At start the SDL is parsed back into a [`ProtectionTable`]
-//! (one source of truth), and before anything executes [`ProtectionTable::check`] walks the
-//! selected operation (fields, fragment spreads, inline fragments) and refuses the whole
-//! request when one field is denied.
+//! (one source of truth, read by the same reader as the docs: `gatehouse_http::protection`),
+//! and before anything executes [`ProtectionTable::check`] walks the selected operation
+//! (fields, fragment spreads, inline fragments) and refuses the whole request when one field is
+//! denied.
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,36 +13,11 @@ use async_graphql::parser::types::{
     BaseType, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet, Type, TypeKind,
     TypeSystemDefinition,
 };
-use async_graphql::{Enum, Name, Positioned, TypeDirective, Value, Variables};
+use async_graphql::{Name, Positioned, Value, Variables};
 
 use super::scalars;
-
-/// The kinds of protection (MongooseIM's, plus `OPEN` so that open fields are declared too).
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ProtectedType {
-    /// Any authenticated admin: the field touches no domain.
-    Default,
-    /// A domain admin only when every argument named in `args` is in its own domain.
-    Domain,
-    /// The global admin only.
-    Global,
-    /// Anyone, authenticated or not (`checkAuth`).
-    Open,
-}
-
-/// Who may call a field (or, on a type, that every field of it needs an authenticated admin).
-/// `args` names the arguments a DOMAIN field is scoped by; a dot reaches into input objects.
-#[TypeDirective(location = "FieldDefinition", location = "Object")]
-pub fn protected(r#type: ProtectedType, #[graphql(name = "args")] scope: Vec<String>) {}
-
-/// A field's protection, as read back from the SDL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Protection {
-    Open,
-    Authenticated,
-    Global,
-    Domain(Vec<String>),
-}
+use gatehouse_http::protection::InvalidProtection;
+pub use gatehouse_http::protection::{ProtectedType, Protection, protected};
 
 /// The caller as the check sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,28 +72,6 @@ fn named(ty: &Type) -> &str {
     }
 }
 
-fn read_directive(directives: &[Positioned<async_graphql::parser::types::ConstDirective>]) -> Option<Protection> {
-    let directive = directives.iter().find(|d| d.node.name.node == "protected")?;
-    let argument =
-        |name: &str| directive.node.arguments.iter().find(|(n, _)| n.node == name).map(|(_, v)| v.node.clone());
-    let args: Vec<String> = match argument("args") {
-        Some(Value::List(items)) => {
-            items.into_iter().filter_map(|v| if let Value::String(s) = v { Some(s) } else { None }).collect()
-        }
-        _ => Vec::new(),
-    };
-    let kind = match argument("type") {
-        Some(Value::Enum(kind)) => kind.to_string(),
-        _ => "DEFAULT".to_string(),
-    };
-    Some(match kind.as_str() {
-        "OPEN" => Protection::Open,
-        "GLOBAL" => Protection::Global,
-        "DOMAIN" => Protection::Domain(args),
-        _ => Protection::Authenticated,
-    })
-}
-
 impl ProtectionTable {
     /// Reads the table back from the schema's SDL.
     pub fn from_sdl(sdl: &str) -> Result<Self, String> {
@@ -142,17 +96,19 @@ impl ProtectionTable {
                                     let f = f.node;
                                     let info = FieldInfo {
                                         returns: named(&f.ty.node).to_string(),
-                                        protection: read_directive(&f.directives),
+                                        protection: Protection::from_directives(&f.directives)?,
                                         args: f
                                             .arguments
                                             .into_iter()
                                             .map(|a| (a.node.name.node.to_string(), a.node.ty.node))
                                             .collect(),
                                     };
-                                    (f.name.node.to_string(), info)
+                                    Ok((f.name.node.to_string(), info))
                                 })
-                                .collect();
-                            let is_protected = read_directive(&ty.directives).is_some();
+                                .collect::<Result<_, InvalidProtection>>()
+                                .map_err(|e| e.to_string())?;
+                            let is_protected =
+                                Protection::from_directives(&ty.directives).map_err(|e| e.to_string())?.is_some();
                             let info = ObjectInfo { protected: is_protected, fields };
                             table.objects.insert(ty.name.node.to_string(), info);
                         }

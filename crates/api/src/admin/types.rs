@@ -101,7 +101,7 @@ pub struct DomainSettings {
     pub password_max_bytes: u32,
     pub jwt_lifetime_seconds: i64,
     pub reset_token_lifetime_seconds: i64,
-    /// Requests allowed per interval and per key on the rate-limited user operations.
+    /// Requests allowed per interval and per key on the rate-limited user operations; 0 = no limit.
     pub rate_limit_max: u32,
     pub rate_limit_interval_seconds: u32,
 }

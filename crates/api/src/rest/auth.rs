@@ -33,7 +33,7 @@ fn key<'a>(body: &'a Value, name: &str) -> &'a str {
 pub async fn login(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("callback")).await?;
-    core.check_rate_limit(domain, Limited::Login, ip, key(&call.body, "identifier"))?;
+    core.check_rate_limit(domain, Limited::Login, ip, key(&call.body, "identifier")).await?;
     let mut fields = Fields::of(&call.body)?;
     let identifier = fields.required_text("identifier");
     let password = fields.required_text("password");
@@ -47,7 +47,7 @@ pub async fn login(State(api): State<Shared>, call: Call) -> Result<Response, Re
 pub async fn register(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("register")).await?;
-    core.check_rate_limit(domain, Limited::Register, ip, key(&call.body, "email"))?;
+    core.check_rate_limit(domain, Limited::Register, ip, key(&call.body, "email")).await?;
     let mut fields = Fields::of(&call.body)?;
     let other_fields = fields.unknown(&["username", "email", "password"]);
     // Read in yup's order, so that type problems are listed as Strapi lists them.
@@ -67,7 +67,7 @@ pub async fn register(State(api): State<Shared>, call: Call) -> Result<Response,
 pub async fn forgot_password(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("forgotPassword")).await?;
-    core.check_rate_limit(domain, Limited::ForgotPassword, ip, key(&call.body, "email"))?;
+    core.check_rate_limit(domain, Limited::ForgotPassword, ip, key(&call.body, "email")).await?;
     let mut fields = Fields::of(&call.body)?;
     fields.refuse_unknown(&["email"])?;
     let email = fields.required_text("email");
@@ -81,7 +81,7 @@ pub async fn reset_password(State(api): State<Shared>, call: Call) -> Result<Res
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("resetPassword")).await?;
     // Per client only: the code is what is being guessed.
-    core.check_rate_limit(domain, Limited::ResetPassword, ip, "")?;
+    core.check_rate_limit(domain, Limited::ResetPassword, ip, "").await?;
     let mut fields = Fields::of(&call.body)?;
     fields.refuse_unknown(&["code", "password", "passwordConfirmation"])?;
     let code = fields.required_text("code");
@@ -96,7 +96,7 @@ pub async fn reset_password(State(api): State<Shared>, call: Call) -> Result<Res
 pub async fn change_password(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     let user = call.require_user(core, permissions::AUTH_CHANGE_PASSWORD).await?;
-    core.check_rate_limit(domain, Limited::ChangePassword, ip, &user.id.to_string())?;
+    core.check_rate_limit(domain, Limited::ChangePassword, ip, &user.id.to_string()).await?;
     let mut fields = Fields::of(&call.body)?;
     fields.refuse_unknown(&["currentPassword", "password", "passwordConfirmation"])?;
     let current = fields.required_text("currentPassword");
@@ -126,7 +126,7 @@ pub async fn email_confirmation(State(api): State<Shared>, call: Call) -> Result
 pub async fn send_email_confirmation(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("sendEmailConfirmation")).await?;
-    core.check_rate_limit(domain, Limited::SendEmailConfirmation, ip, key(&call.body, "email"))?;
+    core.check_rate_limit(domain, Limited::SendEmailConfirmation, ip, key(&call.body, "email")).await?;
     let mut fields = Fields::of(&call.body)?;
     let email = fields.required_text("email");
     fields.finish()?;

@@ -94,21 +94,18 @@ impl RestError {
             .collect();
         Self { details: Some(json!({ "errors": errors })), ..Self::validation(message) }
     }
-
-    /// A query key that names nothing that may be queried: `path` names the attribute when it
-    /// exists but is private, and is null when it does not exist.
-    pub fn invalid_key(key: &str, path: Option<&str>, param: &str) -> Self {
-        let details = json!({ "key": key, "path": path, "source": "query", "param": param });
-        Self { details: Some(details), ..Self::validation(format!("Invalid key {key}")) }
-    }
 }
 
 /// The one mapping of the core's errors to Strapi's REST answers.
 impl From<CoreError> for RestError {
     fn from(error: CoreError) -> Self {
         match &error {
-            // Field-level details of the core's validation errors map here, and only here.
-            CoreError::Invalid(_) | CoreError::InvalidCredentials => RestError::validation(error.to_string()),
+            // Strapi's details (the failing fields, or the refused query key), as on GraphQL.
+            CoreError::Invalid(invalid) => RestError {
+                details: Some(crate::user::error::details(&invalid.details)),
+                ..RestError::validation(&invalid.message)
+            },
+            CoreError::InvalidCredentials => RestError::validation(error.to_string()),
             CoreError::Refused(_)
             | CoreError::Conflict { .. }
             | CoreError::DomainDisabled

@@ -10,6 +10,7 @@ use gatehouse_core::query::{
 use super::error::RestError;
 use super::qs::Qs;
 use super::views::{Fields, Shape};
+use gatehouse_core::validation::QueryParam;
 
 /// A listing of users and how to show them.
 pub struct Listing {
@@ -40,7 +41,7 @@ pub fn user_filter(qs: &Qs) -> Result<Option<Filter>, RestError> {
 
 /// `fields` and `populate`.
 pub fn shape(qs: &Qs) -> Result<Shape, RestError> {
-    Ok(Shape { fields: fields(Subject::User, qs.get("fields"), "fields")?, role: populate(qs.get("populate"))? })
+    Ok(Shape { fields: fields(Subject::User, qs.get("fields"))?, role: populate(qs.get("populate"))? })
 }
 
 /// `_q`: the text anywhere in a user's searchable (non-private text) attributes.
@@ -61,8 +62,8 @@ fn relation(subject: Subject, name: &str) -> Option<(Relation, Subject)> {
 }
 
 /// Strapi's refusal of a key: a private attribute is named with its path, an unknown one not.
-fn refused_key(subject: Subject, key: &str, path: &str, param: &str) -> RestError {
-    RestError::invalid_key(key, subject.is_private(key).then_some(path), param)
+fn refused_key(subject: Subject, key: &str, path: &str, param: QueryParam) -> RestError {
+    subject.invalid_key(key, path, param).into()
 }
 
 fn joined(path: &str, name: &str) -> String {
@@ -90,7 +91,7 @@ fn filter(subject: Subject, node: &Qs, path: &str) -> Result<Filter, RestError> 
                 } else if let Some((relation, target)) = relation(subject, name) {
                     all.push(Filter::Related(relation, Box::new(filter(target, value, &at)?)));
                 } else {
-                    return Err(refused_key(subject, name, &at, "filters"));
+                    return Err(refused_key(subject, name, &at, QueryParam::Filters));
                 }
             }
         }
@@ -153,7 +154,7 @@ fn operator(column: Column, key: &str, op: &str, operand: &Qs) -> Result<Filter,
             let all = items.into_iter().map(|item| attribute(column, key, item)).collect::<Result<_, _>>()?;
             Ok(if op == "$and" { Filter::And(all) } else { Filter::Or(all) })
         }
-        _ => Err(RestError::invalid_key(op, None, "filters")),
+        _ => Err(refused_key(Subject::User, op, op, QueryParam::Filters)),
     }
 }
 
@@ -205,20 +206,27 @@ fn time_millis(text: &str) -> Option<i64> {
     i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
-/// `sort=username:desc`, `sort[0]=...`, `sort=a,b`, or the object form `sort[username]=desc`.
+/// `sort=username:desc`, `sort[0]=...`, `sort=a,b`, `sort=role.name`, or the object forms
+/// `sort[username]=desc` and `sort[role][name]=desc`.
 fn sort(subject: Subject, node: Option<&Qs>) -> Result<Vec<Sort>, RestError> {
     let Some(node) = node else { return Ok(Vec::new()) };
     let as_strings = |node: &Qs| -> Result<Vec<String>, RestError> {
-        match node {
-            Qs::Text(text) => Ok(vec![text.clone()]),
-            Qs::Map(entries) => entries
-                .iter()
-                .map(|(name, order)| match order {
-                    Qs::Text(order) => Ok(format!("{name}:{order}")),
-                    Qs::Map(_) => Err(refused_key(subject, name, name, "sort")),
-                })
-                .collect(),
+        let mut items = Vec::new();
+        for (name, order) in node.entries() {
+            match order {
+                Qs::Text(order) => items.push(format!("{name}:{order}")),
+                Qs::Map(inner) => {
+                    for (key, order) in inner {
+                        let order = order.text().ok_or_else(|| refused_key(subject, name, name, QueryParam::Sort))?;
+                        items.push(format!("{name}.{key}:{order}"));
+                    }
+                }
+            }
         }
+        if let Qs::Text(text) = node {
+            items.push(text.clone());
+        }
+        Ok(items)
     };
     let items = match node.list() {
         Some(items) => items.into_iter().map(as_strings).collect::<Result<Vec<_>, _>>()?.concat(),
@@ -289,11 +297,11 @@ fn js_print(number: Option<f64>) -> String {
 }
 
 /// `fields`: `*`, a comma-separated list, or a list; only attributes that may be read.
-fn fields(subject: Subject, node: Option<&Qs>, param: &str) -> Result<Fields, RestError> {
+fn fields(subject: Subject, node: Option<&Qs>) -> Result<Fields, RestError> {
     let Some(node) = node else { return Ok(Fields::All) };
     let mut names = Vec::new();
     for item in node.list().unwrap_or_default() {
-        let text = item.text().ok_or_else(|| RestError::validation(format!("Invalid {param} parameter")))?;
+        let text = item.text().ok_or_else(|| RestError::validation("Invalid fields parameter"))?;
         names.extend(text.split(',').map(str::trim).filter(|n| !n.is_empty()).map(String::from));
     }
     if names.iter().any(|n| n == "*") {
@@ -301,7 +309,7 @@ fn fields(subject: Subject, node: Option<&Qs>, param: &str) -> Result<Fields, Re
     }
     for name in &names {
         if subject.rest_column(name).is_none() {
-            return Err(refused_key(subject, name, name, param));
+            return Err(refused_key(subject, name, name, QueryParam::Fields));
         }
     }
     Ok(Fields::Only(names))
@@ -314,7 +322,7 @@ fn populate(node: Option<&Qs>) -> Result<Option<Fields>, RestError> {
     let named = |name: &str| match name {
         "role" | "*" => Ok(Some(Fields::All)),
         "" => Ok(None),
-        other => Err(RestError::invalid_key(other, None, "populate")),
+        other => Err(refused_key(Subject::User, other, other, QueryParam::Populate)),
     };
     if let Some(items) = node.list() {
         let mut role = None;
@@ -329,12 +337,12 @@ fn populate(node: Option<&Qs>) -> Result<Option<Fields>, RestError> {
     let mut role = None;
     for (name, value) in node.entries() {
         if name != "role" && name != "*" {
-            return Err(RestError::invalid_key(name, None, "populate"));
+            return Err(refused_key(Subject::User, name, name, QueryParam::Populate));
         }
         role = match value {
             Qs::Text(flag) if flag == "false" => None,
             Qs::Text(_) => Some(Fields::All),
-            Qs::Map(_) => Some(fields(Subject::Role, value.get("fields"), "fields")?),
+            Qs::Map(_) => Some(fields(Subject::Role, value.get("fields"))?),
         };
     }
     Ok(role)
@@ -412,11 +420,14 @@ mod tests {
         let sorts = listing("sort[0]=confirmed:asc&sort[1]=id:desc").unwrap().query.sort;
         assert_eq!(
             sorts,
-            vec![Sort { column: Column::Confirmed, descending: false }, Sort { column: Column::Id, descending: true }]
+            vec![
+                Sort { column: Column::Confirmed, descending: false, via: None },
+                Sort { column: Column::Id, descending: true, via: None }
+            ]
         );
         assert_eq!(
             listing("sort[username]=desc").unwrap().query.sort[0],
-            Sort { column: Column::Username, descending: true }
+            Sort { column: Column::Username, descending: true, via: None }
         );
     }
 }

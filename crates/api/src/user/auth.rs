@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Object};
 
-use super::caller::auth_action;
+use super::authorization::Requires;
 use super::error::{ApiResult, OrStrapi, or_null};
 use super::objects::parts;
 use super::types::*;
@@ -17,10 +17,11 @@ pub struct AuthQuery;
 #[Object]
 impl AuthQuery {
     /// The authenticated user; anonymous callers get `Forbidden access`.
+    #[graphql(guard = "Requires::SignedIn")]
     async fn me(&self, ctx: &Context<'_>) -> Option<UsersPermissionsMe> {
         or_null(ctx, async {
             let (_, caller) = parts(ctx);
-            let user = caller.user.clone().ok_or(CoreError::Forbidden).or_strapi()?;
+            let user = caller.signed_in()?.clone();
             Ok(Some(UsersPermissionsMe { user, role: None }))
         })
         .await
@@ -28,6 +29,7 @@ impl AuthQuery {
 
     /// Whether the caller (an anonymous caller: the Public role) may perform `action`, such as
     /// `api::article.article.update`.
+    #[graphql(guard = "Requires::Nothing")]
     async fn check_permission(&self, ctx: &Context<'_>, action: String) -> ApiResult<bool> {
         let (core, caller) = parts(ctx);
         caller.allows(core, &action).await
@@ -39,14 +41,14 @@ pub struct AuthMutation;
 
 #[Object]
 impl AuthMutation {
+    #[graphql(guard = "Requires::AuthAction(\"callback\")")]
     async fn login(
         &self,
         ctx: &Context<'_>,
         input: UsersPermissionsLoginInput,
     ) -> ApiResult<UsersPermissionsLoginPayload> {
         let (core, caller) = parts(ctx);
-        caller.check_public(core, &auth_action("callback")).await?;
-        core.check_rate_limit(&caller.domain, Limited::Login, caller.ip, &input.identifier).or_strapi()?;
+        core.check_rate_limit(&caller.domain, Limited::Login, caller.ip, &input.identifier).await.or_strapi()?;
         if input.provider != "local" {
             return Err(CoreError::refused("This provider is disabled")).or_strapi();
         }
@@ -55,14 +57,14 @@ impl AuthMutation {
     }
 
     /// Register a user
+    #[graphql(guard = "Requires::AuthAction(\"register\")")]
     async fn register(
         &self,
         ctx: &Context<'_>,
         input: UsersPermissionsRegisterInput,
     ) -> ApiResult<UsersPermissionsLoginPayload> {
         let (core, caller) = parts(ctx);
-        caller.check_public(core, &auth_action("register")).await?;
-        core.check_rate_limit(&caller.domain, Limited::Register, caller.ip, &input.email).or_strapi()?;
+        core.check_rate_limit(&caller.domain, Limited::Register, caller.ip, &input.email).await.or_strapi()?;
         let registration = Registration {
             username: input.username,
             email: input.email,
@@ -75,11 +77,11 @@ impl AuthMutation {
     }
 
     /// Request a reset password token
+    #[graphql(guard = "Requires::AuthAction(\"forgotPassword\")")]
     async fn forgot_password(&self, ctx: &Context<'_>, email: String) -> Option<UsersPermissionsPasswordPayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check_public(core, &auth_action("forgotPassword")).await?;
-            core.check_rate_limit(&caller.domain, Limited::ForgotPassword, caller.ip, &email).or_strapi()?;
+            core.check_rate_limit(&caller.domain, Limited::ForgotPassword, caller.ip, &email).await.or_strapi()?;
             core.forgot_password(&caller.domain, &email).await.or_strapi()?;
             Ok(Some(UsersPermissionsPasswordPayload { ok: true }))
         })
@@ -87,6 +89,7 @@ impl AuthMutation {
     }
 
     /// Reset user password. Confirm with a code (resetToken from forgotPassword)
+    #[graphql(guard = "Requires::AuthAction(\"resetPassword\")")]
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
@@ -96,9 +99,8 @@ impl AuthMutation {
     ) -> Option<UsersPermissionsLoginPayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check_public(core, &auth_action("resetPassword")).await?;
             // Per client only: the code is what is being guessed.
-            core.check_rate_limit(&caller.domain, Limited::ResetPassword, caller.ip, "").or_strapi()?;
+            core.check_rate_limit(&caller.domain, Limited::ResetPassword, caller.ip, "").await.or_strapi()?;
             let session =
                 core.reset_password(&caller.domain, &code, &password, &password_confirmation).await.or_strapi()?;
             Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
@@ -107,6 +109,7 @@ impl AuthMutation {
     }
 
     /// Change user password. Confirm with the current password.
+    #[graphql(guard = "Requires::SignedInWith(permissions::AUTH_CHANGE_PASSWORD)")]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -116,8 +119,9 @@ impl AuthMutation {
     ) -> Option<UsersPermissionsLoginPayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            let user = caller.require(core, permissions::AUTH_CHANGE_PASSWORD).await?;
+            let user = caller.signed_in()?;
             core.check_rate_limit(&caller.domain, Limited::ChangePassword, caller.ip, &user.id.to_string())
+                .await
                 .or_strapi()?;
             let session = core
                 .change_password(&caller.domain, user, &current_password, &password, &password_confirmation)
@@ -129,6 +133,7 @@ impl AuthMutation {
     }
 
     /// Confirm an email users email address
+    #[graphql(guard = "Requires::AuthAction(\"emailConfirmation\")")]
     async fn email_confirmation(
         &self,
         ctx: &Context<'_>,
@@ -136,7 +141,6 @@ impl AuthMutation {
     ) -> Option<UsersPermissionsLoginPayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check_public(core, &auth_action("emailConfirmation")).await?;
             let session = core.confirm_email(&caller.domain, &confirmation).await.or_strapi()?;
             Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
         })

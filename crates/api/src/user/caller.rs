@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::http::header::{AUTHORIZATION, HOST};
 use axum::http::{HeaderMap, StatusCode};
-use base64::Engine;
 use serde_json::json;
 use tokio::sync::OnceCell;
 
@@ -16,6 +15,7 @@ use gatehouse_core::auth::TokenRefusal;
 use gatehouse_core::events::Actor;
 use gatehouse_core::{Core, CoreError, Domain, User, permissions};
 use gatehouse_http::Rejection;
+use gatehouse_http::basic_auth::{self, BasicAuth, Malformed};
 
 #[derive(Clone)]
 pub struct UserCaller {
@@ -47,29 +47,21 @@ impl UserCaller {
         Ok(set.contains(action))
     }
 
-    /// The authenticated user, when its role grants `action`; `Forbidden access` otherwise.
-    pub async fn require(&self, core: &Core, action: &str) -> ApiResult<&User> {
-        let user = self.user.as_ref().ok_or(CoreError::Forbidden).or_strapi()?;
-        self.check(core, action).await?;
-        Ok(user)
+    /// Whether the caller's role or the Public role grants `action`: a signed-in caller may do
+    /// whatever an anonymous one may.
+    pub async fn allows_or_public(&self, core: &Core, action: &str) -> ApiResult<bool> {
+        self.may_attempt(core, action).await.or_strapi()
     }
 
-    /// Succeeds when the caller (or the Public role, when anonymous) may perform `action`.
-    pub async fn check(&self, core: &Core, action: &str) -> ApiResult<()> {
-        if self.allows(core, action).await? { Ok(()) } else { Err(CoreError::Forbidden).or_strapi() }
-    }
-
-    /// For the operations anyone may attempt (login, register, the email flows): allowed when
-    /// the caller's role or the Public role grants `action`, so that an operator can turn them
-    /// off per domain, and a signed-in caller is not refused what an anonymous one may do.
-    pub async fn check_public(&self, core: &Core, action: &str) -> ApiResult<()> {
-        if self.may_attempt(core, action).await.or_strapi()? { Ok(()) } else { Err(CoreError::Forbidden).or_strapi() }
-    }
-
-    /// Whether [`UserCaller::check_public`] lets the caller attempt `action`, for any API.
+    /// [`UserCaller::allows_or_public`], for any API.
     pub async fn may_attempt(&self, core: &Core, action: &str) -> Result<bool, CoreError> {
         Ok(self.may(core, action).await?
             || (self.user.is_some() && core.is_allowed(&self.domain, None, action).await?))
+    }
+
+    /// The authenticated user, for the fields whose guard requires one.
+    pub fn signed_in(&self) -> ApiResult<&User> {
+        self.user.as_ref().ok_or(CoreError::Forbidden).or_strapi()
     }
 
     /// Who the caller is, for the audit log.
@@ -109,7 +101,7 @@ pub async fn identify(
     if let Some(host) = host_name(headers) {
         by_host = core.cached_domain(&host).await.map_err(storage)?;
     }
-    if let Some(credentials) = basic_credentials(headers) {
+    if let Some(credentials) = basic_login(headers) {
         let invalid = || Refusal::Credentials(TokenRefusal::Invalid);
         let credentials = credentials.map_err(|_| invalid())?;
         // Basic credentials name their domain; a Host naming another domain is a mismatch.
@@ -172,33 +164,33 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (parts.next().is_none() && scheme.eq_ignore_ascii_case("bearer")).then_some(token)
 }
 
-/// Basic credentials `username@domain:password`, when the request has them; `Err` when the
-/// header says Basic but is malformed.
-pub struct BasicCredentials {
+/// A Basic login on the user API: `username@domain:password`.
+pub struct BasicLogin {
     pub username: String,
     pub domain: String,
     pub password: String,
 }
 
-pub fn basic_credentials(headers: &HeaderMap) -> Option<Result<BasicCredentials, ()>> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
+/// The Basic login of the request, when it has one; `Err` when the header says Basic but is
+/// malformed.
+pub fn basic_login(headers: &HeaderMap) -> Option<Result<BasicLogin, ()>> {
+    match basic_auth::read(headers) {
+        BasicAuth::Absent => None,
+        // Unreadable as text, or no credentials after the scheme: the user API has always taken
+        // these for no Basic header at all (so a bearer token or none is looked for instead).
+        BasicAuth::Malformed(Malformed::NotText | Malformed::Empty) => None,
+        BasicAuth::Malformed(_) => Some(Err(())),
+        BasicAuth::Credentials(credentials) => Some(
+            credentials
+                .name_and_domain()
+                .map(|(username, domain)| BasicLogin {
+                    username: username.to_string(),
+                    domain: domain.to_lowercase(),
+                    password: credentials.password.clone(),
+                })
+                .ok_or(()),
+        ),
     }
-    let parse = || {
-        let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
-        let decoded = String::from_utf8(decoded).ok()?;
-        let (user, password) = decoded.split_once(':')?;
-        // The username may itself contain '@': the domain follows the last one.
-        let (username, domain) = user.rsplit_once('@')?;
-        (!username.is_empty() && !domain.is_empty()).then(|| BasicCredentials {
-            username: username.to_string(),
-            domain: domain.to_lowercase(),
-            password: password.to_string(),
-        })
-    };
-    Some(parse().ok_or(()))
 }
 
 pub fn token_refusal(refusal: TokenRefusal) -> Rejection {

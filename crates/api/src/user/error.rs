@@ -2,13 +2,17 @@
 //! `extensions.error {name, message, details}`.
 
 use async_graphql::ErrorExtensions;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use gatehouse_core::CoreError;
 use gatehouse_core::query::PaginationError;
+use gatehouse_core::validation::{Details, FieldError};
 
 /// Maps a core error once, for every resolver of the user API.
 pub fn strapi_error(error: CoreError) -> async_graphql::Error {
+    if let CoreError::Invalid(invalid) = &error {
+        return shaped_with("BAD_USER_INPUT", "ValidationError", invalid.message.clone(), details(&invalid.details));
+    }
     let (code, name, message) = match &error {
         CoreError::Invalid(_) | CoreError::InvalidCredentials => {
             ("BAD_USER_INPUT", "ValidationError", error.to_string())
@@ -32,12 +36,37 @@ pub fn pagination_error(error: PaginationError) -> async_graphql::Error {
     shaped("STRAPI_PAGINATION_ERROR", "PaginationError", error.to_string())
 }
 
+/// Strapi's `details` of a ValidationError: the failing fields (`errors`), or the refused query
+/// key (`key`, `path`, `source`, `param`), or nothing. The REST API's envelope carries the same.
+pub fn details(details: &Details) -> Value {
+    match details {
+        Details::None => json!({}),
+        Details::Fields(fields) => json!({ "errors": fields.iter().map(field_error).collect::<Vec<_>>() }),
+        Details::Key(key) => {
+            json!({ "key": key.key, "path": key.path, "source": "query", "param": key.param.name() })
+        }
+    }
+}
+
+/// `{path, message, name, value}`; `value` only when the field may be shown (never a password).
+fn field_error(field: &FieldError) -> Value {
+    let mut error = json!({ "path": field.path, "message": field.message, "name": "ValidationError" });
+    if let Some(value) = &field.value {
+        error["value"] = json!(value);
+    }
+    error
+}
+
 fn shaped(code: &str, name: &str, message: String) -> async_graphql::Error {
+    shaped_with(code, name, message, json!({}))
+}
+
+fn shaped_with(code: &str, name: &str, message: String, details: Value) -> async_graphql::Error {
     async_graphql::Error::new(message.clone()).extend_with(|_, ext| {
         ext.set("code", code);
         ext.set(
             "error",
-            async_graphql::Value::from_json(json!({ "name": name, "message": message, "details": {} }))
+            async_graphql::Value::from_json(json!({ "name": name, "message": message, "details": details }))
                 .unwrap_or_default(),
         );
     })

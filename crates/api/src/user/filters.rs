@@ -7,6 +7,7 @@ use super::error::{ApiResult, OrStrapi, pagination_error};
 use gatehouse_core::query::{
     self, Column, Condition, Filter, ListQuery, Pagination, PaginationArgs, Relation, Subject, parse_sort,
 };
+use gatehouse_core::validation::{InvalidKey, QueryParam};
 use gatehouse_core::{CoreError, CoreResult, Millis, format_millis};
 
 /// Strapi's `DateTime`: an RFC 3339 timestamp.
@@ -34,6 +35,21 @@ pub enum PublicationStatus {
     Draft,
     #[default]
     Published,
+}
+
+/// Strapi 5.54's `publicationFilter`: which documents to return by how their draft and
+/// published versions relate. Users and roles have no drafts, so, as in Strapi for content
+/// types without Draft & Publish, it changes nothing.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicationFilter {
+    NeverPublished,
+    HasPublishedVersion,
+    Modified,
+    Unmodified,
+    NeverPublishedDocument,
+    HasPublishedVersionDocument,
+    PublishedWithoutDraft,
+    PublishedWithDraft,
 }
 
 #[derive(InputObject, Debug, Clone, Copy, Default)]
@@ -236,8 +252,9 @@ scalar_filter!(BooleanFilterInput, "BooleanFilterInput", bool);
 scalar_filter!(IdFilterInput, "IDFilterInput", ID);
 scalar_filter!(DateTimeFilterInput, "DateTimeFilterInput", DateTime);
 
-fn private_key(name: &str) -> CoreError {
-    CoreError::invalid(format!("Invalid key {name}"))
+/// A filter key that exists in the input type but cannot be filtered on.
+fn refused_key(name: &str) -> CoreError {
+    CoreError::from(InvalidKey { key: name.to_string(), path: Some(name.to_string()), param: QueryParam::Filters })
 }
 
 /// Collects the filters of the attributes and relations given, and the logical operators.
@@ -295,9 +312,6 @@ pub struct UsersPermissionsUserFiltersInput {
     pub username: Option<StringFilterInput>,
     pub email: Option<StringFilterInput>,
     pub provider: Option<StringFilterInput>,
-    pub password: Option<StringFilterInput>,
-    pub reset_password_token: Option<StringFilterInput>,
-    pub confirmation_token: Option<StringFilterInput>,
     pub confirmed: Option<BooleanFilterInput>,
     pub blocked: Option<BooleanFilterInput>,
     pub role: Option<Box<UsersPermissionsRoleFiltersInput>>,
@@ -311,16 +325,6 @@ pub struct UsersPermissionsUserFiltersInput {
 
 impl UsersPermissionsUserFiltersInput {
     pub fn filter(&self) -> CoreResult<Filter> {
-        // Private attributes exist in the input type but cannot be filtered on (as in Strapi).
-        for (given, name) in [
-            (self.password.is_some(), "password"),
-            (self.reset_password_token.is_some(), "resetPasswordToken"),
-            (self.confirmation_token.is_some(), "confirmationToken"),
-        ] {
-            if given {
-                return Err(private_key(name));
-            }
-        }
         let mut c = Conditions(Vec::new());
         c.field(&self.document_id, Column::DocumentId, IdFilterInput::filter)?;
         c.field(&self.username, Column::Username, StringFilterInput::filter)?;
@@ -394,7 +398,7 @@ impl UsersPermissionsPermissionFiltersInput {
             (self.published_at.is_some(), "publishedAt"),
         ] {
             if given {
-                return Err(private_key(name));
+                return Err(refused_key(name));
             }
         }
         let mut c = Conditions(Vec::new());

@@ -1,10 +1,13 @@
 //! The user API: Strapi v5's Users & Permissions GraphQL API, per domain.
 
 mod auth;
+pub mod authorization;
 pub mod caller;
+mod cost;
 pub mod error;
 pub mod filters;
 pub mod objects;
+mod refusal;
 mod roles;
 pub mod schema;
 pub mod types;
@@ -61,6 +64,11 @@ impl Endpoint for UserEndpoint {
     fn rest_docs(&self) -> Option<gatehouse_http::docs::RestDocs> {
         let prefix = self.rest_prefix.clone()?;
         Some(gatehouse_http::docs::RestDocs { prefix, routes: crate::rest::route_docs() })
+    }
+
+    /// Apollo Server's answer, as Strapi gives it.
+    fn batch_refusal(&self) -> Rejection {
+        Rejection::bad_request("BAD_REQUEST", "Operation batching disabled.")
     }
 
     fn stream_opened(&self) -> Option<Box<dyn Send>> {

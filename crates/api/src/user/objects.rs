@@ -6,12 +6,14 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use sha2::{Digest, Sha256};
 
+use super::authorization::Requires;
 use super::caller::UserCaller;
+use super::cost::{RecordBudget, list_cost};
 use super::error::{ApiResult, OrStrapi, or_null};
 use super::filters::{
     DateTime, ListArgs, PaginationArg, UsersPermissionsPermissionFiltersInput, UsersPermissionsUserFiltersInput,
 };
-use gatehouse_core::query::{Column, Condition, Filter, PageInfo, Relation, Scalar, Subject};
+use gatehouse_core::query::{Column, Condition, Filter, ListQuery, PageInfo, Relation, Scalar, Subject};
 use gatehouse_core::{Core, Role, User, UserWithRole, permissions};
 
 /// The core and the caller of the request.
@@ -19,10 +21,19 @@ pub fn parts<'a>(ctx: &Context<'a>) -> (&'a Arc<Core>, &'a UserCaller) {
     (ctx.data_unchecked::<Arc<Core>>(), ctx.data_unchecked::<UserCaller>())
 }
 
-/// Strapi's guard on relation fields: the caller needs `action` to see the related records.
-async fn guard(ctx: &Context<'_>, action: &str) -> ApiResult<()> {
-    let (core, caller) = parts(ctx);
-    caller.check(core, action).await
+/// Reads one page of a list within what the response may still carry, and spends it.
+async fn within_budget<T, F>(
+    ctx: &Context<'_>,
+    query: &ListQuery,
+    read: impl FnOnce(ListQuery) -> F,
+) -> ApiResult<Vec<T>>
+where
+    F: std::future::Future<Output = ApiResult<Vec<T>>>,
+{
+    let Some(budget) = ctx.data_opt::<RecordBudget>() else { return read(query.clone()).await };
+    let records = read(budget.cap(query)).await?;
+    budget.spend(records.len())?;
+    Ok(records)
 }
 
 fn to_i32(n: i64) -> i32 {
@@ -40,7 +51,7 @@ impl From<UserWithRole> for UsersPermissionsUser {
     }
 }
 
-#[Object]
+#[Object(guard = "Requires::Parent")]
 impl UsersPermissionsUser {
     async fn document_id(&self) -> ID {
         ID(self.user.document_id.clone())
@@ -61,12 +72,9 @@ impl UsersPermissionsUser {
         Some(self.user.blocked)
     }
     /// Needs `plugin::users-permissions.role.find`, as in Strapi.
-    async fn role(&self, ctx: &Context<'_>) -> Option<UsersPermissionsRole> {
-        or_null(ctx, async {
-            guard(ctx, permissions::ROLE_FIND).await?;
-            Ok(self.role.clone().map(UsersPermissionsRole))
-        })
-        .await
+    #[graphql(guard = "Requires::Action(permissions::ROLE_FIND)")]
+    async fn role(&self) -> Option<UsersPermissionsRole> {
+        self.role.clone().map(UsersPermissionsRole)
     }
     async fn created_at(&self) -> Option<DateTime> {
         Some(DateTime(self.user.created_at))
@@ -98,7 +106,7 @@ fn users_of(
     })
 }
 
-#[Object]
+#[Object(guard = "Requires::Parent")]
 impl UsersPermissionsRole {
     async fn document_id(&self) -> ID {
         ID(self.0.document_id.clone())
@@ -114,6 +122,7 @@ impl UsersPermissionsRole {
         Some(&self.0.kind)
     }
     /// Needs `plugin::users-permissions.permission.find`, as in Strapi.
+    #[graphql(complexity = "list_cost(&pagination, child_complexity)", guard = "Requires::Action(PERMISSION_FIND)")]
     async fn permissions(
         &self,
         ctx: &Context<'_>,
@@ -121,11 +130,14 @@ impl UsersPermissionsRole {
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> ApiResult<Vec<Option<UsersPermissionsPermission>>> {
-        guard(ctx, PERMISSION_FIND).await?;
         let args = ListArgs::new(Subject::Permission, filters.map(|f| f.filter()), pagination, sort)?;
         Ok(PermissionList { role: self.0.clone(), args }.nodes(ctx).await?.into_iter().map(Some).collect())
     }
-    #[graphql(name = "permissions_connection")]
+    #[graphql(
+        name = "permissions_connection",
+        complexity = "list_cost(&pagination, child_complexity)",
+        guard = "Requires::Action(PERMISSION_FIND)"
+    )]
     async fn permissions_connection(
         &self,
         ctx: &Context<'_>,
@@ -134,7 +146,6 @@ impl UsersPermissionsRole {
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> Option<UsersPermissionsPermissionRelationResponseCollection> {
         or_null(ctx, async {
-            guard(ctx, PERMISSION_FIND).await?;
             let args = ListArgs::new(Subject::Permission, filters.map(|f| f.filter()), pagination, sort)?;
             Ok(Some(UsersPermissionsPermissionRelationResponseCollection(PermissionList {
                 role: self.0.clone(),
@@ -144,6 +155,10 @@ impl UsersPermissionsRole {
         .await
     }
     /// Needs `plugin::users-permissions.user.find`, as in Strapi.
+    #[graphql(
+        complexity = "list_cost(&pagination, child_complexity)",
+        guard = "Requires::Action(permissions::USER_FIND)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -151,11 +166,14 @@ impl UsersPermissionsRole {
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> ApiResult<Vec<Option<UsersPermissionsUser>>> {
-        guard(ctx, permissions::USER_FIND).await?;
         let args = ListArgs::new(Subject::User, users_of(&self.0, filters.as_ref()), pagination, sort)?;
         Ok(UserList(args).nodes(ctx).await?.into_iter().map(Some).collect())
     }
-    #[graphql(name = "users_connection")]
+    #[graphql(
+        name = "users_connection",
+        complexity = "list_cost(&pagination, child_complexity)",
+        guard = "Requires::Action(permissions::USER_FIND)"
+    )]
     async fn users_connection(
         &self,
         ctx: &Context<'_>,
@@ -164,7 +182,6 @@ impl UsersPermissionsRole {
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> Option<UsersPermissionsUserRelationResponseCollection> {
         or_null(ctx, async {
-            guard(ctx, permissions::USER_FIND).await?;
             let args = ListArgs::new(Subject::User, users_of(&self.0, filters.as_ref()), pagination, sort)?;
             Ok(Some(UsersPermissionsUserRelationResponseCollection(UserList(args))))
         })
@@ -190,7 +207,7 @@ pub struct UsersPermissionsPermission {
     pub action: String,
 }
 
-#[Object]
+#[Object(guard = "Requires::Parent")]
 impl UsersPermissionsPermission {
     /// Derived from the role and the action, so it is stable: 24 lower-case hex characters.
     async fn document_id(&self) -> ID {
@@ -200,12 +217,9 @@ impl UsersPermissionsPermission {
     async fn action(&self) -> &str {
         &self.action
     }
-    async fn role(&self, ctx: &Context<'_>) -> Option<UsersPermissionsRole> {
-        or_null(ctx, async {
-            guard(ctx, permissions::ROLE_FIND).await?;
-            Ok(Some(UsersPermissionsRole(self.role.clone())))
-        })
-        .await
+    #[graphql(guard = "Requires::Action(permissions::ROLE_FIND)")]
+    async fn role(&self) -> Option<UsersPermissionsRole> {
+        Some(UsersPermissionsRole(self.role.clone()))
     }
     async fn created_at(&self) -> Option<DateTime> {
         Some(DateTime(self.role.updated_at))
@@ -221,12 +235,13 @@ impl UsersPermissionsPermission {
 /// `UsersPermissionsUserEntityResponse`: what the user mutations return.
 #[derive(SimpleObject)]
 pub struct UsersPermissionsUserEntityResponse {
+    #[graphql(guard = "Requires::Nothing")]
     pub data: Option<UsersPermissionsUser>,
 }
 
 /// A connection's `pageInfo`.
 #[derive(SimpleObject)]
-#[graphql(name = "Pagination")]
+#[graphql(name = "Pagination", guard = "Requires::Parent")]
 pub struct PaginationInfo {
     pub total: i32,
     pub page: i32,
@@ -251,7 +266,10 @@ pub struct UserList(pub ListArgs);
 impl UserList {
     pub async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<UsersPermissionsUser>> {
         let (core, caller) = parts(ctx);
-        let users = core.list_users(&caller.domain, &self.0.query).await.or_strapi()?;
+        let users = within_budget(ctx, &self.0.query, |query| async move {
+            core.list_users(&caller.domain, &query).await.or_strapi()
+        })
+        .await?;
         Ok(users.into_iter().map(UsersPermissionsUser::from).collect())
     }
     async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {
@@ -266,7 +284,10 @@ pub struct RoleList(pub ListArgs);
 impl RoleList {
     pub async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<UsersPermissionsRole>> {
         let (core, caller) = parts(ctx);
-        let roles = core.list_roles(&caller.domain, &self.0.query).await.or_strapi()?;
+        let roles = within_budget(ctx, &self.0.query, |query| async move {
+            core.list_roles(&caller.domain, &query).await.or_strapi()
+        })
+        .await?;
         Ok(roles.into_iter().map(UsersPermissionsRole).collect())
     }
     async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {
@@ -284,7 +305,11 @@ pub struct PermissionList {
 impl PermissionList {
     async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<UsersPermissionsPermission>> {
         let (core, _) = parts(ctx);
-        let actions = core.query_role_permissions(&self.role, &self.args.query).await.or_strapi()?;
+        let role = &self.role;
+        let actions = within_budget(ctx, &self.args.query, |query| async move {
+            core.query_role_permissions(role, &query).await.or_strapi()
+        })
+        .await?;
         Ok(actions.into_iter().map(|action| UsersPermissionsPermission { role: self.role.clone(), action }).collect())
     }
     async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {
@@ -302,9 +327,11 @@ macro_rules! collection {
 
         #[Object]
         impl $name {
+            #[graphql(guard = "Requires::Nothing")]
             async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<$node>> {
                 self.0.nodes(ctx).await
             }
+            #[graphql(guard = "Requires::Nothing")]
             async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {
                 self.0.page_info(ctx).await
             }

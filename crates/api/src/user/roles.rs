@@ -3,8 +3,12 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
+use super::authorization::Requires;
+use super::cost::list_cost;
 use super::error::{ApiResult, OrStrapi, or_null};
-use super::filters::{DateTime, ListArgs, PaginationArg, PublicationStatus, UsersPermissionsRoleFiltersInput};
+use super::filters::{
+    DateTime, ListArgs, PaginationArg, PublicationFilter, PublicationStatus, UsersPermissionsRoleFiltersInput,
+};
 use super::objects::{RoleList, UsersPermissionsRole, UsersPermissionsRoleEntityResponseCollection, parts};
 use gatehouse_core::query::Subject;
 use gatehouse_core::{CoreError, Entity, permissions};
@@ -39,16 +43,19 @@ impl UsersPermissionsRoleInput {
 }
 
 #[derive(SimpleObject)]
+#[graphql(guard = "Requires::Parent")]
 pub struct UsersPermissionsCreateRolePayload {
     pub ok: bool,
 }
 
 #[derive(SimpleObject)]
+#[graphql(guard = "Requires::Parent")]
 pub struct UsersPermissionsUpdateRolePayload {
     pub ok: bool,
 }
 
 #[derive(SimpleObject)]
+#[graphql(guard = "Requires::Parent")]
 pub struct UsersPermissionsDeleteRolePayload {
     pub ok: bool,
 }
@@ -67,9 +74,12 @@ async fn role_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<i64> {
 #[derive(Default)]
 pub struct RoleQuery;
 
+// Strapi's list queries take filters, pagination, sort and three publication arguments.
+#[allow(clippy::too_many_arguments)]
 #[Object]
 impl RoleQuery {
     /// A role by documentId (or numeric id); needs `role.findOne`.
+    #[graphql(guard = "Requires::Action(permissions::ROLE_FIND_ONE)")]
     async fn users_permissions_role(
         &self,
         ctx: &Context<'_>,
@@ -77,16 +87,22 @@ impl RoleQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> Option<UsersPermissionsRole> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check(core, permissions::ROLE_FIND_ONE).await?;
             Ok(core.role_by_ref(&caller.domain, &document_id).await.or_strapi()?.map(UsersPermissionsRole))
         })
         .await
     }
 
     /// Roles; needs `role.find`.
+    #[graphql(
+        complexity = "list_cost(&pagination, child_complexity)",
+        guard = "Requires::Action(permissions::ROLE_FIND)"
+    )]
     async fn users_permissions_roles(
         &self,
         ctx: &Context<'_>,
@@ -96,15 +112,20 @@ impl RoleQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> ApiResult<Vec<Option<UsersPermissionsRole>>> {
-        let (core, caller) = parts(ctx);
-        caller.check(core, permissions::ROLE_FIND).await?;
         let list = RoleList(ListArgs::new(Subject::Role, filters.map(|f| f.filter()), pagination, sort)?);
         Ok(list.nodes(ctx).await?.into_iter().map(Some).collect())
     }
 
     /// Roles with `pageInfo`; needs `role.find`.
-    #[graphql(name = "usersPermissionsRoles_connection")]
+    #[graphql(
+        name = "usersPermissionsRoles_connection",
+        complexity = "list_cost(&pagination, child_complexity)",
+        guard = "Requires::Action(permissions::ROLE_FIND)"
+    )]
     async fn users_permissions_roles_connection(
         &self,
         ctx: &Context<'_>,
@@ -114,10 +135,11 @@ impl RoleQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> Option<UsersPermissionsRoleEntityResponseCollection> {
         or_null(ctx, async {
-            let (core, caller) = parts(ctx);
-            caller.check(core, permissions::ROLE_FIND).await?;
             let args = ListArgs::new(Subject::Role, filters.map(|f| f.filter()), pagination, sort)?;
             Ok(Some(UsersPermissionsRoleEntityResponseCollection(RoleList(args))))
         })
@@ -131,6 +153,7 @@ pub struct RoleMutation;
 #[Object]
 impl RoleMutation {
     /// Create a new role
+    #[graphql(guard = "Requires::Action(permissions::ROLE_CREATE)")]
     async fn create_users_permissions_role(
         &self,
         ctx: &Context<'_>,
@@ -138,7 +161,6 @@ impl RoleMutation {
     ) -> Option<UsersPermissionsCreateRolePayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check(core, permissions::ROLE_CREATE).await?;
             if data.is_empty() {
                 return Err(empty_body());
             }
@@ -153,6 +175,7 @@ impl RoleMutation {
     }
 
     /// Update an existing role
+    #[graphql(guard = "Requires::Action(permissions::ROLE_UPDATE)")]
     async fn update_users_permissions_role(
         &self,
         ctx: &Context<'_>,
@@ -161,7 +184,6 @@ impl RoleMutation {
     ) -> Option<UsersPermissionsUpdateRolePayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check(core, permissions::ROLE_UPDATE).await?;
             if data.is_empty() {
                 return Err(empty_body());
             }
@@ -176,6 +198,7 @@ impl RoleMutation {
     }
 
     /// Delete an existing role
+    #[graphql(guard = "Requires::Action(permissions::ROLE_DELETE)")]
     async fn delete_users_permissions_role(
         &self,
         ctx: &Context<'_>,
@@ -183,7 +206,6 @@ impl RoleMutation {
     ) -> Option<UsersPermissionsDeleteRolePayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check(core, permissions::ROLE_DELETE).await?;
             let id = role_id(ctx, &id).await?;
             core.delete_role(&caller.domain, id, caller.actor()).await.or_strapi()?;
             Ok(Some(UsersPermissionsDeleteRolePayload { ok: true }))

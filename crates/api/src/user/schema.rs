@@ -5,8 +5,11 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use super::auth::{AuthMutation, AuthQuery};
+use super::cost::Bounds;
+use super::refusal::RefusedFields;
 use super::roles::{RoleMutation, RoleQuery};
 use super::users::{UserMutation, UserQuery};
+use crate::nulls::NullPropagation;
 use gatehouse_core::Core;
 use gatehouse_http::LimitsConfig;
 
@@ -22,7 +25,11 @@ pub type UserSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn build(core: Option<Arc<Core>>, limits: &LimitsConfig) -> UserSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity);
+        .extension(Bounds { complexity: limits.complexity, records: limits.response_records })
+        // Outside null propagation: a guard's refusal marker is dropped after it has nulled
+        // what it must.
+        .extension(RefusedFields)
+        .extension(NullPropagation);
     if let Some(core) = core {
         builder = builder.data(core);
     }

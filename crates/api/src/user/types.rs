@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
+use super::authorization::Requires;
 use super::error::{OrStrapi, or_null};
 use gatehouse_core::{Core, Role, User, UserWithRole};
 
@@ -18,7 +19,7 @@ impl From<UserWithRole> for UsersPermissionsMe {
     }
 }
 
-#[Object]
+#[Object(guard = "Requires::Parent")]
 impl UsersPermissionsMe {
     async fn id(&self) -> ID {
         ID(self.user.id.to_string())
@@ -38,6 +39,8 @@ impl UsersPermissionsMe {
     async fn blocked(&self) -> Option<bool> {
         Some(self.user.blocked)
     }
+    // The caller's own role, which needs no `role.find`.
+    #[graphql(guard = "Requires::Nothing")]
     async fn role(&self, ctx: &Context<'_>) -> Option<UsersPermissionsMeRole> {
         or_null(ctx, async {
             let role = match &self.role {
@@ -51,6 +54,7 @@ impl UsersPermissionsMe {
 }
 
 #[derive(SimpleObject)]
+#[graphql(guard = "Requires::Parent")]
 pub struct UsersPermissionsMeRole {
     pub id: ID,
     pub name: String,
@@ -66,12 +70,15 @@ impl From<Role> for UsersPermissionsMeRole {
 }
 
 #[derive(SimpleObject)]
+#[graphql(guard = "Requires::Parent")]
 pub struct UsersPermissionsLoginPayload {
     pub jwt: Option<String>,
+    #[graphql(guard = "Requires::Nothing")]
     pub user: UsersPermissionsMe,
 }
 
 #[derive(SimpleObject)]
+#[graphql(guard = "Requires::Parent")]
 pub struct UsersPermissionsPasswordPayload {
     pub ok: bool,
 }

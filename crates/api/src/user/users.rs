@@ -2,8 +2,12 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
+use super::authorization::Requires;
+use super::cost::list_cost;
 use super::error::{ApiResult, OrStrapi, or_null};
-use super::filters::{DateTime, ListArgs, PaginationArg, PublicationStatus, UsersPermissionsUserFiltersInput};
+use super::filters::{
+    DateTime, ListArgs, PaginationArg, PublicationFilter, PublicationStatus, UsersPermissionsUserFiltersInput,
+};
 use super::objects::{
     UserList, UsersPermissionsUser, UsersPermissionsUserEntityResponse, UsersPermissionsUserEntityResponseCollection,
     parts,
@@ -46,9 +50,12 @@ async fn user_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<Option<i64>> {
 #[derive(Default)]
 pub struct UserQuery;
 
+// Strapi's list queries take filters, pagination, sort and three publication arguments.
+#[allow(clippy::too_many_arguments)]
 #[Object]
 impl UserQuery {
     /// A user by documentId (or numeric id); needs `user.findOne`.
+    #[graphql(guard = "Requires::Action(permissions::USER_FIND_ONE)")]
     async fn users_permissions_user(
         &self,
         ctx: &Context<'_>,
@@ -56,10 +63,12 @@ impl UserQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> Option<UsersPermissionsUser> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            caller.check(core, permissions::USER_FIND_ONE).await?;
             let Some(user) = core.user_by_ref(&caller.domain, &document_id).await.or_strapi()? else { return Ok(None) };
             let role = core.role_of(&user).await.or_strapi()?;
             Ok(Some(UsersPermissionsUser { user, role }))
@@ -68,6 +77,10 @@ impl UserQuery {
     }
 
     /// Users; needs `user.find`.
+    #[graphql(
+        complexity = "list_cost(&pagination, child_complexity)",
+        guard = "Requires::Action(permissions::USER_FIND)"
+    )]
     async fn users_permissions_users(
         &self,
         ctx: &Context<'_>,
@@ -77,15 +90,20 @@ impl UserQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> ApiResult<Vec<Option<UsersPermissionsUser>>> {
-        let (core, caller) = parts(ctx);
-        caller.check(core, permissions::USER_FIND).await?;
         let list = UserList(ListArgs::new(Subject::User, filters.map(|f| f.filter()), pagination, sort)?);
         Ok(list.nodes(ctx).await?.into_iter().map(Some).collect())
     }
 
     /// Users with `pageInfo`; needs `user.find`.
-    #[graphql(name = "usersPermissionsUsers_connection")]
+    #[graphql(
+        name = "usersPermissionsUsers_connection",
+        complexity = "list_cost(&pagination, child_complexity)",
+        guard = "Requires::Action(permissions::USER_FIND)"
+    )]
     async fn users_permissions_users_connection(
         &self,
         ctx: &Context<'_>,
@@ -95,10 +113,11 @@ impl UserQuery {
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
             PublicationStatus,
         >,
+        // Strapi 5.54's other publication arguments; like `status`, they change nothing here.
+        #[graphql(name = "hasPublishedVersion")] _has_published_version: Option<bool>,
+        #[graphql(name = "publicationFilter")] _publication_filter: Option<PublicationFilter>,
     ) -> Option<UsersPermissionsUserEntityResponseCollection> {
         or_null(ctx, async {
-            let (core, caller) = parts(ctx);
-            caller.check(core, permissions::USER_FIND).await?;
             let args = ListArgs::new(Subject::User, filters.map(|f| f.filter()), pagination, sort)?;
             Ok(Some(UsersPermissionsUserEntityResponseCollection(UserList(args))))
         })
@@ -112,13 +131,13 @@ pub struct UserMutation;
 #[Object]
 impl UserMutation {
     /// Create a new user
+    #[graphql(guard = "Requires::Action(permissions::USER_CREATE)")]
     async fn create_users_permissions_user(
         &self,
         ctx: &Context<'_>,
         data: UsersPermissionsUserInput,
     ) -> ApiResult<UsersPermissionsUserEntityResponse> {
         let (core, caller) = parts(ctx);
-        caller.check(core, permissions::USER_CREATE).await?;
         let draft = UserDraft {
             username: data.username.unwrap_or_default(),
             email: data.email.unwrap_or_default(),
@@ -132,6 +151,7 @@ impl UserMutation {
     }
 
     /// Update an existing user
+    #[graphql(guard = "Requires::Action(permissions::USER_UPDATE)")]
     async fn update_users_permissions_user(
         &self,
         ctx: &Context<'_>,
@@ -139,7 +159,6 @@ impl UserMutation {
         data: UsersPermissionsUserInput,
     ) -> ApiResult<UsersPermissionsUserEntityResponse> {
         let (core, caller) = parts(ctx);
-        caller.check(core, permissions::USER_UPDATE).await?;
         let id =
             user_id(ctx, &id).await?.ok_or_else(|| CoreError::not_found(Entity::User, "User not found")).or_strapi()?;
         let patch = UserPatch {
@@ -155,13 +174,13 @@ impl UserMutation {
     }
 
     /// Delete an existing user
+    #[graphql(guard = "Requires::Action(permissions::USER_DESTROY)")]
     async fn delete_users_permissions_user(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> ApiResult<UsersPermissionsUserEntityResponse> {
         let (core, caller) = parts(ctx);
-        caller.check(core, permissions::USER_DESTROY).await?;
         // As in Strapi, deleting a user that does not exist answers `data: null`.
         let Some(id) = user_id(ctx, &id).await? else { return Ok(UsersPermissionsUserEntityResponse { data: None }) };
         let user = core.delete_user(&caller.domain, id, caller.actor()).await.or_strapi()?;

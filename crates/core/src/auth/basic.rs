@@ -86,7 +86,7 @@ impl Core {
                 return Ok(user);
             }
         }
-        self.check_rate_limit(domain, Limited::Login, ip, username).map_err(|_| TokenRefusal::RateLimited)?;
+        self.check_rate_limit(domain, Limited::Login, ip, username).await.map_err(|_| TokenRefusal::RateLimited)?;
         let found = self.store.user_by_username(domain.id, username).await.map_err(lookup_failed)?;
         let verdict = match found.as_ref().and_then(|u| u.password_hash.as_deref()) {
             Some(hash) => self.passwords.verify(password, hash).await,

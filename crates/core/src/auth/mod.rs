@@ -12,6 +12,7 @@ use super::error::{CoreError, CoreResult, Entity, StoreError};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
 use super::password::Verdict;
+use super::validation::{FieldError, FieldErrors};
 use super::{Core, permissions};
 
 /// A successful login, registration or password change.
@@ -37,9 +38,10 @@ pub struct Registration {
 /// Why a presented token was refused; each maps to an HTTP 401 message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenRefusal {
-    /// Malformed, expired, revoked, foreign-domain or of a deleted user.
+    /// Malformed, expired, revoked or foreign-domain.
     Invalid,
-    /// The owner is blocked or has not confirmed its email.
+    /// The owner was deleted, is blocked, or has not confirmed its email (Strapi's answer
+    /// for each, even when blocking also revoked the token).
     OwnerNotAllowed,
     DomainDisabled,
     /// Too many failed attempts with Basic credentials.
@@ -73,10 +75,20 @@ impl Core {
         if !extra.is_empty() {
             return Err(CoreError::invalid(format!("Invalid parameters: {}", extra.join(", "))));
         }
+        // Strapi checks the body first, then the user model's rules; each step reports every
+        // failing field at once.
+        let mut errors = FieldErrors::default();
+        errors.add(validate_email(&input.email))?;
+        if input.username.is_empty() {
+            errors.push(FieldError::new("username", "username is a required field", &input.username));
+        }
+        errors.add(self.check_password_given(domain, "password", &input.password))?;
+        errors.finish()?;
+        let mut errors = FieldErrors::default();
+        errors.add(crate::users::validate_username(&input.username))?;
+        errors.add(self.check_password_length(domain, "password", &input.password))?;
+        errors.finish()?;
         let email = input.email.trim().to_lowercase();
-        validate_email(&email)?;
-        crate::users::validate_username(&input.username)?;
-        self.validate_password(domain, &input.password)?;
         let role = self
             .store
             .role_by_kind(domain.id, &settings.default_role)
@@ -120,12 +132,14 @@ impl Core {
 
     pub async fn login(&self, domain: &Domain, identifier: &str, password: &str) -> CoreResult<Session> {
         ensure_enabled(domain)?;
+        let mut errors = FieldErrors::default();
         if identifier.is_empty() {
-            return Err(CoreError::invalid("identifier is a required field"));
+            errors.push(FieldError::new("identifier", "identifier is a required field", identifier));
         }
         if password.is_empty() {
-            return Err(CoreError::invalid("password is a required field"));
+            errors.push(FieldError::secret("password", "password is a required field"));
         }
+        errors.finish()?;
         let found = self.store.user_by_login(domain.id, identifier, &identifier.to_lowercase()).await?;
         // Unknown user, no password, wrong password: the same answer after the same work.
         let (user, verdict) = match found {
@@ -194,17 +208,17 @@ impl Core {
                     self.users.put(&domain.name, &user);
                     user
                 }
-                Ok(None) => return Err(TokenRefusal::Invalid),
+                Ok(None) => return Err(TokenRefusal::OwnerNotAllowed),
                 Err(e) => {
                     tracing::error!(error = %e, "token owner lookup failed");
                     return Err(TokenRefusal::Invalid);
                 }
             },
         };
+        check_owner(domain, &user)?;
         if user.token_version != claims.ver {
             return Err(TokenRefusal::Invalid);
         }
-        check_owner(domain, &user)?;
         Ok(user)
     }
 
@@ -216,7 +230,12 @@ impl Core {
         password: &str,
         confirmation: &str,
     ) -> CoreResult<Session> {
-        self.check_new_password(domain, password, confirmation)?;
+        ensure_enabled(domain)?;
+        let mut errors = self.check_new_password(domain, password, confirmation)?;
+        if current.is_empty() {
+            errors.push(FieldError::secret("currentPassword", "currentPassword is a required field"));
+        }
+        errors.finish()?;
         let stored = user.password_hash.as_deref().unwrap_or("");
         if self.passwords.verify(current, stored).await? == Verdict::Wrong {
             return Err(CoreError::invalid("The provided current password is invalid"));
@@ -224,6 +243,8 @@ impl Core {
         if current == password {
             return Err(CoreError::invalid("Your new password must be different than your current password"));
         }
+        // The user model's rule comes last, as in Strapi.
+        self.check_password_length(domain, "password", password)?;
         let hash = self.passwords.hash(password).await?;
         self.store.set_password_hash(user.id, &hash, true, now_millis()).await?;
         let user = self
@@ -287,31 +308,54 @@ impl Core {
         Ok(jwt)
     }
 
-    /// A new password (change or reset): the domain must be enabled, the password must meet
-    /// its policy and match its confirmation.
-    pub(crate) fn check_new_password(&self, domain: &Domain, password: &str, confirmation: &str) -> CoreResult<()> {
-        ensure_enabled(domain)?;
-        self.validate_password(domain, password)?;
-        if password != confirmation {
-            return Err(CoreError::invalid("Passwords do not match"));
+    /// The first checks of a new password (change and reset), in Strapi's order: the
+    /// confirmation given and equal, then the password given and within the byte limit. The
+    /// failing fields are returned for the caller to add its own and report them all.
+    pub(crate) fn check_new_password(
+        &self,
+        domain: &Domain,
+        password: &str,
+        confirmation: &str,
+    ) -> CoreResult<FieldErrors> {
+        let mut errors = FieldErrors::default();
+        if confirmation.is_empty() {
+            errors.push(FieldError::secret("passwordConfirmation", "passwordConfirmation is a required field"));
+        } else if confirmation != password {
+            errors.push(FieldError::secret("passwordConfirmation", "Passwords do not match"));
+        }
+        errors.add(self.check_password_given(domain, "password", password))?;
+        Ok(errors)
+    }
+
+    /// The domain's password policy: long enough, and not over the byte limit.
+    pub fn validate_password(&self, domain: &Domain, password: &str) -> CoreResult<()> {
+        let mut errors = FieldErrors::default();
+        errors.add(self.check_password_length(domain, "password", password))?;
+        errors.add(self.check_password_bytes(domain, "password", password))?;
+        errors.finish()
+    }
+
+    /// A password is required, and within the domain's byte limit (Strapi's body rules).
+    fn check_password_given(&self, domain: &Domain, field: &str, password: &str) -> CoreResult<()> {
+        if password.is_empty() {
+            return Err(FieldError::secret(field, format!("{field} is a required field")).into());
+        }
+        self.check_password_bytes(domain, field, password)
+    }
+
+    fn check_password_bytes(&self, domain: &Domain, field: &str, password: &str) -> CoreResult<()> {
+        let max = domain.settings.password_max_bytes;
+        if password.len() > max as usize {
+            return Err(FieldError::secret(field, format!("Password must be less than {} bytes", max + 1)).into());
         }
         Ok(())
     }
 
-    /// The domain's password policy.
-    pub fn validate_password(&self, domain: &Domain, password: &str) -> CoreResult<()> {
-        let policy = &domain.settings;
-        if password.chars().count() < policy.password_min_length as usize {
-            return Err(CoreError::invalid(format!(
-                "password must be at least {} characters",
-                policy.password_min_length
-            )));
-        }
-        if password.len() > policy.password_max_bytes as usize {
-            return Err(CoreError::invalid(format!(
-                "Password must be less than {} bytes",
-                policy.password_max_bytes + 1
-            )));
+    /// The domain's minimum length, in characters (Strapi's user model rule).
+    pub(crate) fn check_password_length(&self, domain: &Domain, field: &str, password: &str) -> CoreResult<()> {
+        let min = domain.settings.password_min_length;
+        if password.chars().count() < min as usize {
+            return Err(FieldError::secret(field, format!("{field} must be at least {min} characters")).into());
         }
         Ok(())
     }
@@ -332,8 +376,13 @@ fn ensure_enabled(domain: &Domain) -> CoreResult<()> {
     }
 }
 
-/// A pragmatic email check: one `@`, a non-empty local part, a dotted domain, no spaces.
-pub fn validate_email(email: &str) -> CoreResult<()> {
+/// A pragmatic email check of the address as given (surrounding spaces aside): one `@`, a
+/// non-empty local part, a dotted domain, no spaces.
+pub fn validate_email(given: &str) -> CoreResult<()> {
+    let email = given.trim();
+    if email.is_empty() {
+        return Err(FieldError::new("email", "email is a required field", given).into());
+    }
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, host)| {
             !local.is_empty()
@@ -343,5 +392,5 @@ pub fn validate_email(email: &str) -> CoreResult<()> {
                 && !host.ends_with('.')
                 && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         });
-    if valid { Ok(()) } else { Err(CoreError::invalid("email must be a valid email")) }
+    if valid { Ok(()) } else { Err(FieldError::new("email", "email must be a valid email", given).into()) }
 }

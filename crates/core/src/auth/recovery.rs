@@ -16,6 +16,7 @@ use crate::mail::TemplateKind;
 use crate::model::{Domain, User, UserWithRole, now_millis};
 use crate::store::{TokenPurpose, UserChanges};
 use crate::users::user_actor;
+use crate::validation::FieldError;
 
 /// Reset tokens: 64 random bytes as 128 lower-case hex characters (Strapi's format).
 const RESET_TOKEN_BYTES: usize = 64;
@@ -42,11 +43,8 @@ impl Core {
     /// failure there is logged and counted.
     pub async fn forgot_password(self: &Arc<Self>, domain: &Domain, email: &str) -> CoreResult<()> {
         ensure_enabled(domain)?;
+        validate_email(email)?;
         let email = email.trim().to_lowercase();
-        if email.is_empty() {
-            return Err(CoreError::invalid("email is a required field"));
-        }
-        validate_email(&email)?;
         let (core, domain) = (Arc::clone(self), domain.clone());
         tokio::spawn(async move {
             if let Err(e) = core.send_reset_link(&domain, &email).await {
@@ -87,13 +85,20 @@ impl Core {
         password: &str,
         confirmation: &str,
     ) -> CoreResult<Session> {
-        self.check_new_password(domain, password, confirmation)?;
+        ensure_enabled(domain)?;
+        let mut errors = self.check_new_password(domain, password, confirmation)?;
+        if code.is_empty() {
+            errors.push(FieldError::new("code", "code is a required field", code));
+        }
+        errors.finish()?;
         let incorrect = || CoreError::invalid("Incorrect code provided");
         let hash = token_hash(code);
         // Looked up first so that a wrong code costs no password hash.
         if self.store.user_by_token(domain.id, TokenPurpose::ResetPassword, &hash, now_millis()).await?.is_none() {
             return Err(incorrect());
         }
+        // The user model's rule comes last, as in Strapi.
+        self.check_password_length(domain, "password", password)?;
         let changes = UserChanges {
             password_hash: Some(self.passwords.hash(password).await?),
             confirmed: Some(true),
@@ -117,7 +122,7 @@ impl Core {
     pub async fn confirm_email(&self, domain: &Domain, confirmation: &str) -> CoreResult<Session> {
         ensure_enabled(domain)?;
         if confirmation.is_empty() {
-            return Err(CoreError::invalid("confirmation is a required field"));
+            return Err(FieldError::new("confirmation", "confirmation is a required field", confirmation).into());
         }
         let changes = UserChanges { confirmed: Some(true), ..Default::default() };
         let user = self
@@ -143,8 +148,8 @@ impl Core {
     /// `send-email-confirmation`); the older link stops working. Unknown emails are ignored.
     pub async fn resend_email_confirmation(&self, domain: &Domain, email: &str) -> CoreResult<()> {
         ensure_enabled(domain)?;
+        validate_email(email)?;
         let email = email.trim().to_lowercase();
-        validate_email(&email)?;
         let Some(user) = self.store.user_by_email(domain.id, &email).await? else { return Ok(()) };
         if user.blocked {
             return Err(CoreError::refused("User blocked"));

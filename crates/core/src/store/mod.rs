@@ -5,6 +5,7 @@ mod accounts;
 mod bulk;
 mod domains;
 mod events;
+mod rates;
 mod roles;
 mod templates;
 mod users;
@@ -13,6 +14,7 @@ pub use accounts::{AccountStore, UserCounts};
 pub use bulk::{BulkStore, BulkUser, ExportedUser};
 pub use domains::DomainStore;
 pub use events::{EventFilter, EventStore, NodeEvent};
+pub use rates::{RateStore, SharedWindow};
 pub use roles::RoleStore;
 pub use templates::{StoredTemplate, TemplateStore};
 pub use users::{TokenPurpose, UserChanges, UserStore};
@@ -23,12 +25,13 @@ use super::error::StoreResult;
 
 /// Everything the core stores.
 pub trait Store:
-    MetaStore + DomainStore + RoleStore + UserStore + EventStore + TemplateStore + AccountStore + BulkStore
+    MetaStore + DomainStore + RoleStore + UserStore + EventStore + TemplateStore + AccountStore + BulkStore + RateStore
 {
 }
 
-impl<T: MetaStore + DomainStore + RoleStore + UserStore + EventStore + TemplateStore + AccountStore + BulkStore> Store
-    for T
+impl<
+    T: MetaStore + DomainStore + RoleStore + UserStore + EventStore + TemplateStore + AccountStore + BulkStore + RateStore,
+> Store for T
 {
 }
 

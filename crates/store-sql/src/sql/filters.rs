@@ -1,62 +1,34 @@
-//! The core's listing model (`core::query`) as SQL: a WHERE clause and an ORDER BY built from
-//! constant pieces, with every value bound. The same text runs on SQLite and PostgreSQL, so
-//! only portable functions are used (`LOWER`, `REPLACE`, `SUBSTR`, `LENGTH`); text matching is
-//! case-sensitive on both unless the operator says otherwise.
+//! The core's listing model (`core::query`) as sea-query statements: a condition and an
+//! ORDER BY built from the model, every value a bound parameter. sea-query numbers the
+//! placeholders when the statement is written for its backend (see `statement.rs`). The same
+//! statement runs on SQLite and PostgreSQL, so only portable functions are used (`LOWER`,
+//! `REPLACE`, `SUBSTR`, `LENGTH`); text matching is case-sensitive on both unless the
+//! operator says otherwise.
 
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
+use sea_query::{Cond, Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement, Value};
 
-use gatehouse_core::query::{Column, Condition, Filter, ListQuery, Relation, Scalar, Sort, Subject};
+use gatehouse_core::query::{Column, Condition as Test, Filter, ListQuery, Relation, Scalar, Sort, Subject};
 
-/// A value to bind, in placeholder order.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-impl From<&Scalar> for Bind {
-    fn from(value: &Scalar) -> Self {
-        match value {
-            Scalar::Text(s) => Bind::Text(s.clone()),
-            Scalar::Int(i) => Bind::Int(*i),
-            Scalar::Bool(b) => Bind::Int(i64::from(*b)),
-        }
+/// A value to bind. Booleans are stored as BIGINT.
+fn value(scalar: &Scalar) -> Value {
+    match scalar {
+        Scalar::Text(text) => text.as_str().into(),
+        Scalar::Int(int) => (*int).into(),
+        Scalar::Bool(flag) => i64::from(*flag).into(),
     }
 }
 
-/// Collects bound values and hands out their placeholders (`$n`), numbering on from the values
-/// the surrounding statement binds first.
-pub(crate) struct Binds {
-    values: Vec<Bind>,
-    first: usize,
-    aliases: usize,
+fn text(text: &str) -> Expr {
+    Expr::val(text)
 }
 
-impl Binds {
-    /// `already` values are bound before these.
-    pub fn after(already: usize) -> Self {
-        Self { values: Vec::new(), first: already, aliases: 0 }
-    }
-
-    pub fn push(&mut self, value: Bind) -> String {
-        self.values.push(value);
-        format!("${}", self.first + self.values.len())
-    }
-
-    fn alias(&mut self) -> String {
-        self.aliases += 1;
-        format!("j{}", self.aliases)
-    }
-
-    pub fn apply<'q>(&self, mut query: Query<'q, sqlx::Any, AnyArguments>) -> Query<'q, sqlx::Any, AnyArguments> {
-        for value in &self.values {
-            query = match value {
-                Bind::Text(s) => query.bind(s.clone()),
-                Bind::Int(i) => query.bind(*i),
-            };
-        }
-        query
+/// The rows of a listing: `subject`'s table, the name its rows go by, and the column that
+/// ties them to their owner (a domain, or a role for permissions).
+fn table(subject: Subject) -> (&'static str, &'static str, &'static str) {
+    match subject {
+        Subject::User => ("users", "u", "domain_id"),
+        Subject::Role => ("roles", "r", "domain_id"),
+        Subject::Permission => ("permissions", "p", "role_id"),
     }
 }
 
@@ -81,160 +53,189 @@ fn column_name(subject: Subject, column: Column) -> Option<&'static str> {
     Some(name)
 }
 
-/// `filter` on the rows of `subject` named `alias`, as a boolean SQL expression.
-pub(crate) fn where_sql(subject: Subject, alias: &str, filter: &Filter, binds: &mut Binds) -> anyhow::Result<String> {
+fn column(subject: Subject, alias: &str, column: Column) -> anyhow::Result<Expr> {
+    let name =
+        column_name(subject, column).ok_or_else(|| anyhow::anyhow!("{column:?} is not an attribute of {subject:?}"))?;
+    Ok(Expr::col((alias.to_string(), name)))
+}
+
+/// Always true, always false: constant text, nothing to bind.
+fn always(holds: bool) -> Expr {
+    Expr::cust(if holds { "1 = 1" } else { "1 = 0" })
+}
+
+/// Names the rows of related tables in `EXISTS` subqueries: `j1`, `j2`, ...
+#[derive(Default)]
+struct Aliases(usize);
+
+impl Aliases {
+    fn next(&mut self) -> String {
+        self.0 += 1;
+        format!("j{}", self.0)
+    }
+}
+
+/// `filter` on the rows of `subject` named `alias`.
+fn condition(subject: Subject, alias: &str, filter: &Filter, aliases: &mut Aliases) -> anyhow::Result<Condition> {
     Ok(match filter {
-        Filter::And(items) if items.is_empty() => "1 = 1".into(),
-        Filter::Or(items) if items.is_empty() => "1 = 1".into(),
-        Filter::And(items) => join(subject, alias, items, " AND ", binds)?,
-        Filter::Or(items) => join(subject, alias, items, " OR ", binds)?,
-        Filter::Not(inner) => format!("NOT ({})", where_sql(subject, alias, inner, binds)?),
-        Filter::Field(column, condition) => {
-            let name = column_name(subject, *column)
-                .ok_or_else(|| anyhow::anyhow!("{column:?} is not an attribute of {subject:?}"))?;
-            condition_sql(&format!("{alias}.{name}"), condition, binds)
-        }
+        Filter::And(items) | Filter::Or(items) if items.is_empty() => Cond::all().add(always(true)),
+        Filter::And(items) => join(Cond::all(), subject, alias, items, aliases)?,
+        Filter::Or(items) => join(Cond::any(), subject, alias, items, aliases)?,
+        Filter::Not(inner) => Cond::all().add(condition(subject, alias, inner, aliases)?).not(),
+        Filter::Field(name, test) => Cond::all().add(test_expr(column(subject, alias, *name)?, test)),
         Filter::Related(relation, inner) => {
-            let related = binds.alias();
-            let (table, target, join) = match relation {
-                Relation::UserRole => ("roles", Subject::Role, format!("{related}.id = {alias}.role_id")),
-                Relation::RoleUsers => ("users", Subject::User, format!("{related}.role_id = {alias}.id")),
-                Relation::RolePermissions => {
-                    ("permissions", Subject::Permission, format!("{related}.role_id = {alias}.id"))
-                }
-                Relation::PermissionRole => ("roles", Subject::Role, format!("{related}.id = {alias}.role_id")),
-            };
-            let inner = where_sql(target, &related, inner, binds)?;
-            format!("EXISTS (SELECT 1 FROM {table} {related} WHERE {join} AND ({inner}))")
+            let related = aliases.next();
+            let (table, target, join) = joined(*relation, &related, alias);
+            let inner = condition(target, &related, inner, aliases)?;
+            let rows = Query::select()
+                .expr(Expr::cust("1"))
+                .from_as(table, related)
+                .and_where(join)
+                .cond_where(inner)
+                .to_owned();
+            Cond::all().add(Expr::exists(rows))
         }
     })
 }
 
-fn join(subject: Subject, alias: &str, items: &[Filter], separator: &str, binds: &mut Binds) -> anyhow::Result<String> {
-    let parts = items
-        .iter()
-        .map(|item| where_sql(subject, alias, item, binds).map(|sql| format!("({sql})")))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(parts.join(separator))
+/// The table a relation leads to, its subject, and the condition joining its rows named
+/// `related` to the rows named `alias`.
+fn joined(relation: Relation, related: &str, alias: &str) -> (&'static str, Subject, Expr) {
+    let (table, target, related_column, own_column) = match relation {
+        Relation::UserRole => ("roles", Subject::Role, "id", "role_id"),
+        Relation::RoleUsers => ("users", Subject::User, "role_id", "id"),
+        Relation::RolePermissions => ("permissions", Subject::Permission, "role_id", "id"),
+        Relation::PermissionRole => ("roles", Subject::Role, "id", "role_id"),
+    };
+    let join = Expr::col((related.to_string(), related_column)).equals((alias.to_string(), own_column));
+    (table, target, join)
 }
 
-fn condition_sql(col: &str, condition: &Condition, binds: &mut Binds) -> String {
-    let mut text = |s: &str| binds.push(Bind::Text(s.to_string()));
-    match condition {
-        Condition::Eq(v) => format!("{col} = {}", binds.push(v.into())),
-        Condition::Ne(v) => format!("{col} <> {}", binds.push(v.into())),
-        Condition::Eqi(s) => format!("LOWER({col}) = LOWER({})", text(s)),
-        Condition::Nei(s) => format!("LOWER({col}) <> LOWER({})", text(s)),
+fn join(
+    mut joined: Condition,
+    subject: Subject,
+    alias: &str,
+    items: &[Filter],
+    aliases: &mut Aliases,
+) -> anyhow::Result<Condition> {
+    for item in items {
+        joined = joined.add(condition(subject, alias, item, aliases)?);
+    }
+    Ok(joined)
+}
+
+fn length(expr: Expr) -> Expr {
+    Func::cust("LENGTH").arg(expr).into()
+}
+
+fn lower(expr: Expr) -> Expr {
+    Func::lower(expr).into()
+}
+
+/// `REPLACE(col, part, '')`: differs from `col` exactly when `col` contains `part`.
+fn without(col: Expr, part: Expr) -> Expr {
+    Func::cust("REPLACE").args([col, part, Expr::cust("''")]).into()
+}
+
+fn test_expr(col: Expr, test: &Test) -> Expr {
+    match test {
+        Test::Eq(v) => col.eq(value(v)),
+        Test::Ne(v) => col.ne(value(v)),
+        Test::Eqi(s) => lower(col).eq(lower(text(s))),
+        Test::Nei(s) => lower(col).ne(lower(text(s))),
         // Every text contains the empty text.
-        Condition::Contains(s) | Condition::Containsi(s) if s.is_empty() => format!("{col} IS NOT NULL"),
-        Condition::NotContains(s) | Condition::NotContainsi(s) if s.is_empty() => "1 = 0".into(),
-        Condition::Contains(s) => format!("REPLACE({col}, {p}, '') <> {col}", p = text(s)),
-        Condition::NotContains(s) => format!("REPLACE({col}, {p}, '') = {col}", p = text(s)),
-        Condition::Containsi(s) => format!("REPLACE(LOWER({col}), LOWER({p}), '') <> LOWER({col})", p = text(s)),
-        Condition::NotContainsi(s) => format!("REPLACE(LOWER({col}), LOWER({p}), '') = LOWER({col})", p = text(s)),
-        Condition::StartsWith(s) => format!("SUBSTR({col}, 1, LENGTH({p})) = {p}", p = text(s)),
-        Condition::EndsWith(s) => {
-            format!(
-                "(LENGTH({col}) >= LENGTH({p}) AND SUBSTR({col}, LENGTH({col}) - LENGTH({p}) + 1) = {p})",
-                p = text(s)
-            )
+        Test::Contains(s) | Test::Containsi(s) if s.is_empty() => col.is_not_null(),
+        Test::NotContains(s) | Test::NotContainsi(s) if s.is_empty() => always(false),
+        Test::Contains(s) => without(col.clone(), text(s)).ne(col),
+        Test::NotContains(s) => without(col.clone(), text(s)).eq(col),
+        Test::Containsi(s) => without(lower(col.clone()), lower(text(s))).ne(lower(col)),
+        Test::NotContainsi(s) => without(lower(col.clone()), lower(text(s))).eq(lower(col)),
+        Test::StartsWith(s) => {
+            Expr::from(Func::cust("SUBSTR").args([col, Expr::cust("1"), length(text(s))])).eq(text(s))
         }
-        Condition::Gt(v) => format!("{col} > {}", binds.push(v.into())),
-        Condition::Gte(v) => format!("{col} >= {}", binds.push(v.into())),
-        Condition::Lt(v) => format!("{col} < {}", binds.push(v.into())),
-        Condition::Lte(v) => format!("{col} <= {}", binds.push(v.into())),
-        Condition::IsNull(true) => format!("{col} IS NULL"),
-        Condition::IsNull(false) => format!("{col} IS NOT NULL"),
-        Condition::In(values) if values.is_empty() => "1 = 0".into(),
-        Condition::NotIn(values) if values.is_empty() => "1 = 1".into(),
-        Condition::In(values) => format!("{col} IN ({})", list(values, binds)),
-        Condition::NotIn(values) => format!("{col} NOT IN ({})", list(values, binds)),
-        Condition::Between(low, high) => {
-            format!("{col} BETWEEN {} AND {}", binds.push(low.into()), binds.push(high.into()))
+        Test::EndsWith(s) => {
+            let start = length(col.clone()).sub(length(text(s))).add(Expr::cust("1"));
+            let tail = Expr::from(Func::cust("SUBSTR").args([col.clone(), start]));
+            length(col).gte(length(text(s))).and(tail.eq(text(s)))
         }
+        Test::Gt(v) => col.gt(value(v)),
+        Test::Gte(v) => col.gte(value(v)),
+        Test::Lt(v) => col.lt(value(v)),
+        Test::Lte(v) => col.lte(value(v)),
+        Test::IsNull(true) => col.is_null(),
+        Test::IsNull(false) => col.is_not_null(),
+        Test::In(values) if values.is_empty() => always(false),
+        Test::NotIn(values) if values.is_empty() => always(true),
+        Test::In(values) => col.is_in(values.iter().map(value)),
+        Test::NotIn(values) => col.is_not_in(values.iter().map(value)),
+        Test::Between(low, high) => col.between(value(low), value(high)),
     }
 }
 
-fn list(values: &[Scalar], binds: &mut Binds) -> String {
-    values.iter().map(|v| binds.push(v.into())).collect::<Vec<_>>().join(", ")
-}
-
-/// `ORDER BY` for `sort` on `subject`, ties broken by id (creation order).
-pub(crate) fn order_sql(subject: Subject, alias: &str, sort: &[Sort]) -> anyhow::Result<String> {
-    let mut terms = Vec::new();
-    for s in sort {
-        let name = column_name(subject, s.column)
-            .ok_or_else(|| anyhow::anyhow!("{:?} is not an attribute of {subject:?}", s.column))?;
-        terms.push(format!("{alias}.{name} {}", if s.descending { "DESC" } else { "ASC" }));
+/// `sort` on `subject` rows named `alias`, ties broken by id (creation order). An attribute
+/// of a to-one relation is read by a subquery, which keeps one row per record.
+fn order(statement: &mut SelectStatement, subject: Subject, alias: &str, sort: &[Sort]) -> anyhow::Result<()> {
+    for (i, term) in sort.iter().enumerate() {
+        let attribute = |owner: Subject| {
+            column_name(owner, term.column)
+                .ok_or_else(|| anyhow::anyhow!("{:?} is not an attribute of {owner:?}", term.column))
+        };
+        let value = match term.via {
+            Some(relation) => {
+                let related = format!("o{i}");
+                let (table, target, join) = joined(relation, &related, alias);
+                let read = Query::select()
+                    .column((related.clone(), attribute(target)?))
+                    .from_as(table, related)
+                    .and_where(join)
+                    .to_owned();
+                Expr::SubQuery(None, Box::new(read.into()))
+            }
+            None => Expr::col((alias.to_string(), attribute(subject)?)),
+        };
+        statement.order_by_expr(value, if term.descending { Order::Desc } else { Order::Asc });
     }
     // Permissions have no id: an action is unique within its role.
     let tie = if subject == Subject::Permission { "action" } else { "id" };
-    terms.push(format!("{alias}.{tie} ASC"));
-    Ok(format!("ORDER BY {}", terms.join(", ")))
+    statement.order_by((alias.to_string(), tie), Order::Asc);
+    Ok(())
 }
 
-/// The `WHERE`, `ORDER BY`, `LIMIT` and `OFFSET` of a listing of `subject` rows named `alias`,
-/// whose statement binds `already` values first (the first being the domain id).
-pub(crate) fn listing_sql(
+/// `FROM <table> WHERE <owner> = owner AND <filter>`: the rows of `subject` that belong to
+/// `owner` (a domain id, a role id for permissions) and match `filter`; nothing selected yet.
+fn matching(subject: Subject, owner: i64, filter: Option<&Filter>) -> anyhow::Result<SelectStatement> {
+    let (table, alias, owner_column) = table(subject);
+    let mut statement = Query::select();
+    statement.from_as(table, alias).and_where(Expr::col((alias, owner_column)).eq(owner));
+    if let Some(filter) = filter {
+        statement.cond_where(condition(subject, alias, filter, &mut Aliases::default())?);
+    }
+    Ok(statement)
+}
+
+/// A listing: `columns` (constant text) of the rows of `subject` that belong to `owner` and
+/// match the query's filter, in its order, within its window.
+pub(crate) fn listing(
     subject: Subject,
-    alias: &str,
+    columns: &'static str,
+    owner: i64,
     query: &ListQuery,
-    already: usize,
-) -> anyhow::Result<(String, Binds)> {
-    let mut binds = Binds::after(already);
-    let condition = match &query.filter {
-        Some(filter) => format!(" AND ({})", where_sql(subject, alias, filter, &mut binds)?),
-        None => String::new(),
-    };
-    let order = order_sql(subject, alias, &query.sort)?;
-    // Both engines take a LIMIT; "no limit" is the largest one.
-    let limit = binds.push(Bind::Int(query.window.limit.unwrap_or(i64::MAX)));
-    let offset = binds.push(Bind::Int(query.window.start));
-    Ok((format!("{condition} {order} LIMIT {limit} OFFSET {offset}"), binds))
+) -> anyhow::Result<SelectStatement> {
+    let mut statement = matching(subject, owner, query.filter.as_ref())?;
+    statement.expr(Expr::cust(columns));
+    order(&mut statement, subject, table(subject).1, &query.sort)?;
+    // Both engines take a LIMIT; "no limit" is the largest one. Windows are never negative.
+    let limit = query.window.limit.unwrap_or(i64::MAX);
+    statement.limit(u64::try_from(limit).unwrap_or(0)).offset(u64::try_from(query.window.start).unwrap_or(0));
+    Ok(statement)
 }
 
-/// ` AND (<filter>)` for a count, or nothing.
-pub(crate) fn count_sql(
-    subject: Subject,
-    alias: &str,
-    filter: Option<&Filter>,
-    already: usize,
-) -> anyhow::Result<(String, Binds)> {
-    let mut binds = Binds::after(already);
-    let condition = match filter {
-        Some(filter) => format!(" AND ({})", where_sql(subject, alias, filter, &mut binds)?),
-        None => String::new(),
-    };
-    Ok((condition, binds))
+/// `SELECT COUNT(*) AS n` of the rows of `subject` that belong to `owner` and match `filter`.
+pub(crate) fn count(subject: Subject, owner: i64, filter: Option<&Filter>) -> anyhow::Result<SelectStatement> {
+    let mut statement = matching(subject, owner, filter)?;
+    statement.expr_as(Expr::cust("COUNT(*)"), "n");
+    Ok(statement)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nested_filters_number_their_placeholders_in_order() {
-        let filter = Filter::And(vec![
-            Filter::Field(Column::Username, Condition::StartsWith("al".into())),
-            Filter::Not(Box::new(Filter::Field(Column::Blocked, Condition::Eq(Scalar::Bool(true))))),
-            Filter::Related(
-                Relation::UserRole,
-                Box::new(Filter::Field(Column::Type, Condition::In(vec![Scalar::Text("a".into())]))),
-            ),
-        ]);
-        let mut binds = Binds::after(1);
-        let sql = where_sql(Subject::User, "u", &filter, &mut binds).unwrap();
-        assert_eq!(
-            sql,
-            "(SUBSTR(u.username, 1, LENGTH($2)) = $2) AND (NOT (u.blocked = $3)) AND \
-             (EXISTS (SELECT 1 FROM roles j1 WHERE j1.id = u.role_id AND (j1.type IN ($4))))"
-        );
-        assert_eq!(binds.values, vec![Bind::Text("al".into()), Bind::Int(1), Bind::Text("a".into())]);
-    }
-
-    #[test]
-    fn attributes_of_another_subject_are_refused() {
-        let filter = Filter::Field(Column::Username, Condition::Eq(Scalar::Text("x".into())));
-        assert!(where_sql(Subject::Role, "r", &filter, &mut Binds::after(0)).is_err());
-    }
-}
+mod tests;

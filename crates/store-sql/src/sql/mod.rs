@@ -2,12 +2,15 @@
 //! One file per kind of record.
 
 mod accounts;
+mod binds;
 mod bulk;
 mod domains;
 mod events;
 mod filters;
 mod meta;
+mod rates;
 mod roles;
+mod statement;
 mod templates;
 mod users;
 

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Row, query};
 
-use super::filters::{count_sql, listing_sql};
+use super::filters::{count, listing};
 use super::{SqlResult, SqlStore, sql};
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::model::{Role, new_document_id, now_millis};
@@ -90,16 +90,14 @@ impl RoleStore for SqlStore {
     }
 
     async fn query_roles(&self, domain_id: i64, list: &ListQuery) -> StoreResult<Vec<Role>> {
-        let (rest, binds) = listing_sql(Subject::Role, "r", list, 1)?;
-        let text = format!("SELECT {ROLE_COLUMNS} FROM roles r WHERE r.domain_id = $1{rest}");
-        let rows = binds.apply(query(sql(text)).bind(domain_id)).fetch_all(&self.pool).await.db()?;
+        let statement = self.bound(&listing(Subject::Role, ROLE_COLUMNS, domain_id, list)?)?;
+        let rows = statement.fetch_all(&self.pool).await.db()?;
         rows.iter().map(role_from_row).collect()
     }
 
     async fn count_roles_matching(&self, domain_id: i64, filter: Option<&Filter>) -> StoreResult<i64> {
-        let (condition, binds) = count_sql(Subject::Role, "r", filter, 1)?;
-        let text = format!("SELECT COUNT(*) AS n FROM roles r WHERE r.domain_id = $1{condition}");
-        let row = binds.apply(query(sql(text)).bind(domain_id)).fetch_one(&self.pool).await.db()?;
+        let statement = self.bound(&count(Subject::Role, domain_id, filter)?)?;
+        let row = statement.fetch_one(&self.pool).await.db()?;
         row.try_get("n").db()
     }
 
@@ -142,16 +140,14 @@ impl RoleStore for SqlStore {
     }
 
     async fn query_role_permissions(&self, role_id: i64, list: &ListQuery) -> StoreResult<Vec<String>> {
-        let (rest, binds) = listing_sql(Subject::Permission, "p", list, 1)?;
-        let text = format!("SELECT p.action FROM permissions p WHERE p.role_id = $1{rest}");
-        let rows = binds.apply(query(sql(text)).bind(role_id)).fetch_all(&self.pool).await.db()?;
+        let statement = self.bound(&listing(Subject::Permission, "p.action", role_id, list)?)?;
+        let rows = statement.fetch_all(&self.pool).await.db()?;
         rows.iter().map(|r| r.try_get("action").db()).collect()
     }
 
     async fn count_role_permissions_matching(&self, role_id: i64, filter: Option<&Filter>) -> StoreResult<i64> {
-        let (condition, binds) = count_sql(Subject::Permission, "p", filter, 1)?;
-        let text = format!("SELECT COUNT(*) AS n FROM permissions p WHERE p.role_id = $1{condition}");
-        let row = binds.apply(query(sql(text)).bind(role_id)).fetch_one(&self.pool).await.db()?;
+        let statement = self.bound(&count(Subject::Permission, role_id, filter)?)?;
+        let row = statement.fetch_one(&self.pool).await.db()?;
         row.try_get("n").db()
     }
 

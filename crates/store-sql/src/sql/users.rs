@@ -4,7 +4,8 @@ use sqlx::any::AnyRow;
 use sqlx::query::Query;
 use sqlx::{Any, Row, query};
 
-use super::filters::{Bind, Binds, count_sql, listing_sql};
+use super::binds::{Bind, Binds};
+use super::filters::{count, listing};
 use super::{SqlResult, SqlStore, get_bool, sql};
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::model::{Millis, NewUser, User, new_document_id, now_millis};
@@ -176,16 +177,14 @@ impl UserStore for SqlStore {
     }
 
     async fn list_users(&self, domain_id: i64, list: &ListQuery) -> StoreResult<Vec<User>> {
-        let (rest, binds) = listing_sql(Subject::User, "u", list, 1)?;
-        let text = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.domain_id = $1{rest}");
-        let rows = binds.apply(query(sql(text)).bind(domain_id)).fetch_all(&self.pool).await.db()?;
+        let statement = self.bound(&listing(Subject::User, USER_COLUMNS, domain_id, list)?)?;
+        let rows = statement.fetch_all(&self.pool).await.db()?;
         rows.iter().map(user_from_row).collect()
     }
 
     async fn count_users_matching(&self, domain_id: i64, filter: Option<&Filter>) -> StoreResult<i64> {
-        let (condition, binds) = count_sql(Subject::User, "u", filter, 1)?;
-        let text = format!("SELECT COUNT(*) AS n FROM users u WHERE u.domain_id = $1{condition}");
-        let row = binds.apply(query(sql(text)).bind(domain_id)).fetch_one(&self.pool).await.db()?;
+        let statement = self.bound(&count(Subject::User, domain_id, filter)?)?;
+        let row = statement.fetch_one(&self.pool).await.db()?;
         row.try_get("n").db()
     }
 
