@@ -80,6 +80,7 @@ impl App {
                                 core: core.clone(),
                                 default_domain: listen.default_domain(),
                                 body_bytes: config.limits.body_bytes,
+                                response_records: config.limits.response_records,
                             };
                             // Counted apart from GraphQL, under their own endpoint label.
                             graphql.merge(track(rest::router(state, prefix), "user_rest"))

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::body::Fields;
+use super::body::{Fields, Given};
 use super::call::{Call, Shared};
 use super::error::RestError;
 use super::{reply, views};
@@ -37,8 +37,8 @@ pub async fn login(State(api): State<Shared>, call: Call) -> Result<Response, Re
     let mut fields = Fields::of(&call.body)?;
     let identifier = fields.required_text("identifier");
     let password = fields.required_text("password");
-    fields.finish()?;
-    let signed_in = core.login(domain, &identifier, &password).await?;
+    let given = fields.finish()?;
+    let signed_in = core.login(domain, &identifier, &password).await.map_err(|e| given.answer(e))?;
     Ok(reply::ok(session(&signed_in)))
 }
 
@@ -58,8 +58,8 @@ pub async fn register(State(api): State<Shared>, call: Call) -> Result<Response,
         confirmed: fields.flag("confirmed"),
         other_fields,
     };
-    fields.finish()?;
-    let registered = core.register(domain, registration).await?;
+    let given = fields.finish()?;
+    let registered = core.register(domain, registration).await.map_err(|e| given.answer(e))?;
     Ok(reply::ok(session(&registered)))
 }
 
@@ -71,8 +71,8 @@ pub async fn forgot_password(State(api): State<Shared>, call: Call) -> Result<Re
     let mut fields = Fields::of(&call.body)?;
     fields.refuse_unknown(&["email"])?;
     let email = fields.required_text("email");
-    fields.finish()?;
-    core.forgot_password(domain, &email).await?;
+    let given = fields.finish()?;
+    core.forgot_password(domain, &email).await.map_err(|e| given.answer(e))?;
     Ok(reply::ok(json!({ "ok": true })))
 }
 
@@ -87,8 +87,8 @@ pub async fn reset_password(State(api): State<Shared>, call: Call) -> Result<Res
     let code = fields.required_text("code");
     let password = fields.required_text("password");
     let confirmation = fields.required_text("passwordConfirmation");
-    fields.finish()?;
-    let signed_in = core.reset_password(domain, &code, &password, &confirmation).await?;
+    let given = fields.finish()?;
+    let signed_in = core.reset_password(domain, &code, &password, &confirmation).await.map_err(|e| given.answer(e))?;
     Ok(reply::ok(session(&signed_in)))
 }
 
@@ -102,8 +102,9 @@ pub async fn change_password(State(api): State<Shared>, call: Call) -> Result<Re
     let current = fields.required_text("currentPassword");
     let password = fields.required_text("password");
     let confirmation = fields.required_text("passwordConfirmation");
-    fields.finish()?;
-    let changed = core.change_password(domain, user, &current, &password, &confirmation).await?;
+    let given = fields.finish()?;
+    let changed =
+        core.change_password(domain, user, &current, &password, &confirmation).await.map_err(|e| given.answer(e))?;
     Ok(reply::ok(session(&changed)))
 }
 
@@ -112,8 +113,10 @@ pub async fn change_password(State(api): State<Shared>, call: Call) -> Result<Re
 pub async fn email_confirmation(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain) = (&api.core, &call.caller.domain);
     call.require_attempt(core, &auth_action("emailConfirmation")).await?;
-    let confirmation = call.query.get("confirmation").and_then(|v| v.text()).unwrap_or("");
-    core.confirm_email(domain, confirmation).await?;
+    let given = call.query.get("confirmation");
+    let confirmation = given.and_then(|v| v.text()).unwrap_or("");
+    let given = Given::absent_when(given.is_none(), "confirmation");
+    core.confirm_email(domain, confirmation).await.map_err(|e| given.answer(e))?;
     let target = domain.settings.email_confirmation_redirection.as_deref().unwrap_or("/");
     let location = HeaderValue::from_bytes(target.as_bytes()).unwrap_or(HeaderValue::from_static("/"));
     let body = format!("Redirecting to {}.", html_escape::encode_text(target));
@@ -129,8 +132,8 @@ pub async fn send_email_confirmation(State(api): State<Shared>, call: Call) -> R
     core.check_rate_limit(domain, Limited::SendEmailConfirmation, ip, key(&call.body, "email")).await?;
     let mut fields = Fields::of(&call.body)?;
     let email = fields.required_text("email");
-    fields.finish()?;
-    core.resend_email_confirmation(domain, &email).await?;
+    let given = fields.finish()?;
+    core.resend_email_confirmation(domain, &email).await.map_err(|e| given.answer(e))?;
     // The address as given, known or not, so that the answer tells nothing about accounts.
     Ok(reply::ok(json!({ "email": email, "sent": true })))
 }

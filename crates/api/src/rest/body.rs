@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::error::{FieldProblem, RestError};
 use super::qs::Qs;
+use gatehouse_core::CoreError;
 
 /// Fields whose value is never repeated in an answer, not even in an error.
 const SECRETS: &[&str] = &["password", "currentPassword", "passwordConfirmation", "code", "confirmation"];
@@ -68,6 +69,7 @@ fn printed(value: &Value) -> String {
 pub struct Fields<'a> {
     object: &'a Map<String, Value>,
     problems: Vec<FieldProblem>,
+    absent: Vec<String>,
 }
 
 impl<'a> Fields<'a> {
@@ -75,7 +77,7 @@ impl<'a> Fields<'a> {
     /// it may hold a password).
     pub fn of(body: &'a Value) -> Result<Self, RestError> {
         match body {
-            Value::Object(object) => Ok(Self { object, problems: Vec::new() }),
+            Value::Object(object) => Ok(Self { object, problems: Vec::new(), absent: Vec::new() }),
             _ => Err(RestError::fields(vec![FieldProblem {
                 path: Vec::new(),
                 message: "this must be a `object` type".into(),
@@ -124,6 +126,9 @@ impl<'a> Fields<'a> {
     /// A text field that is required: absent or null is `""`, which the core refuses with its
     /// own message.
     pub fn required_text(&mut self, name: &str) -> String {
+        if matches!(self.object.get(name), None | Some(Value::Null)) {
+            self.absent.push(name.to_string());
+        }
         self.text(name).unwrap_or_default()
     }
 
@@ -158,9 +163,38 @@ impl<'a> Fields<'a> {
         self.problems.push(problem);
     }
 
-    /// `Err` with every type problem found so far.
-    pub fn finish(self) -> Result<(), RestError> {
-        if self.problems.is_empty() { Ok(()) } else { Err(RestError::fields(self.problems)) }
+    /// `Err` with every type problem found so far; else what the body left out.
+    pub fn finish(self) -> Result<Given, RestError> {
+        if self.problems.is_empty() { Ok(Given { absent: self.absent }) } else { Err(RestError::fields(self.problems)) }
+    }
+}
+
+/// The required fields an input left out. The core reads them as empty; yup, whose answers
+/// Strapi gives, shows no `value` for a field that was not sent.
+#[derive(Debug, Default)]
+pub struct Given {
+    absent: Vec<String>,
+}
+
+impl Given {
+    /// `name` was left out when `absent`.
+    pub fn absent_when(absent: bool, name: &str) -> Self {
+        Self { absent: if absent { vec![name.to_string()] } else { Vec::new() } }
+    }
+
+    /// The answer to a core error about this input.
+    pub fn answer(&self, error: CoreError) -> RestError {
+        let mut answer = RestError::from(error);
+        let errors = answer.details.as_mut().and_then(|d| d.get_mut("errors")).and_then(Value::as_array_mut);
+        for error in errors.into_iter().flatten() {
+            let field = error["path"].as_array().and_then(|path| path.first()).and_then(Value::as_str);
+            if field.is_some_and(|field| self.absent.iter().any(|a| a == field))
+                && let Some(error) = error.as_object_mut()
+            {
+                error.remove("value");
+            }
+        }
+        answer
     }
 }
 
@@ -186,7 +220,7 @@ mod tests {
         assert_eq!(fields.text("password"), None);
         assert_eq!(fields.flag("confirmed"), Some(true));
         assert_eq!(fields.unknown(&["email", "password", "confirmed"]), ["x"]);
-        let error = fields.finish().unwrap_err();
+        let error = fields.finish().err().unwrap();
         assert_eq!(error.message, "2 errors occurred");
         let details = error.details.unwrap();
         assert_eq!(details["errors"][0]["message"], "email must be a `string` type, but the final value was: `5`.");
@@ -197,5 +231,22 @@ mod tests {
             Fields::of(&json!({ "password": "p", "x": 1 })).unwrap().refuse_unknown(&["password"]).unwrap_err();
         assert_eq!(refusal.details.unwrap()["errors"][0]["value"], json!({ "x": 1 }));
         assert!(Fields::of(&json!("text")).is_err());
+    }
+
+    #[test]
+    fn a_field_left_out_shows_no_value() {
+        let body = json!({ "email": "" });
+        let mut fields = Fields::of(&body).unwrap();
+        fields.required_text("email");
+        fields.required_text("username");
+        let given = fields.finish().unwrap();
+        let fields = vec![
+            gatehouse_core::validation::FieldError::new("email", "email is a required field", ""),
+            gatehouse_core::validation::FieldError::new("username", "username is a required field", ""),
+        ];
+        let answer = given.answer(CoreError::Invalid(fields.into()));
+        let errors = &answer.details.unwrap()["errors"];
+        assert_eq!(errors[0]["value"], "", "sent empty");
+        assert!(errors[1].get("value").is_none(), "not sent");
     }
 }

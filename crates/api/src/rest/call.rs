@@ -21,6 +21,8 @@ pub struct RestState {
     pub default_domain: String,
     /// The listener's `[limits] body_bytes`.
     pub body_bytes: usize,
+    /// The listener's `[limits] response_records`: the most users one list answer carries.
+    pub response_records: usize,
 }
 
 pub type Shared = Arc<RestState>;

@@ -79,8 +79,10 @@ pub async fn create(State(api): State<Shared>, call: Call) -> Result<Response, R
     let description = fields.text("description");
     let kind = fields.text("type");
     let actions = actions(&fields)?;
-    fields.finish()?;
-    core.create_role(&call.caller.domain, &name, description, kind, actions, call.caller.actor()).await?;
+    let given = fields.finish()?;
+    core.create_role(&call.caller.domain, &name, description, kind, actions, call.caller.actor())
+        .await
+        .map_err(|e| given.answer(e))?;
     Ok(reply::ok(json!({ "ok": true })))
 }
 

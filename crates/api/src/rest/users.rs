@@ -12,6 +12,7 @@ use super::call::{Call, Shared};
 use super::error::{FieldProblem, RestError};
 use super::views::{self, Shape};
 use super::{listing, reply};
+use crate::user::cost::{RecordBudget, too_many_records};
 use gatehouse_core::{Core, CoreError, Role, User, UserDraft, UserPatch, permissions};
 
 /// The numeric id of a path, if it is one.
@@ -55,7 +56,12 @@ pub async fn find(State(api): State<Shared>, call: Call) -> Result<Response, Res
     let core = &api.core;
     call.require(core, permissions::USER_FIND).await?;
     let listing = listing::users(&call.query)?;
-    let users = core.list_users(&call.caller.domain, &listing.query).await?;
+    // Read one more than an answer may carry, to tell a list that is too long without reading it whole.
+    let most = api.response_records;
+    let users = core.list_users(&call.caller.domain, &RecordBudget::new(most).cap(&listing.query)).await?;
+    if users.len() > most {
+        return Err(RestError::pagination(too_many_records(most).to_string()));
+    }
     let shape = &listing.shape;
     let role_fields = match &shape.role {
         Some(fields) if call.may_read_roles(core).await? => Some(fields),
@@ -173,9 +179,10 @@ pub async fn create(State(api): State<Shared>, call: Call) -> Result<Response, R
         role_id: None,
     };
     let choice = role_choice(&fields, false)?;
-    fields.finish()?;
+    let given = fields.finish()?;
     let draft = UserDraft { role_id: role_id(core, &call, choice).await?, ..draft };
-    let created = core.create_user(&call.caller.domain, draft, call.caller.actor()).await?;
+    let created =
+        core.create_user(&call.caller.domain, draft, call.caller.actor()).await.map_err(|e| given.answer(e))?;
     Ok(reply::created(written(core, &call, &created.user, created.role.as_ref()).await?))
 }
 

@@ -3,7 +3,7 @@
 mod auth;
 pub mod authorization;
 pub mod caller;
-mod cost;
+pub mod cost;
 pub mod error;
 pub mod filters;
 pub mod objects;
