@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::rest_support::{USER_KEYS, keys, manager, rest};
 use crate::user_support::seed_user;
-use gatehouse_testkit::{TestApp, spawn_app};
+use gatehouse_testkit::{TestApp, spawn_app, spawn_app_with};
 
 /// alice (the caller, Authenticated, id 1), then bob, carol (blocked, Public), dave (Public),
 /// erin, as in the transcripts' spirit.
@@ -137,13 +137,15 @@ async fn refused_queries() {
         fields.error(400, "ValidationError", "Invalid key password"),
         &key("password", json!("password"), "fields")
     );
-    get("sort=password").await.error(400, "ValidationError", "Invalid key password");
+    let sort = get("sort=password").await;
+    assert_eq!(sort.error(400, "ValidationError", "Invalid key password"), &key("password", json!("password"), "sort"));
+    let populate = get("populate=nope").await;
+    assert_eq!(populate.error(400, "ValidationError", "Invalid key nope"), &key("nope", Value::Null, "populate"));
     get("sort=username:sideways").await.error(
         400,
         "ValidationError",
         "Invalid order. order can only be one of asc|desc|ASC|DESC",
     );
-    get("populate=nope").await.error(400, "ValidationError", "Invalid key nope");
     get("page=1&limit=3").await.plain_error(
         400,
         "PaginationError",
@@ -180,4 +182,17 @@ async fn refused_queries() {
     get(&many.join("&")).await.error(400, "ValidationError", "The filters have more than 100 conditions");
     let deep = format!("filters{}=x", "[$not]".repeat(40));
     assert_eq!(get(&deep).await.status.as_u16(), 400, "deeper than qs reads: refused, not recursed into");
+}
+
+#[tokio::test]
+async fn one_answer_carries_at_most_response_records_users() {
+    let app = spawn_app_with(|config| config.limits.response_records = 4).await;
+    let jwt = people(&app).await;
+    let get = |query: &str| rest(&app).bearer(&jwt).get(&format!("/users?{query}"));
+    let refused = get("").await;
+    refused.plain_error(400, "PaginationError", "The response would carry more than 4 records; ask for smaller pages");
+    assert_eq!(usernames(get("limit=4").await.ok(200)), ["alice", "bob", "carol", "dave"]);
+    assert_eq!(usernames(get("start=4").await.ok(200)), ["erin"]);
+    assert_eq!(get("filters[blocked]=false").await.ok(200).as_array().unwrap().len(), 4);
+    assert_eq!(rest(&app).bearer(&jwt).get("/users/count").await.ok(200), &json!(5), "counting reads no records");
 }

@@ -35,15 +35,26 @@ async fn registration_with_email_confirmation_then_the_confirmation_link() {
     confirm(&second).await.plain_error(400, "ValidationError", "Invalid token");
     rest(&app).post("/auth/local", json!({ "identifier": "ivan", "password": "Passw0rd!" })).await.ok(200);
 
+    let required =
+        json!({ "path": ["confirmation"], "message": "confirmation is a required field", "name": "ValidationError" });
     let missing = rest(&app).get("/auth/email-confirmation").await;
-    missing.error(400, "ValidationError", "confirmation is a required field");
-    confirm("").await.error(400, "ValidationError", "confirmation is a required field");
+    assert_eq!(
+        missing.error(400, "ValidationError", "confirmation is a required field"),
+        &json!({ "errors": [required] })
+    );
+    let empty = confirm("").await;
+    let details = empty.error(400, "ValidationError", "confirmation is a required field");
+    assert_eq!(details["errors"][0]["value"], "", "a value when one was sent");
     resend("ivan@example.com").await.plain_error(400, "ApplicationError", "Already confirmed");
     // An unknown address gets the same answer as a known one, and no mail.
     assert_eq!(resend("NOBODY@Example.com").await.ok(200), &json!({ "email": "NOBODY@Example.com", "sent": true }));
     resend("bad").await.error(400, "ValidationError", "email must be a valid email");
     let missing = rest(&app).post("/auth/send-email-confirmation", json!({})).await;
-    assert_eq!((missing.status.as_u16(), missing.body["error"]["name"].as_str()), (400, Some("ValidationError")));
+    let details = missing.error(400, "ValidationError", "email is a required field");
+    assert_eq!(
+        details,
+        &json!({ "errors": [{ "path": ["email"], "message": "email is a required field", "name": "ValidationError" }] })
+    );
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(outbox_mails(&app, 2).await.len(), 2);
 }
@@ -101,8 +112,10 @@ async fn forgotten_password_then_reset() {
     let mismatch = reset(&code, "NewPassw0rd!", "Other").await;
     mismatch.error(400, "ValidationError", "Passwords do not match");
     assert!(!mismatch.body.to_string().contains("Other"), "a password is never repeated");
+    let required = |field: &str| json!({ "path": [field], "message": format!("{field} is a required field"), "name": "ValidationError" });
     let missing = rest(&app).post("/auth/reset-password", json!({ "code": code })).await;
-    assert_eq!((missing.status.as_u16(), missing.body["error"]["name"].as_str()), (400, Some("ValidationError")));
+    let details = missing.error(400, "ValidationError", "2 errors occurred");
+    assert_eq!(details, &json!({ "errors": [required("passwordConfirmation"), required("password")] }));
     let unknown = json!({ "code": code, "password": "NewPassw0rd!", "passwordConfirmation": "NewPassw0rd!", "x": 1 });
     let details = rest(&app).post("/auth/reset-password", unknown).await;
     let details = details.error(400, "ValidationError", "this field has unspecified keys: x");
@@ -139,14 +152,22 @@ async fn change_password() {
     change("Passw0rd!", "Newer1!", "Other1!").await.error(400, "ValidationError", "Passwords do not match");
     let same = change("Passw0rd!", "Passw0rd!", "Passw0rd!").await;
     same.plain_error(400, "ValidationError", "Your new password must be different than your current password");
-    change("Passw0rd!", "12", "12").await.error(400, "ValidationError", "password must be at least 6 characters");
+    let short = change("Passw0rd!", "12", "12").await;
+    let details = short.error(400, "ValidationError", "password must be at least 6 characters");
+    assert_eq!(details["errors"][0]["path"], json!(["password"]));
+    assert!(details["errors"][0].get("value").is_none(), "never a password");
     let unknown =
         json!({ "currentPassword": "Passw0rd!", "password": "Newer1!", "passwordConfirmation": "Newer1!", "x": 1 });
     let reply = rest(&app).bearer(&jwt).post("/auth/change-password", unknown).await;
     let details = reply.error(400, "ValidationError", "this field has unspecified keys: x");
     assert_eq!(details["errors"][0]["value"], json!({ "x": 1 }), "the passwords are left out");
     let empty = rest(&app).bearer(&jwt).post("/auth/change-password", json!({})).await;
-    assert_eq!((empty.status.as_u16(), empty.body["error"]["name"].as_str()), (400, Some("ValidationError")));
+    let details = empty.error(400, "ValidationError", "3 errors occurred");
+    let required = |field: &str| json!({ "path": [field], "message": format!("{field} is a required field"), "name": "ValidationError" });
+    assert_eq!(
+        details,
+        &json!({ "errors": [required("passwordConfirmation"), required("password"), required("currentPassword")] })
+    );
 
     let reply = change("Passw0rd!", "Newer1!", "Newer1!").await;
     let answer = reply.ok(200);

@@ -219,3 +219,28 @@ async fn the_docs_page_describes_both_apis() {
     }
     assert!(docs.contains("usersPermissionsUsers"), "and the GraphQL API");
 }
+
+#[tokio::test]
+async fn cors_answers_on_the_rest_routes_too() {
+    let app = spawn_app().await;
+    let origin = "https://app.example.com";
+    let preflight = rest(&app)
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type,authorization")
+        .send(Method::OPTIONS, "/auth/local", None)
+        .await;
+    assert_eq!(preflight.status.as_u16(), 204);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some(origin));
+    assert_eq!(preflight.header("access-control-allow-methods"), Some("GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS"));
+    assert_eq!(preflight.header("access-control-allow-headers"), Some("Content-Type,Authorization,Origin,Accept"));
+    let body = json!({ "username": "corsuser", "email": "cors@example.com", "password": "Passw0rd!" });
+    let registered = rest(&app).header("origin", origin).post("/auth/local/register", body).await;
+    registered.ok(200);
+    assert_eq!(registered.header("access-control-allow-origin"), Some(origin));
+    // Errors carry them too.
+    let refused = rest(&app).header("origin", origin).get("/users/me").await;
+    refused.forbidden();
+    assert_eq!(refused.header("access-control-allow-origin"), Some(origin));
+    assert!(refused.header("vary").is_some_and(|vary| vary.contains("origin") || vary.contains("Origin")));
+}
