@@ -1,5 +1,6 @@
 // End-to-end checks of a Gatehouse binary with clients we did not write (the graphql-http
-// audit, the graphql-sse client, GraphiQL in headless Chromium, Strapi's SDK on the REST API):
+// audit, the graphql-sse client, GraphiQL in headless Chromium, Strapi's SDK on the REST API, a
+// page on another origin calling the REST API through CORS):
 //   node tests/e2e/run.mjs target/release/gatehouse
 // Starts the binary itself (free ports, fresh SQLite, an admin listener with credentials, a
 // domain admin whose password is set through the admin API), runs every check, prints
@@ -8,6 +9,7 @@
 import { resolve } from 'node:path';
 
 import { audit } from './audit.mjs';
+import { corsBrowserCheck } from './cors-browser.mjs';
 import { graphiqlCheck, operationRoutingCheck } from './graphiql.mjs';
 import { failedLogin, login, register, uniqueName } from './lib/events.mjs';
 import { ADMIN, basic, data, startGatehouse } from './lib/gatehouse.mjs';
@@ -81,6 +83,11 @@ try {
       await data(urls.admin, SET_ROLE_PERMISSIONS, { d: 'localhost', r: 'authenticated', a: actions }, adminAuth);
     };
     return strapiClientCheck(restUrl, grantUserFind);
+  });
+
+  await check('CORS in headless Chromium: a page on another origin logs in over the REST API', async () => {
+    const username = await register(urls.user);
+    return corsBrowserCheck(`${gatehouse.origin('user')}/api`, username, 'e2e-password');
   });
 
   await check('graphql-sse client: subscribeForEvents delivers what the user and admin APIs did', async () => {
