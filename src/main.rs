@@ -72,7 +72,7 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Api {
     User,
     Admin,
@@ -97,12 +97,18 @@ impl Api {
     }
 }
 
-fn write_docs(out: &std::path::Path, limits: &gatehouse_http::LimitsConfig) -> anyhow::Result<()> {
+fn write_docs(out: &std::path::Path, config: &Config) -> anyhow::Result<()> {
     use anyhow::Context;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    // The user page also lists the REST routes, under the first user listener's prefix.
+    let rest = config.listen.iter().find_map(|l| l.rest_prefix()).map(|prefix| gatehouse_http::docs::RestDocs {
+        prefix: prefix.to_string(),
+        routes: gatehouse_api::rest::route_docs(),
+    });
     for api in Api::ALL {
-        let sdl = api.sdl(limits);
-        let html = gatehouse_http::docs::render(api.name(), None, &sdl)?;
+        let sdl = api.sdl(&config.limits);
+        let rest = if api == Api::User { rest.as_ref() } else { None };
+        let html = gatehouse_http::docs::render_with_rest(api.name(), None, &sdl, rest)?;
         for (file, text) in [(format!("{}.html", api.name()), html), (format!("{}.graphql", api.name()), sdl)] {
             let path = out.join(file);
             std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
@@ -154,7 +160,7 @@ fn main() -> ExitCode {
             print!("{}", api.sdl(&config.limits));
             ExitCode::SUCCESS
         }
-        Command::Docs { out } => match write_docs(&out, &config.limits) {
+        Command::Docs { out } => match write_docs(&out, &config) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("gatehouse: {e:#}");

@@ -237,3 +237,20 @@ async fn sigterm_drains_open_requests_and_exits_cleanly() {
         assert_eq!(status.code(), Some(0), "exit status after signal {signal}");
     }
 }
+
+#[test]
+fn written_docs_list_the_rest_routes_on_the_user_page() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gatehouse.toml"),
+        "[[listen]]\nhandler = \"user\"\naddress = \"127.0.0.1:0\"\nrest_prefix = \"/v1\"\n",
+    )
+    .unwrap();
+    let status =
+        gatehouse().args(["docs", "--out", "site"]).current_dir(dir.path()).stdout(Stdio::null()).status().unwrap();
+    assert!(status.success());
+    let user = std::fs::read_to_string(dir.path().join("site/user.html")).unwrap();
+    assert!(user.contains("<code>GET /v1/users/me</code>") && user.contains("usersPermissionsUsers"));
+    let admin = std::fs::read_to_string(dir.path().join("site/admin.html")).unwrap();
+    assert!(!admin.contains(r#"id="rest""#));
+}

@@ -14,6 +14,14 @@ mod endpoints_sse;
 mod foundation;
 mod fuzz_inputs;
 mod hardening;
+mod rest_auth;
+mod rest_listing;
+mod rest_mail_flows;
+mod rest_roles;
+#[allow(dead_code)] // Each REST suite uses its own part of the support.
+mod rest_support;
+mod rest_transport;
+mod rest_users;
 mod transport;
 mod user_authorization;
 mod user_authorization_support;

@@ -59,6 +59,7 @@ async fn declarations(schema: &Schema) -> Declarations {
             schema: gatehouse_api::user::build_schema(Some(core.clone()), &Default::default()),
             core,
             default_domain: "localhost".into(),
+            rest_prefix: None,
         };
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("authorization", format!("Bearer {jwt}").parse().unwrap());

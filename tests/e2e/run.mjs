@@ -1,4 +1,6 @@
-// End-to-end checks of a Gatehouse binary with clients we did not write:
+// End-to-end checks of a Gatehouse binary with clients we did not write (the graphql-http
+// audit, the graphql-sse client, GraphiQL in headless Chromium, Strapi's SDK on the REST API, a
+// page on another origin calling the REST API through CORS):
 //   node tests/e2e/run.mjs target/release/gatehouse
 // Starts the binary itself (free ports, fresh SQLite, an admin listener with credentials, a
 // domain admin whose password is set through the admin API), runs every check, prints
@@ -7,10 +9,12 @@
 import { resolve } from 'node:path';
 
 import { audit } from './audit.mjs';
+import { corsBrowserCheck } from './cors-browser.mjs';
 import { graphiqlCheck, operationRoutingCheck } from './graphiql.mjs';
 import { failedLogin, login, register, uniqueName } from './lib/events.mjs';
 import { ADMIN, basic, data, startGatehouse } from './lib/gatehouse.mjs';
 import { subscribe, until, untilDelivered } from './sse-client.mjs';
+import { strapiClientCheck } from './strapi-client.mjs';
 import { manySubscribers } from './subscribers.mjs';
 
 const binary = process.argv[2];
@@ -40,6 +44,10 @@ const SET_DOMAIN_PASSWORD =
 const EVENTS = `subscription($d: DomainName, $t: [EventType!], $n: PosInt) {
   audit { subscribeForEvents(domain: $d, types: $t, limit: $n) { id type domain user actor at details } } }`;
 
+const GET_ROLE = 'query($d: DomainName!, $r: String!) { role { getRole(domain: $d, role: $r) { permissions } } }';
+const SET_ROLE_PERMISSIONS = `mutation($d: DomainName!, $r: String!, $a: [String!]!) {
+  role { setRolePermissions(domain: $d, role: $r, actions: $a) { type } } }`;
+
 const eventOf = (result) => result.data.audit.subscribeForEvents;
 
 const gatehouse = await startGatehouse(resolve(binary));
@@ -66,6 +74,21 @@ try {
       return result.summary;
     });
   }
+
+  await check("Strapi's SDK (@strapi/client) on the REST API: register, log in, users/me", async () => {
+    const restUrl = `${gatehouse.origin('user')}/api`;
+    const grantUserFind = async () => {
+      const { getRole } = (await data(urls.admin, GET_ROLE, { d: 'localhost', r: 'authenticated' }, adminAuth)).role;
+      const actions = [...getRole.permissions, 'plugin::users-permissions.user.find', 'plugin::users-permissions.user.findOne'];
+      await data(urls.admin, SET_ROLE_PERMISSIONS, { d: 'localhost', r: 'authenticated', a: actions }, adminAuth);
+    };
+    return strapiClientCheck(restUrl, grantUserFind);
+  });
+
+  await check('CORS in headless Chromium: a page on another origin logs in over the REST API', async () => {
+    const username = await register(urls.user);
+    return corsBrowserCheck(`${gatehouse.origin('user')}/api`, username, 'e2e-password');
+  });
 
   await check('graphql-sse client: subscribeForEvents delivers what the user and admin APIs did', async () => {
     const sub = subscribe(urls.admin, adminAuth, EVENTS, { d: 'localhost' });

@@ -20,10 +20,10 @@ use super::mail::Mailer;
 
 type Labels<const N: usize> = [(&'static str, &'static str); N];
 
-/// How a GraphQL request ended, as the `outcome` label says it.
+/// How a request ended, as the `outcome` label says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestOutcome {
-    /// 2xx without GraphQL errors.
+    /// 2xx or 3xx without GraphQL errors.
     Ok,
     /// 2xx with GraphQL errors (business errors, partial data).
     GraphqlError,
@@ -88,10 +88,14 @@ impl Metrics {
         let latency = Family::<Labels<1>, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
         let logins = Family::<Labels<1>, Counter>::default();
         let sse_streams = Gauge::default();
-        registry.register("gatehouse_http_requests", "GraphQL HTTP requests by endpoint and outcome", requests.clone());
+        registry.register(
+            "gatehouse_http_requests",
+            "HTTP requests to the APIs by endpoint (user, user_rest, admin, domain_admin) and outcome",
+            requests.clone(),
+        );
         registry.register_with_unit(
             "gatehouse_http_request_duration",
-            "Time to answer a GraphQL HTTP request, by endpoint",
+            "Time to answer an HTTP request to the APIs, by endpoint",
             Unit::Seconds,
             latency.clone(),
         );

@@ -8,6 +8,8 @@ use super::validation::{InvalidKey, QueryParam};
 /// An attribute that can be filtered or sorted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
+    /// The numeric id of a user or a role (Strapi's REST API names records by it).
+    Id,
     DocumentId,
     CreatedAt,
     UpdatedAt,
@@ -25,6 +27,39 @@ pub enum Column {
     Type,
     // Permissions.
     Action,
+}
+
+/// What values an attribute holds, and so which operands and operators apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Bool,
+    Int,
+    /// Unix milliseconds.
+    Time,
+}
+
+impl Column {
+    pub fn kind(self) -> Kind {
+        match self {
+            Column::Id => Kind::Int,
+            Column::Confirmed | Column::Blocked => Kind::Bool,
+            Column::CreatedAt | Column::UpdatedAt | Column::PublishedAt => Kind::Time,
+            Column::DocumentId
+            | Column::Username
+            | Column::Email
+            | Column::Provider
+            | Column::Name
+            | Column::Description
+            | Column::Type
+            | Column::Action => Kind::Text,
+        }
+    }
+}
+
+/// The refusal of a text operator (`contains`, `eqi`, ...) on an attribute that is not text.
+pub fn text_only(operator: &str) -> CoreError {
+    CoreError::invalid(format!("The operator {operator} only applies to text attributes"))
 }
 
 /// What a filter or sort applies to.
@@ -61,6 +96,16 @@ impl Subject {
             },
         };
         Some(column)
+    }
+
+    /// The attribute named `name` in Strapi's REST API: those of [`Subject::column`] and the
+    /// numeric `id` of users and roles, which REST filters and sorts on (GraphQL names records
+    /// by documentId only).
+    pub fn rest_column(self, name: &str) -> Option<Column> {
+        match (self, name) {
+            (Subject::User | Subject::Role, "id") => Some(Column::Id),
+            _ => self.column(name),
+        }
     }
 
     /// The to-one relation of this subject named `name`, and the subject it leads to: what a
@@ -282,6 +327,18 @@ impl Pagination {
 
 /// Parses Strapi sort strings (`"username"`, `"createdAt:desc"`, `"name:ASC"`) for `subject`.
 pub fn parse_sort(subject: Subject, items: &[String]) -> CoreResult<Vec<Sort>> {
+    parse_sort_by(subject, items, Subject::column)
+}
+
+/// [`parse_sort`] with the attribute names of Strapi's REST API ([`Subject::rest_column`]).
+pub fn parse_rest_sort(subject: Subject, items: &[String]) -> CoreResult<Vec<Sort>> {
+    parse_sort_by(subject, items, Subject::rest_column)
+}
+
+/// How an API names attributes: [`Subject::column`] or [`Subject::rest_column`].
+type Attributes = fn(Subject, &str) -> Option<Column>;
+
+fn parse_sort_by(subject: Subject, items: &[String], column: Attributes) -> CoreResult<Vec<Sort>> {
     let mut sorts = Vec::new();
     for item in items {
         for part in item.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -291,7 +348,7 @@ pub fn parse_sort(subject: Subject, items: &[String]) -> CoreResult<Vec<Sort>> {
                 "desc" => true,
                 _ => return Err(CoreError::invalid("Invalid order. order can only be one of asc|desc|ASC|DESC")),
             };
-            let (column, via) = sort_key(subject, name.trim())?;
+            let (column, via) = sort_key(subject, name.trim(), column)?;
             sorts.push(Sort { column, descending, via });
             if sorts.len() > MAX_SORT_KEYS {
                 return Err(CoreError::invalid(format!("sort takes at most {MAX_SORT_KEYS} keys")));
@@ -302,13 +359,13 @@ pub fn parse_sort(subject: Subject, items: &[String]) -> CoreResult<Vec<Sort>> {
 }
 
 /// The attribute a sort key names: one of `subject`'s own, or one of a to-one relation's.
-fn sort_key(subject: Subject, path: &str) -> CoreResult<(Column, Option<Relation>)> {
+fn sort_key(subject: Subject, path: &str, column: Attributes) -> CoreResult<(Column, Option<Relation>)> {
     let refuse = |on: Subject, key: &str| on.invalid_key(key, path, QueryParam::Sort);
     match path.split_once('.') {
-        None => Ok((subject.column(path).ok_or_else(|| refuse(subject, path))?, None)),
+        None => Ok((column(subject, path).ok_or_else(|| refuse(subject, path))?, None)),
         Some((relation, key)) => {
             let (relation, target) = subject.to_one(relation).ok_or_else(|| refuse(subject, relation))?;
-            Ok((target.column(key).ok_or_else(|| refuse(target, key))?, Some(relation)))
+            Ok((column(target, key).ok_or_else(|| refuse(target, key))?, Some(relation)))
         }
     }
 }
@@ -339,6 +396,12 @@ mod tests {
         assert_eq!(sorts[0], Sort { column: Column::Username, descending: true, via: None });
         assert_eq!(sorts[1], Sort { column: Column::CreatedAt, descending: false, via: None });
         assert!(parse_sort(Subject::User, &["password".into()]).is_err());
+        assert!(parse_sort(Subject::User, &["id".into()]).is_err(), "GraphQL names records by documentId");
+        let by_id = parse_rest_sort(Subject::User, &["id:desc".into()]).unwrap();
+        assert_eq!(by_id, vec![Sort { column: Column::Id, descending: true, via: None }]);
+        let by_role_id = parse_rest_sort(Subject::User, &["role.id".into()]).unwrap();
+        assert_eq!(by_role_id[0], Sort { column: Column::Id, descending: false, via: Some(Relation::UserRole) });
+        assert!(parse_rest_sort(Subject::Permission, &["id".into()]).is_err());
         assert!(parse_sort(Subject::Role, &["name:sideways".into()]).is_err());
         assert!(parse_sort(Subject::User, &vec!["username".to_string(); MAX_SORT_KEYS]).is_ok());
         let many = vec!["username,email".to_string(); MAX_SORT_KEYS];

@@ -24,6 +24,8 @@ pub enum Limited {
     ForgotPassword,
     ResetPassword,
     ChangePassword,
+    /// Strapi's REST `send-email-confirmation`: each request sends a mail.
+    SendEmailConfirmation,
 }
 
 impl Limited {
@@ -34,6 +36,7 @@ impl Limited {
             Limited::ForgotPassword => "forgot-password",
             Limited::ResetPassword => "reset-password",
             Limited::ChangePassword => "change-password",
+            Limited::SendEmailConfirmation => "send-email-confirmation",
         }
     }
 }

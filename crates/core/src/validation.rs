@@ -39,6 +39,10 @@ impl FieldError {
 pub enum QueryParam {
     Filters,
     Sort,
+    /// The attributes to show (Strapi's REST `fields`).
+    Fields,
+    /// The relations to show (Strapi's REST `populate`).
+    Populate,
 }
 
 impl QueryParam {
@@ -46,11 +50,13 @@ impl QueryParam {
         match self {
             QueryParam::Filters => "filters",
             QueryParam::Sort => "sort",
+            QueryParam::Fields => "fields",
+            QueryParam::Populate => "populate",
         }
     }
 }
 
-/// A key of `filters` or `sort` that names no attribute that may be queried.
+/// A key of `filters`, `sort`, `fields` or `populate` that names nothing that may be queried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidKey {
     /// The refused attribute name.

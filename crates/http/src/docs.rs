@@ -44,11 +44,30 @@ pub async fn schema_graphql<E: Endpoint>(State(mounted): State<Shared<E>>) -> Re
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], sdl).into_response()
 }
 
+/// A REST route served beside a GraphQL API, for the documentation page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestRoute {
+    pub method: &'static str,
+    /// Relative to the REST prefix, with `:param` placeholders.
+    pub path: String,
+    /// The permission action a caller's role needs.
+    pub action: String,
+    pub summary: &'static str,
+}
+
+/// The REST API a listener serves beside its GraphQL API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestDocs {
+    pub prefix: String,
+    pub routes: Vec<RestRoute>,
+}
+
 /// `GET <path>/docs`.
 #[instrument(skip_all, fields(endpoint = mounted.endpoint.name()))]
 pub async fn page<E: Endpoint>(State(mounted): State<Shared<E>>) -> Response {
     let sdl = mounted.endpoint.executor().sdl();
-    match render(mounted.endpoint.name(), Some(&mounted.path), &sdl) {
+    let rest = mounted.endpoint.rest_docs();
+    match render_with_rest(mounted.endpoint.name(), Some(&mounted.path), &sdl, rest.as_ref()) {
         Ok(html) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "cannot render the documentation");
@@ -60,8 +79,18 @@ pub async fn page<E: Endpoint>(State(mounted): State<Shared<E>>) -> Response {
 /// The documentation page of one API. `path` is where it is served (links to GraphiQL and
 /// the SDL), `None` for files written by `gatehouse docs`.
 pub fn render(api: &str, path: Option<&str>, sdl: &str) -> Result<String, DocsError> {
+    render_with_rest(api, path, sdl, None)
+}
+
+/// [`render`], with the REST API served beside the GraphQL one, when there is one.
+pub fn render_with_rest(
+    api: &str,
+    path: Option<&str>,
+    sdl: &str,
+    rest: Option<&RestDocs>,
+) -> Result<String, DocsError> {
     let document = async_graphql::parser::parse_schema(sdl)?;
-    Ok(Docs::new(&document)?.page(api, path))
+    Ok(Docs::new(&document)?.page(api, path, rest))
 }
 
 /// Why an SDL cannot be documented.

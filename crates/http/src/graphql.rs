@@ -90,6 +90,11 @@ pub trait Endpoint: Send + Sync + 'static {
         false
     }
 
+    /// The REST API served beside this endpoint, for its documentation page.
+    fn rest_docs(&self) -> Option<super::docs::RestDocs> {
+        None
+    }
+
     /// Held for as long as an event stream of this endpoint is open (the open-streams gauge).
     fn stream_opened(&self) -> Option<Box<dyn Send>> {
         None

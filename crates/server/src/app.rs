@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use crate::config::{Config, Handler};
 use gatehouse_api::admin::{AdminEndpoint, AdminRealm, build_schema as build_admin_schema};
+use gatehouse_api::rest::{self, RestState};
 use gatehouse_api::user::{UserEndpoint, build_schema as build_user_schema};
 use gatehouse_core::Core;
 use gatehouse_core::admin_auth::AdminGate;
@@ -57,17 +58,36 @@ impl App {
         let admin_gate = Arc::new(AdminGate::new(core.clone()));
         for listen in &config.listen {
             let path = listen.path().to_string();
+            let track = |router, endpoint| metrics::track(router, core.metrics().clone(), endpoint);
             let router = match listen.handler {
-                Handler::User => endpoint_routes(Mounted {
-                    endpoint: UserEndpoint {
-                        core: core.clone(),
-                        schema: build_user_schema(Some(core.clone()), &config.limits),
-                        default_domain: listen.default_domain(),
-                    },
-                    path: path.clone(),
-                    limits: config.limits.clone(),
-                    sse_keepalive_seconds: config.server.sse_keepalive_seconds,
-                }),
+                Handler::User => {
+                    let rest_prefix = listen.rest_prefix().map(str::to_string);
+                    let graphql = endpoint_routes(Mounted {
+                        endpoint: UserEndpoint {
+                            core: core.clone(),
+                            schema: build_user_schema(Some(core.clone()), &config.limits),
+                            default_domain: listen.default_domain(),
+                            rest_prefix: rest_prefix.clone(),
+                        },
+                        path: path.clone(),
+                        limits: config.limits.clone(),
+                        sse_keepalive_seconds: config.server.sse_keepalive_seconds,
+                    });
+                    let graphql = track(graphql, listen.handler.name());
+                    match &rest_prefix {
+                        Some(prefix) => {
+                            let state = RestState {
+                                core: core.clone(),
+                                default_domain: listen.default_domain(),
+                                body_bytes: config.limits.body_bytes,
+                                response_records: config.limits.response_records,
+                            };
+                            // Counted apart from GraphQL, under their own endpoint label.
+                            graphql.merge(track(rest::router(state, prefix), "user_rest"))
+                        }
+                        None => graphql,
+                    }
+                }
                 Handler::Admin | Handler::DomainAdmin => {
                     let realm = match listen.handler {
                         Handler::Admin => AdminRealm::Global {
@@ -75,15 +95,15 @@ impl App {
                         },
                         _ => AdminRealm::Domain,
                     };
-                    endpoint_routes(Mounted {
+                    let routes = endpoint_routes(Mounted {
                         endpoint: AdminEndpoint::new(admin_schema.clone(), admin_gate.clone(), realm)?,
                         path: path.clone(),
                         limits: config.limits.clone(),
                         sse_keepalive_seconds: config.server.sse_keepalive_seconds,
-                    })
+                    });
+                    track(routes, listen.handler.name())
                 }
             };
-            let router = metrics::track(router, core.metrics().clone(), listen.handler.name());
             // The admin listener also answers health checks and metrics scrapes.
             let router = if listen.handler == Handler::Admin {
                 router.merge(ops::routes(core.clone(), readiness.clone()))

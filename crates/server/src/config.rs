@@ -148,6 +148,9 @@ pub struct Listener {
     /// User handler: the domain served when the `Host` header names no known domain.
     #[serde(default)]
     pub default_domain: Option<String>,
+    /// User handler: where Strapi's REST API is served (Strapi's `api.rest.prefix`).
+    #[serde(default)]
+    pub rest_prefix: Option<String>,
     /// Admin handler: Basic credentials, both or neither.
     #[serde(default)]
     pub username: Option<String>,
@@ -171,6 +174,7 @@ impl Listener {
             address,
             path: None,
             default_domain: None,
+            rest_prefix: None,
             username: None,
             password: None,
             cors_origins: None,
@@ -184,6 +188,11 @@ impl Listener {
             None if self.handler == Handler::User => "/graphql",
             None => "/api/graphql",
         }
+    }
+
+    /// Where a user listener serves the REST API (`/api` unless configured); other handlers serve none.
+    pub fn rest_prefix(&self) -> Option<&str> {
+        (self.handler == Handler::User).then(|| self.rest_prefix.as_deref().unwrap_or("/api"))
     }
 
     pub fn default_domain(&self) -> String {
@@ -281,6 +290,17 @@ impl Config {
             let key = format!("listen[{i}] ({} on {})", l.handler.name(), l.address);
             if !l.path().starts_with('/') || l.path().len() < 2 || l.path().ends_with('/') {
                 return Err(ConfigError(format!("{key}.path: must start with '/' and not end with '/'")));
+            }
+            if let Some(prefix) = l.rest_prefix() {
+                if !prefix.starts_with('/') || prefix.len() < 2 || prefix.ends_with('/') {
+                    return Err(ConfigError(format!("{key}.rest_prefix: must start with '/' and not end with '/'")));
+                }
+                if prefix == l.path() {
+                    return Err(ConfigError(format!("{key}.rest_prefix: must differ from the GraphQL path")));
+                }
+            }
+            if l.handler != Handler::User && l.rest_prefix.is_some() {
+                return Err(ConfigError(format!("{key}: rest_prefix only applies to the user handler")));
             }
             if l.username.is_some() != l.password.is_some() {
                 return Err(ConfigError(format!("{key}: username and password must be set together")));

@@ -70,6 +70,7 @@ impl AuthMutation {
             email: input.email,
             password: input.password,
             confirmed: input.confirmed,
+            other_fields: Vec::new(),
         };
         let session = core.register(&caller.domain, registration).await.or_strapi()?;
         Ok(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() })

@@ -33,23 +33,30 @@ impl UserCaller {
 
     /// Whether the caller (with the Public role when anonymous) may perform `action`.
     pub async fn allows(&self, core: &Core, action: &str) -> ApiResult<bool> {
+        self.may(core, action).await.or_strapi()
+    }
+
+    /// [`UserCaller::allows`], for any API.
+    pub async fn may(&self, core: &Core, action: &str) -> Result<bool, CoreError> {
         let set = self
             .permissions
             .get_or_try_init(|| async {
                 core.permissions_of(&self.domain, self.user.as_ref()).await.map(|list| list.iter().cloned().collect())
             })
-            .await
-            .or_strapi()?;
+            .await?;
         Ok(set.contains(action))
     }
 
     /// Whether the caller's role or the Public role grants `action`: a signed-in caller may do
     /// whatever an anonymous one may.
     pub async fn allows_or_public(&self, core: &Core, action: &str) -> ApiResult<bool> {
-        if self.allows(core, action).await? {
-            return Ok(true);
-        }
-        Ok(self.user.is_some() && core.is_allowed(&self.domain, None, action).await.or_strapi()?)
+        self.may_attempt(core, action).await.or_strapi()
+    }
+
+    /// [`UserCaller::allows_or_public`], for any API.
+    pub async fn may_attempt(&self, core: &Core, action: &str) -> Result<bool, CoreError> {
+        Ok(self.may(core, action).await?
+            || (self.user.is_some() && core.is_allowed(&self.domain, None, action).await?))
     }
 
     /// The authenticated user, for the fields whose guard requires one.
@@ -64,6 +71,60 @@ impl UserCaller {
             None => Actor::Anonymous,
         }
     }
+}
+
+/// Why a request's credentials were refused, before anything ran; each API answers it its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Bad, expired or revoked token or credentials (401), or too many failed ones (429).
+    Credentials(TokenRefusal),
+    /// The listener's default domain does not exist.
+    UnknownDomain,
+    /// The domain could not be looked up.
+    Storage,
+}
+
+/// The caller of a request to a user listener: its domain (the one its `Host` names, else
+/// `default_domain`; Basic credentials name theirs) and its user (Basic `user@domain:password`
+/// or a bearer JWT; none: anonymous).
+pub async fn identify(
+    core: &Core,
+    default_domain: &str,
+    headers: &HeaderMap,
+    ip: IpAddr,
+) -> Result<UserCaller, Refusal> {
+    let storage = |e: CoreError| {
+        tracing::error!(error = %e, "domain lookup failed");
+        Refusal::Storage
+    };
+    let mut by_host = None;
+    if let Some(host) = host_name(headers) {
+        by_host = core.cached_domain(&host).await.map_err(storage)?;
+    }
+    if let Some(credentials) = basic_login(headers) {
+        let invalid = || Refusal::Credentials(TokenRefusal::Invalid);
+        let credentials = credentials.map_err(|_| invalid())?;
+        // Basic credentials name their domain; a Host naming another domain is a mismatch.
+        let domain = match by_host {
+            Some(domain) if domain.name != credentials.domain => return Err(invalid()),
+            Some(domain) => domain,
+            None => core.cached_domain(&credentials.domain).await.map_err(storage)?.ok_or_else(invalid)?,
+        };
+        let user = core
+            .authenticate_password(&domain, &credentials.username, &credentials.password, ip)
+            .await
+            .map_err(Refusal::Credentials)?;
+        return Ok(UserCaller::new(domain, Some(user), ip));
+    }
+    let domain = match by_host {
+        Some(domain) => domain,
+        None => core.cached_domain(default_domain).await.map_err(storage)?.ok_or(Refusal::UnknownDomain)?,
+    };
+    let user = match bearer_token(headers) {
+        Some(token) => Some(core.authenticate_token(&domain, token).await.map_err(Refusal::Credentials)?),
+        None => None,
+    };
+    Ok(UserCaller::new(domain, user, ip))
 }
 
 /// The auth action a public operation needs (Strapi's action names).

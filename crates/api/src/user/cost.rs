@@ -97,11 +97,11 @@ impl RecordBudget {
     /// Spends `records`; refused when more than are left.
     pub fn spend(&self, records: usize) -> ApiResult<()> {
         let spent = self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(records));
-        spent.map(|_| ()).map_err(|_| {
-            pagination_error(PaginationError(format!(
-                "The response would carry more than {} records; ask for smaller pages",
-                self.limit
-            )))
-        })
+        spent.map(|_| ()).map_err(|_| pagination_error(too_many_records(self.limit)))
     }
+}
+
+/// The refusal of a response that would carry more than `limit` records.
+pub fn too_many_records(limit: usize) -> PaginationError {
+    PaginationError(format!("The response would carry more than {limit} records; ask for smaller pages"))
 }

@@ -37,8 +37,8 @@ pub fn pagination_error(error: PaginationError) -> async_graphql::Error {
 }
 
 /// Strapi's `details` of a ValidationError: the failing fields (`errors`), or the refused query
-/// key (`key`, `path`, `source`, `param`), or nothing.
-fn details(details: &Details) -> Value {
+/// key (`key`, `path`, `source`, `param`), or nothing. The REST API's envelope carries the same.
+pub fn details(details: &Details) -> Value {
     match details {
         Details::None => json!({}),
         Details::Fields(fields) => json!({ "errors": fields.iter().map(field_error).collect::<Vec<_>>() }),

@@ -185,11 +185,7 @@ macro_rules! scalar_filter {
             /// Every operator given, on `column`, all of which must hold.
             pub fn filter(&self, column: Column) -> CoreResult<Filter> {
                 let field = |condition| Filter::Field(column, condition);
-                let text = |value: &$ty, operator: &str| {
-                    value.text().ok_or_else(|| {
-                        CoreError::invalid(format!("The operator {operator} only applies to text attributes"))
-                    })
-                };
+                let text = |value: &$ty, operator: &str| value.text().ok_or_else(|| query::text_only(operator));
                 let values = |list: &Vec<Option<$ty>>| list.iter().flatten().map(|v| v.scalar()).collect::<Vec<_>>();
                 let mut all = Vec::new();
                 if let Some(list) = &self.and {

@@ -32,6 +32,10 @@ pub struct Registration {
     pub password: String,
     /// Only accepted when the domain's `register_allowed_fields` lists `confirmed`.
     pub confirmed: Option<bool>,
+    /// Other attributes the request named, in its order (`confirmed` among them or not):
+    /// refused unless `register_allowed_fields` lists them. Users have no custom attributes,
+    /// so an allowed one changes nothing.
+    pub other_fields: Vec<String>,
 }
 
 /// Why a presented token was refused; each maps to an HTTP 401 message.
@@ -65,11 +69,12 @@ impl Core {
         if !settings.allow_register {
             return Err(CoreError::refused("Register action is currently disabled"));
         }
-        let extra: Vec<&str> = [("confirmed", input.confirmed.is_some())]
-            .into_iter()
-            .filter(|(name, given)| *given && !settings.register_allowed_fields.iter().any(|f| f == name))
-            .map(|(name, _)| name)
-            .collect();
+        let mut given: Vec<&str> = input.other_fields.iter().map(String::as_str).collect();
+        if input.confirmed.is_some() && !given.contains(&"confirmed") {
+            given.push("confirmed");
+        }
+        let extra: Vec<&str> =
+            given.into_iter().filter(|name| !settings.register_allowed_fields.iter().any(|f| f == name)).collect();
         if !extra.is_empty() {
             return Err(CoreError::invalid(format!("Invalid parameters: {}", extra.join(", "))));
         }

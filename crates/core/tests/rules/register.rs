@@ -8,7 +8,13 @@ use gatehouse_core::{CoreError, DomainStatus, UserDraft};
 use crate::support::start;
 
 fn registration(username: &str, email: &str) -> Registration {
-    Registration { username: username.into(), email: email.into(), password: "secret123".into(), confirmed: None }
+    Registration {
+        username: username.into(),
+        email: email.into(),
+        password: "secret123".into(),
+        confirmed: None,
+        other_fields: Vec::new(),
+    }
 }
 
 const TAKEN: &str = "Email or Username are already taken";

@@ -7,7 +7,7 @@ use async_graphql::Positioned;
 use async_graphql::parser::types::{FieldDefinition, InputValueDefinition, Type, TypeDefinition, TypeKind};
 use maud::{Markup, PreEscaped, html};
 
-use super::{Docs, Protection, ROOT_KINDS, named};
+use super::{Docs, Protection, ROOT_KINDS, RestDocs, named};
 
 const STYLE: &str = include_str!("style.css");
 
@@ -33,6 +33,36 @@ fn badge(protection: &Protection) -> Markup {
     }
 }
 
+/// The REST API served beside the GraphQL one: what it is, then a row per route.
+fn rest_section(rest: &RestDocs) -> Markup {
+    let prefix = rest.prefix.as_str();
+    html! {
+        section id="rest" {
+            h2 { "REST" }
+            p.description {
+                "Strapi's REST API of the Users & Permissions plugin, under " code { (prefix) }
+                ": the same domains, callers (a bearer JWT, Basic " code { "user@domain:password" }
+                ", or anonymous with the Public role), permission actions, rate limits and audit events as the \
+                 GraphQL API. Errors come in Strapi's envelope "
+                code { r#"{"data": null, "error": {"status", "name", "message", "details"}}"# }
+                ". Lists take Strapi's query syntax: " code { "filters[username][$eq]=bob" } ", "
+                code { "filters[$or][0][...]" } ", " code { "_q" } ", " code { "sort=username:desc" } ", "
+                code { "start" } ", " code { "limit" } ", " code { "fields" } ", " code { "populate=role" } "."
+            }
+            table.fields {
+                tr { th { "route" } th { "permission" } th { "description" } }
+                @for route in &rest.routes {
+                    tr {
+                        td { code { (route.method) " " (prefix) (route.path) } }
+                        td { code { (route.action) } }
+                        td { (route.summary) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn description(description: &Option<Positioned<String>>) -> Markup {
     html! {
         @if let Some(description) = description {
@@ -42,7 +72,7 @@ fn description(description: &Option<Positioned<String>>) -> Markup {
 }
 
 impl Docs<'_> {
-    pub(super) fn page(&self, api: &str, path: Option<&str>) -> String {
+    pub(super) fn page(&self, api: &str, path: Option<&str>, rest: Option<&RestDocs>) -> String {
         let title = format!("Gatehouse {} API", api.replace('_', " "));
         let mut category_types = HashSet::new();
         let roots: Vec<(&str, &str)> =
@@ -81,6 +111,9 @@ impl Docs<'_> {
                                 "Endpoint " code { (path) } " · " a href=(path) { "GraphiQL" }
                                 " · " a href={ (path) "/schema.graphql" } { "schema.graphql" }
                                 " · subscriptions at " code { (path) "/sse" }
+                                @if let Some(rest) = rest {
+                                    " · " a href="#rest" { "REST" } " under " code { (rest.prefix) }
+                                }
                             }
                         }
                         @if self.protected { (LEGEND) }
@@ -99,6 +132,7 @@ impl Docs<'_> {
                                     }
                                 }
                             }
+                            @if rest.is_some() { li { a href="#rest" { "REST" } } }
                             li { a href="#types" { "Types" } }
                         }
                     }
@@ -113,6 +147,7 @@ impl Docs<'_> {
                             }
                             "\n"
                         }
+                        @if let Some(rest) = rest { (rest_section(rest)) "\n" }
                         section id="types" {
                             h2 { "Types" }
                             @for (_, ty) in types { (self.type_section(ty)) }

@@ -35,6 +35,7 @@ fn table(subject: Subject) -> (&'static str, &'static str, &'static str) {
 /// The SQL column of `column` on `subject`'s table.
 fn column_name(subject: Subject, column: Column) -> Option<&'static str> {
     let name = match (subject, column) {
+        (Subject::User | Subject::Role, Column::Id) => "id",
         (Subject::User | Subject::Role, Column::DocumentId) => "document_id",
         (Subject::User | Subject::Role, Column::CreatedAt | Column::PublishedAt) => "created_at",
         (Subject::User | Subject::Role, Column::UpdatedAt) => "updated_at",

@@ -1,0 +1,153 @@
+//! `/auth/...`: login, registration, the password and email-confirmation flows, over the same
+//! core operations, permission checks and rate-limit buckets as the GraphQL mutations.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::body::{Fields, Given};
+use super::call::{Call, Shared};
+use super::error::RestError;
+use super::{reply, views};
+use crate::user::caller::auth_action;
+use gatehouse_core::auth::{Registration, Session};
+use gatehouse_core::permissions;
+use gatehouse_core::ratelimit::Limited;
+
+/// `{jwt, user}`, or `{user}` when the account must still confirm its email.
+fn session(session: &Session) -> Value {
+    let user = views::plain_user(&session.user.user);
+    match &session.jwt {
+        Some(jwt) => json!({ "jwt": jwt, "user": user }),
+        None => json!({ "user": user }),
+    }
+}
+
+/// A body field as text, for a rate-limit key (any other value counts as none).
+fn key<'a>(body: &'a Value, name: &str) -> &'a str {
+    body.get(name).and_then(Value::as_str).unwrap_or("")
+}
+
+/// `POST /auth/local`. Other keys are ignored, as Strapi ignores them.
+pub async fn login(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
+    let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
+    call.require_attempt(core, &auth_action("callback")).await?;
+    core.check_rate_limit(domain, Limited::Login, ip, key(&call.body, "identifier")).await?;
+    let mut fields = Fields::of(&call.body)?;
+    let identifier = fields.required_text("identifier");
+    let password = fields.required_text("password");
+    let given = fields.finish()?;
+    let signed_in = core.login(domain, &identifier, &password).await.map_err(|e| given.answer(e))?;
+    Ok(reply::ok(session(&signed_in)))
+}
+
+/// `POST /auth/local/register`. Any key beyond `username`, `email`, `password` and the
+/// domain's `register_allowed_fields` is refused (`Invalid parameters: ...`).
+pub async fn register(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
+    let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
+    call.require_attempt(core, &auth_action("register")).await?;
+    core.check_rate_limit(domain, Limited::Register, ip, key(&call.body, "email")).await?;
+    let mut fields = Fields::of(&call.body)?;
+    let other_fields = fields.unknown(&["username", "email", "password"]);
+    // Read in yup's order, so that type problems are listed as Strapi lists them.
+    let registration = Registration {
+        email: fields.required_text("email"),
+        username: fields.required_text("username"),
+        password: fields.required_text("password"),
+        confirmed: fields.flag("confirmed"),
+        other_fields,
+    };
+    let given = fields.finish()?;
+    let registered = core.register(domain, registration).await.map_err(|e| given.answer(e))?;
+    Ok(reply::ok(session(&registered)))
+}
+
+/// `POST /auth/forgot-password`: `{ok: true}` whether or not the address is known.
+pub async fn forgot_password(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
+    let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
+    call.require_attempt(core, &auth_action("forgotPassword")).await?;
+    core.check_rate_limit(domain, Limited::ForgotPassword, ip, key(&call.body, "email")).await?;
+    let mut fields = Fields::of(&call.body)?;
+    fields.refuse_unknown(&["email"])?;
+    let email = fields.required_text("email");
+    let given = fields.finish()?;
+    core.forgot_password(domain, &email).await.map_err(|e| given.answer(e))?;
+    Ok(reply::ok(json!({ "ok": true })))
+}
+
+/// `POST /auth/reset-password`: a new password with the code of a reset mail; signs in.
+pub async fn reset_password(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
+    let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
+    call.require_attempt(core, &auth_action("resetPassword")).await?;
+    // Per client only: the code is what is being guessed.
+    core.check_rate_limit(domain, Limited::ResetPassword, ip, "").await?;
+    let mut fields = Fields::of(&call.body)?;
+    fields.refuse_unknown(&["code", "password", "passwordConfirmation"])?;
+    let code = fields.required_text("code");
+    let password = fields.required_text("password");
+    let confirmation = fields.required_text("passwordConfirmation");
+    let given = fields.finish()?;
+    let signed_in = core.reset_password(domain, &code, &password, &confirmation).await.map_err(|e| given.answer(e))?;
+    Ok(reply::ok(session(&signed_in)))
+}
+
+/// `POST /auth/change-password`: the signed-in user's, confirmed with the current one.
+pub async fn change_password(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
+    let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
+    let user = call.require_user(core, permissions::AUTH_CHANGE_PASSWORD).await?;
+    core.check_rate_limit(domain, Limited::ChangePassword, ip, &user.id.to_string()).await?;
+    let mut fields = Fields::of(&call.body)?;
+    fields.refuse_unknown(&["currentPassword", "password", "passwordConfirmation"])?;
+    let current = fields.required_text("currentPassword");
+    let password = fields.required_text("password");
+    let confirmation = fields.required_text("passwordConfirmation");
+    let given = fields.finish()?;
+    let changed =
+        core.change_password(domain, user, &current, &password, &confirmation).await.map_err(|e| given.answer(e))?;
+    Ok(reply::ok(session(&changed)))
+}
+
+/// `GET /auth/email-confirmation?confirmation=...`: confirms, then redirects to the domain's
+/// `email_confirmation_redirection` (else `/`).
+pub async fn email_confirmation(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
+    let (core, domain) = (&api.core, &call.caller.domain);
+    call.require_attempt(core, &auth_action("emailConfirmation")).await?;
+    let given = call.query.get("confirmation");
+    let confirmation = given.and_then(|v| v.text()).unwrap_or("");
+    let given = Given::absent_when(given.is_none(), "confirmation");
+    core.confirm_email(domain, confirmation).await.map_err(|e| given.answer(e))?;
+    let target = domain.settings.email_confirmation_redirection.as_deref().unwrap_or("/");
+    let location = HeaderValue::from_bytes(target.as_bytes()).unwrap_or(HeaderValue::from_static("/"));
+    let body = format!("Redirecting to {}.", html_escape::encode_text(target));
+    Ok((StatusCode::FOUND, [(header::LOCATION, location)], [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
+        .into_response())
+}
+
+/// `POST /auth/send-email-confirmation`: a new confirmation mail (the older link stops
+/// working); an unknown address gets the same answer and no mail.
+pub async fn send_email_confirmation(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
+    let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
+    call.require_attempt(core, &auth_action("sendEmailConfirmation")).await?;
+    core.check_rate_limit(domain, Limited::SendEmailConfirmation, ip, key(&call.body, "email")).await?;
+    let mut fields = Fields::of(&call.body)?;
+    let email = fields.required_text("email");
+    let given = fields.finish()?;
+    core.resend_email_confirmation(domain, &email).await.map_err(|e| given.answer(e))?;
+    // The address as given, known or not, so that the answer tells nothing about accounts.
+    Ok(reply::ok(json!({ "email": email, "sent": true })))
+}
+
+/// `GET /connect/*` (`action` = `connect`) and `GET /auth/:provider/callback` (`callback`):
+/// Gatehouse has no OAuth provider, and takes a password only in a POST body.
+pub async fn no_provider(action: &'static str, api: Shared, call: Call) -> Result<Response, RestError> {
+    call.require_attempt(&api.core, &auth_action(action)).await?;
+    Err(RestError::application("This provider is disabled"))
+}
+
+/// The routes of refresh-token sessions, which answer `404` once the caller may call them
+/// while the domain uses Strapi's `legacy-support` tokens.
+pub async fn legacy_session_route(action: &'static str, api: Shared, call: Call) -> Result<Response, RestError> {
+    call.require(&api.core, &auth_action(action)).await?;
+    Err(RestError::not_found("Not Found"))
+}
