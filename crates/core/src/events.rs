@@ -122,7 +122,7 @@ impl NewEvent {
 }
 
 /// In-process fan-out of recorded events to live subscribers. With PostgreSQL, events
-/// recorded by other nodes are fed in too (see `Core::relay_events`).
+/// recorded by other nodes are fed in too (see `Core::start_relay`).
 pub struct EventBus {
     sender: broadcast::Sender<Event>,
     /// This node, in the events it records: its relay skips them.

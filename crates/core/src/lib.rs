@@ -29,6 +29,7 @@ pub mod validation;
 
 pub use error::{CoreError, CoreResult, Entity};
 pub use model::*;
+pub use relay::EventRelay;
 pub use types::{Action, DomainId, DomainName, Email, ParseError, RoleId, UserId, Username};
 pub use users::{UserDraft, UserPatch};
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -73,39 +74,38 @@ impl Cursor {
     }
 }
 
-impl Core {
-    /// Publishes on this node the events other nodes record, until `stop` turns true. Returns
-    /// at once when the storage has no other nodes (SQLite).
-    pub async fn relay_events(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
-        let mut wakeups = match self.store.event_announcements().await {
-            Ok(Some(stream)) => stream,
-            Ok(None) => return,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for the events of other nodes");
-                return;
-            }
-        };
-        let mut cursor = loop {
-            match self.store.last_event_id().await {
-                Ok(last) => break Cursor::at(last),
-                Err(e) => tracing::warn!(error = %e, "event relay: cannot read the audit table; retrying"),
-            }
-            tokio::select! {
-                () = tokio::time::sleep(POLL) => {}
-                _ = stop.wait_for(|stop| *stop) => return,
-            }
-        };
+/// A started relay; [`EventRelay::run`] publishes until the node stops.
+pub struct EventRelay {
+    core: Arc<Core>,
+    wakeups: BoxStream<'static, String>,
+    cursor: Cursor,
+}
+
+impl EventRelay {
+    /// Publishes on this node the events other nodes record, until `stop` turns true.
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
         let mut timer = tokio::time::interval(POLL);
         loop {
             tokio::select! {
-                wakeup = wakeups.next() => if wakeup.is_none() { return },
+                wakeup = self.wakeups.next() => if wakeup.is_none() { return },
                 _ = timer.tick() => {}
                 _ = stop.wait_for(|stop| *stop) => return,
             }
-            if let Err(e) = self.catch_up(&mut cursor).await {
+            if let Err(e) = self.core.catch_up(&mut self.cursor).await {
                 tracing::warn!(error = %e, "event relay: cannot read the audit table; will retry");
             }
         }
+    }
+}
+
+impl Core {
+    /// Starts relaying the events other nodes record: listens for their wake-ups and notes the
+    /// last event so far, so that a subscriber served after this sees every later event. None
+    /// when the storage has no other nodes (SQLite). Called before the listeners accept.
+    pub async fn start_relay(self: &Arc<Self>) -> super::CoreResult<Option<EventRelay>> {
+        let Some(wakeups) = self.store.event_announcements().await? else { return Ok(None) };
+        let cursor = Cursor::at(self.store.last_event_id().await?);
+        Ok(Some(EventRelay { core: Arc::clone(self), wakeups, cursor }))
     }
 
     async fn catch_up(&self, cursor: &mut Cursor) -> super::CoreResult<()> {

@@ -52,7 +52,10 @@ impl App {
         let mut listeners = Vec::new();
         let mut tasks = Vec::new();
         // Events recorded by other nodes sharing the database reach this node's subscribers.
-        tasks.push(tokio::spawn(core.clone().relay_events(stop.clone())));
+        // Started before the listeners accept, so that no subscriber misses an event.
+        if let Some(relay) = core.start_relay().await? {
+            tasks.push(tokio::spawn(relay.run(stop.clone())));
+        }
         // One admin schema and one credential gate for both admin listeners.
         let admin_schema = build_admin_schema(Some(core.clone()), &config.limits);
         let admin_gate = Arc::new(AdminGate::new(core.clone()));
