@@ -372,8 +372,8 @@ class Bench:
     def s8_sse_bursts(self, count=BURST_STREAMS, bursts=BURSTS, settle_seconds=3.0):
         """Resident memory across bursts of SSE streams: each burst opens `count` subscriptions
         on the admin endpoint, makes one event every stream delivers, then drops them all; RSS
-        is read once the server has closed them (open-streams gauge and sockets back to where
-        they started) and `settle_seconds` more. On a freshly started server, so that
+        is read once the server has closed them (open-streams gauge at 0, no connection open on
+        its listeners) and `settle_seconds` more. On a freshly started server, so that
         the start is its idle memory whatever ran before."""
         measure = f"SSE bursts: {bursts} × {count:,} subscriptions opened, one event each, dropped: resident memory"
         self.server.stop()
@@ -386,7 +386,7 @@ class Bench:
         # One event with no subscriber first: the storage's connections are open at the start.
         trigger(0)
         time.sleep(1)
-        start_rss, start_sockets = self.server.rss_mib(), self.server.open_sockets()
+        start_rss = self.server.rss_mib()
         after, open_seconds, problems = [], [], []
         for n in range(1, bursts + 1):
             try:
@@ -396,15 +396,15 @@ class Bench:
             open_seconds.append(seconds)
             if delivered != count:
                 problems.append(f"burst {n}: {delivered} of {count} streams delivered the event")
-            streams, sockets = self.wait_streams_closed(start_sockets)
-            if streams != 0 or sockets > start_sockets:
-                problems.append(f"burst {n}: {streams} streams still open, {sockets} sockets (start {start_sockets})")
+            streams, connections = self.wait_streams_closed()
+            if streams != 0 or connections != 0:
+                problems.append(f"burst {n}: {streams} streams and {connections} connections still open")
             time.sleep(settle_seconds)
             after.append(self.server.rss_mib())
         worst = max(after) - start_rss
         figures = ", ".join(f"{rss:.1f}" for rss in after)
         note = "; ".join(problems)
-        closed = "" if note else "; streams and sockets back to start after each burst"
+        closed = "" if note else "; every stream and connection closed after each burst"
         self.add(
             8, measure,
             load=f"{bursts} × {count} SSE streams (opened in {min(open_seconds):.1f}–{max(open_seconds):.1f} s), "
@@ -419,9 +419,9 @@ class Bench:
             ),
         )
 
-    def wait_streams_closed(self, start_sockets, timeout=15.0):
+    def wait_streams_closed(self, timeout=15.0):
         """Waits until the server has closed every stream of a burst: its open-streams gauge at
-        0 and its sockets back to `start_sockets`; returns both as last read."""
+        0 and no connection open on its listeners; returns both as last read."""
         parts = urllib.parse.urlsplit(self.admin)
         metrics = f"{parts.scheme}://{parts.netloc}/metrics"
         deadline = time.perf_counter() + timeout
@@ -430,9 +430,9 @@ class Bench:
                 text = response.read().decode()
             found = re.search(r"^gatehouse_sse_streams_open (\d+)", text, re.MULTILINE)
             streams = int(found.group(1)) if found else -1
-            sockets = self.server.open_sockets()
-            if (streams == 0 and sockets <= start_sockets) or time.perf_counter() > deadline:
-                return streams, sockets
+            connections = self.server.open_connections()
+            if (streams == 0 and connections == 0) or time.perf_counter() > deadline:
+                return streams, connections
             time.sleep(0.1)
 
     def s7_start(self, ready_seconds, idle_rss, what):

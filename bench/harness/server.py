@@ -6,6 +6,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 from . import graphql
@@ -100,16 +101,30 @@ class Server:
                 return int(line.split()[1]) / 1024
         raise ServerError("no VmRSS in /proc status")
 
-    def open_sockets(self):
-        """The server process's open sockets (listeners and connections; the storage's files,
-        which its pool opens as it needs them, are not counted)."""
-        fds = Path(f"/proc/{self.process.pid}/fd")
-        count = 0
-        for fd in fds.iterdir():
+    def open_connections(self):
+        """The connections the server holds open on its listeners (its sockets whose local port
+        is a listener's, listening sockets and the storage's connections not counted)."""
+        pid = self.process.pid
+        inodes = set()
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
             try:
-                count += os.readlink(fd).startswith("socket:")
+                link = os.readlink(fd)
             except OSError:  # closed meanwhile
-                pass
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+        ports = {urllib.parse.urlsplit(url).port for url in self.urls.values()}
+        count = 0
+        for table in ("tcp", "tcp6"):
+            try:
+                lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for line in lines:
+                fields = line.split()
+                local_port, state, inode = int(fields[1].rsplit(":", 1)[1], 16), fields[3], fields[9]
+                if inode in inodes and local_port in ports and state != "0A":  # 0A: LISTEN
+                    count += 1
         return count
 
     def alive(self):
