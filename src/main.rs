@@ -7,6 +7,19 @@ use gatehouse_server::app::App;
 use gatehouse_server::boot::open_core;
 use gatehouse_server::config::{Config, Handler};
 
+/// jemalloc, not glibc's malloc: glibc keeps freed memory in per-thread arenas, so after bursts
+/// of event streams the process stayed tens of MiB above its idle size with only 2–3 MiB in use.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's options (the `_RJEM_MALLOC_CONF` environment variable overrides them): a background
+/// thread returns pages unused for about a second to the system, at once rather than lazily
+/// (`muzzy_decay_ms:0`), so memory freed after a burst leaves the resident set even when no
+/// request follows.
+#[allow(non_upper_case_globals)]
+#[unsafe(export_name = "_rjem_malloc_conf")]
+pub static malloc_conf: &[u8] = b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
+
 /// Gatehouse: multi-tenant users & permissions with a GraphQL API.
 #[derive(Parser)]
 #[command(version, about)]
