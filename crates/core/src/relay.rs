@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
+use futures_util::{FutureExt, StreamExt};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -87,13 +87,22 @@ impl EventRelay {
         let mut timer = tokio::time::interval(POLL);
         loop {
             tokio::select! {
-                wakeup = self.wakeups.next() => if wakeup.is_none() { return },
+                wakeup = self.wakeups.next() => {
+                    if wakeup.is_none() {
+                        return;
+                    }
+                    // Wake-ups that queued meanwhile are answered by the same read of the table:
+                    // a busy cluster costs a query per burst, not per event.
+                    while let Some(Some(_)) = self.wakeups.next().now_or_never() {}
+                }
                 _ = timer.tick() => {}
                 _ = stop.wait_for(|stop| *stop) => return,
             }
             if let Err(e) = self.core.catch_up(&mut self.cursor).await {
                 tracing::warn!(error = %e, "event relay: cannot read the audit table; will retry");
             }
+            // The table was just read: the timer is for the silences between wake-ups.
+            timer.reset();
         }
     }
 }
