@@ -860,9 +860,13 @@ def run(args, binary, workdir, cleanups) -> int:
         stats_at[name] = proxy.stat()
         timeline.mark(f"phase {name}")
 
-    def wait_all_up(after, timeout=60):
-        for node in nodes:
-            monitor.wait_for(node.name, "UP", after, timeout)
+    def all_back_up(down_after, up_after):
+        """Every node UP, and UP again since `up_after` if it went DOWN since `down_after`."""
+        return all(
+            monitor.current.get(n.name) == "UP"
+            and (monitor.first(n.name, "DOWN", down_after) is None or monitor.first(n.name, "UP", up_after) is not None)
+            for n in nodes
+        )
 
     phase("baseline")
     load.start()
@@ -922,7 +926,7 @@ def run(args, binary, workdir, cleanups) -> int:
     postgres.start_server()
     pg_started = time.time()
     recovery["c: PostgreSQL start"] = pg_started - pg_starting
-    wait_all_up(pg_started, 90)
+    wait_until(lambda: all_back_up(pg_stopping, pg_started), 90, "HAProxy to see every node UP again")
     recovery["c: PostgreSQL up -> HAProxy sees every node UP"] = time.time() - pg_started
     time.sleep(args.phase_seconds)
     first_ok = next(
