@@ -20,6 +20,8 @@ ME = "{ me { id username email role { name } } }"
 # without GraphQL or storage; the target is a share of the ceiling's rate.
 ME_SHORT = "{ me { id username } }"
 CEILING_SHARE = 0.75
+# Scenario 10: the REST read of the signed-in user against the GraphQL query of the same fields.
+ME_REST_FIELDS = "{ me { id documentId username email confirmed blocked } }"
 LOGIN = "mutation Login($identifier: String!, $password: String!) { login(input: {identifier: $identifier, password: $password}) { jwt } }"
 REGISTER = "mutation { register(input: {username: \"%s\", email: \"%s@bench.test\", password: \"%s\"}) { jwt } }"
 RAISE_RATE_LIMIT = 'mutation { domain { updateDomainSettings(domain: "%s", settings: {rateLimitMax: 1000000000}) { rateLimitMax } } }'
@@ -195,6 +197,33 @@ class Bench:
             result=f"{figure} {ceiling.rate:,.0f} req/s (p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)" + _note(note),
             target=f"≥ {CEILING_SHARE:.2f} of ceiling", verdict=verdict(share >= CEILING_SHARE, note),
             summary=at_least("me", figure, share, CEILING_SHARE, f"≥ {CEILING_SHARE:.2f}"),
+        )
+
+    def s10_rest_me(self):
+        """`GET /api/users/me` right after the GraphQL `me` of the fields it answers, same token
+        and wrk settings: REST must not be the slower way in."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        body = {"query": ME_REST_FIELDS}
+        origin = urllib.parse.urlsplit(self.user)
+        rest_url = f"{origin.scheme}://{origin.netloc}/api/users/me"  # the default REST prefix
+        self.probe(self.user, body, headers, "me")
+        try:
+            status = urllib.request.urlopen(urllib.request.Request(rest_url, headers=headers), timeout=10).status
+        except OSError as error:
+            raise NotAvailable(f"GET /api/users/me answers {error}") from None
+        if status != 200:
+            raise NotAvailable(f"GET /api/users/me answers HTTP {status}")
+        graphql_run = self.load(self.user, body, 64, headers)
+        rest_run = self.load(rest_url, None, 64, headers, label="GET")
+        note = rest_run.error_note() or (graphql_run.error_note() and f"GraphQL: {graphql_run.error_note()}")
+        ratio = rest_run.rate / graphql_run.rate if graphql_run.rate else 0.0
+        figure = f"{rest_run.rate:,.0f} req/s = {ratio:.2f} of GraphQL `me`"
+        self.add(
+            10, "REST `GET /api/users/me` vs GraphQL `me` of the same fields: throughput", load=rest_run.params,
+            result=f"{figure} {graphql_run.rate:,.0f} req/s (p50 {rest_run.p50_ms:.2f} ms, p99 {rest_run.p99_ms:.2f} ms)"
+            + _note(note),
+            target="≥ 1.00 of GraphQL", verdict=verdict(ratio >= 1.0, note),
+            summary=at_least("REST me", figure, ratio, 1.0, "≥ 1.00"),
         )
 
     def s2_login(self):

@@ -55,10 +55,14 @@ class Run:
     def __init__(self, url, body, *, threads, connections, seconds, headers=None, nonce=None, label=""):
         threads = min(threads, connections)
         self.params = f"wrk -t{threads} -c{connections} -d{seconds}s" + (f" {label}" if label else "")
-        self.body_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-        json.dump(body, self.body_file)
-        self.body_file.close()
-        env = dict(os.environ, BENCH_BODY=self.body_file.name, BENCH_NONCE=nonce or "0")
+        # No body: a GET (a REST read); else the JSON body is POSTed.
+        self.body_file = None
+        env = dict(os.environ, BENCH_METHOD="GET", BENCH_NONCE=nonce or "0")
+        if body is not None:
+            self.body_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+            json.dump(body, self.body_file)
+            self.body_file.close()
+            env.update(BENCH_METHOD="POST", BENCH_BODY=self.body_file.name)
         command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
         for name, value in (headers or {}).items():
             command += ["-H", f"{name}: {value}"]
@@ -70,7 +74,8 @@ class Run:
         try:
             out, err = self.process.communicate(timeout=self.timeout)
         finally:
-            os.unlink(self.body_file.name)
+            if self.body_file:
+                os.unlink(self.body_file.name)
         for line in out.splitlines():
             if line.startswith("BENCH_RESULT "):
                 r = json.loads(line[len("BENCH_RESULT "):])

@@ -2,18 +2,22 @@
 -- carries "errors" counts as an error (GraphQL errors arrive with HTTP 200).
 --
 --   BENCH_BODY=body.json [BENCH_NONCE=abc] wrk -s bench/wrk/graphql.lua URL
+--   BENCH_METHOD=GET wrk -s bench/wrk/graphql.lua URL      (a REST read: no body)
 --
 -- BENCH_BODY names a file holding the JSON request body. Each "{{n}}" in it is replaced, per
 -- request, by a value unique to the run (nonce, thread, counter): how `register` gets fresh
 -- usernames. A body without "{{n}}" is formatted once, so plain runs cost wrk nothing extra.
 -- done() prints one line "BENCH_RESULT <json>" for the harness.
 
-local file = assert(io.open(assert(os.getenv("BENCH_BODY"), "BENCH_BODY is not set"), "rb"))
-local body = file:read("*a")
-file:close()
-
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+local method = os.getenv("BENCH_METHOD") or "POST"
+local body = ""
+if method == "POST" then
+   local file = assert(io.open(assert(os.getenv("BENCH_BODY"), "BENCH_BODY is not set"), "rb"))
+   body = file:read("*a")
+   file:close()
+   wrk.headers["Content-Type"] = "application/json"
+end
+wrk.method = method
 
 local threads = {}
 
@@ -34,7 +38,7 @@ if body:find("{{n}}", 1, true) then
       local unique = nonce .. "t" .. thread_id .. "n" .. counter
       return wrk.format(nil, nil, nil, (body:gsub("{{n}}", unique)))
    end
-else
+elseif method == "POST" then
    wrk.body = body
 end
 
