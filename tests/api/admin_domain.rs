@@ -209,3 +209,30 @@ async fn users_registered_through_the_user_api_are_listed_in_pages() {
     assert_eq!(answer.body["errors"][0]["path"], json!(["account", "listUsers"]));
     assert_eq!(answer.body["errors"][0]["extensions"]["domain"], "unknown-domain.test");
 }
+
+/// The fields of a category run side by side: adding and removing one domain in the same
+/// document race, and whichever wins, the answer is clean and no half-made domain is left.
+#[tokio::test]
+async fn adding_and_removing_a_domain_at_once_leaves_it_whole_or_gone() {
+    let app = spawn_app().await;
+    let document = "mutation($d: DomainName!) { domain { \
+        addDomain(domain: $d) { domain } removeDomain(domain: $d) { domain } } }";
+    for round in 0..20 {
+        let name = format!("race{round}.test");
+        let answer = app.admin().query(document, json!({ "d": name })).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        for error in answer.body["errors"].as_array().into_iter().flatten() {
+            let code = error["extensions"]["code"].as_str().unwrap_or_default();
+            assert_eq!(code, "domain_not_found", "round {round}: {}", answer.body);
+        }
+        let roles = app
+            .admin()
+            .query("query($d: DomainName!) { role { listRoles(domain: $d) { type } } }", json!({ "d": name }))
+            .await;
+        match roles.body["data"]["role"]["listRoles"].as_array() {
+            // The domain outlived the removal: it has both of its roles.
+            Some(roles) => assert_eq!(roles.len(), 2, "round {round}: {}", answer.body),
+            None => assert!(!roles.error_code().is_empty(), "round {round}: {}", roles.body),
+        }
+    }
+}

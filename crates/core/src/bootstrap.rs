@@ -6,7 +6,7 @@ use super::Core;
 use super::error::CoreResult;
 use super::model::{Domain, Settings};
 use super::permissions;
-use super::store::Store;
+use super::store::{StartingRole, Store};
 use super::types::DomainName;
 
 const JWT_SECRET_KEY: &str = "jwt_secret";
@@ -43,15 +43,16 @@ pub(super) async fn static_domains(core: &Core, names: &[DomainName]) -> anyhow:
 /// A new domain with its Authenticated and Public roles (in that order, so that a fresh
 /// installation numbers them 1 and 2 as Strapi does) and Strapi's default permissions.
 pub(crate) async fn create_domain(store: &dyn Store, name: &DomainName, is_static: bool) -> CoreResult<Domain> {
-    // A name taken meanwhile (by another node) is the conflict "Domain already exists".
-    let domain = store.insert_domain(name, is_static, &Settings::default()).await?;
     let roles = [
         (permissions::AUTHENTICATED, "Authenticated", "Default role given to authenticated user."),
         (permissions::PUBLIC, "Public", "Default role given to unauthenticated user."),
-    ];
-    for (kind, name, description) in roles {
-        let role = store.insert_role(domain.id, name, Some(description), kind).await?;
-        store.set_role_permissions(domain.id, role.id, &permissions::defaults(kind)).await?;
-    }
-    Ok(domain)
+    ]
+    .map(|(kind, name, description)| StartingRole {
+        kind,
+        name,
+        description,
+        actions: permissions::defaults(kind),
+    });
+    // A name taken meanwhile (by another node) is the conflict "Domain already exists".
+    Ok(store.insert_domain(name, is_static, &Settings::default(), &roles).await?)
 }

@@ -33,8 +33,8 @@ async fn each_duplicate_names_its_rule() {
         .await
         .unwrap();
     let name = DomainName::parse("example.com").unwrap();
-    let domain = store.insert_domain(&name, false, &Settings::default()).await.unwrap().id;
-    assert_eq!(key(store.insert_domain(&name, true, &Settings::default()).await), UniqueKey::DomainName);
+    let domain = store.insert_domain(&name, false, &Settings::default(), &[]).await.unwrap().id;
+    assert_eq!(key(store.insert_domain(&name, true, &Settings::default(), &[]).await), UniqueKey::DomainName);
 
     store.insert_role(domain, "Editor", None, "editor").await.unwrap();
     assert_eq!(key(store.insert_role(domain, "Other name", None, "editor").await), UniqueKey::RoleType);

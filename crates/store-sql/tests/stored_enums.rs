@@ -24,7 +24,7 @@ async fn overwrite(store: &SqlStore, statement: &'static str) {
 async fn an_unknown_domain_status_is_an_error() {
     let (store, _dir) = store().await;
     let name = DomainName::parse("example.com").unwrap();
-    let domain = store.insert_domain(&name, false, &Settings::default()).await.unwrap();
+    let domain = store.insert_domain(&name, false, &Settings::default(), &[]).await.unwrap();
     store.set_domain_status(domain.id, DomainStatus::Disabled).await.unwrap();
     let read = store.domain_by_name(&name).await.unwrap().unwrap();
     assert_eq!(read.status, DomainStatus::Disabled);
@@ -52,7 +52,7 @@ async fn an_unknown_event_type_is_an_error() {
 async fn an_unknown_email_template_kind_is_an_error() {
     let (store, _dir) = store().await;
     let name = DomainName::parse("example.com").unwrap();
-    let domain = store.insert_domain(&name, false, &Settings::default()).await.unwrap();
+    let domain = store.insert_domain(&name, false, &Settings::default(), &[]).await.unwrap();
     let template = StoredTemplate {
         kind: TemplateKind::ResetPassword,
         subject: "Reset".into(),

@@ -31,7 +31,7 @@ const TOKEN_HASH: &str = "a-token-hash-of-the-other-domain";
 
 async fn tenant(store: &SqlStore, name: &str) -> Tenant {
     let name = DomainName::parse(name).unwrap();
-    let domain = store.insert_domain(&name, false, &Settings::default()).await.unwrap();
+    let domain = store.insert_domain(&name, false, &Settings::default(), &[]).await.unwrap();
     let role = store.insert_role(domain.id, "Editor", None, "editor").await.unwrap();
     let heir = store.insert_role(domain.id, "Public", None, "public").await.unwrap();
     let action = Action::parse(&format!("api::{}.article.find", name.replace('.', "-"))).unwrap();

@@ -2,11 +2,27 @@ use async_trait::async_trait;
 
 use crate::error::StoreResult;
 use crate::model::{Domain, DomainStatus, Settings};
-use crate::types::{DomainId, DomainName};
+use crate::types::{Action, DomainId, DomainName};
+
+/// A role a new domain starts with (Strapi's Authenticated and Public).
+pub struct StartingRole<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub actions: Vec<Action>,
+}
 
 #[async_trait]
 pub trait DomainStore: Send + Sync + 'static {
-    async fn insert_domain(&self, name: &DomainName, is_static: bool, settings: &Settings) -> StoreResult<Domain>;
+    /// Creates the domain with its starting roles and their permissions, all or nothing: a
+    /// domain removed while it is being made never leaves half of it behind.
+    async fn insert_domain(
+        &self,
+        name: &DomainName,
+        is_static: bool,
+        settings: &Settings,
+        roles: &[StartingRole<'_>],
+    ) -> StoreResult<Domain>;
     async fn domain_by_name(&self, name: &DomainName) -> StoreResult<Option<Domain>>;
     async fn list_domains(&self) -> StoreResult<Vec<Domain>>;
     async fn set_domain_static(&self, domain_id: DomainId, is_static: bool) -> StoreResult<()>;

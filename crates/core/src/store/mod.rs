@@ -12,7 +12,7 @@ mod users;
 
 pub use accounts::{AccountStore, UserCounts};
 pub use bulk::{BulkStore, BulkUser, ExportedUser};
-pub use domains::DomainStore;
+pub use domains::{DomainStore, StartingRole};
 pub use events::{EventFilter, EventStore, NodeEvent};
 pub use rates::{RateStore, SharedWindow};
 pub use roles::RoleStore;

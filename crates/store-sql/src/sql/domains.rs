@@ -5,8 +5,8 @@ use sqlx::{Row, query};
 
 use super::{SqlResult, SqlStore, get_bool, get_id, sql};
 use gatehouse_core::error::StoreResult;
-use gatehouse_core::model::{Domain, DomainStatus, Settings, now_millis};
-use gatehouse_core::store::DomainStore;
+use gatehouse_core::model::{Domain, DomainStatus, Settings, new_document_id, now_millis};
+use gatehouse_core::store::{DomainStore, StartingRole};
 use gatehouse_core::types::{DomainId, DomainName};
 
 const DOMAIN_COLUMNS: &str =
@@ -29,8 +29,16 @@ fn domain_from_row(row: &AnyRow) -> StoreResult<Domain> {
 
 #[async_trait]
 impl DomainStore for SqlStore {
-    async fn insert_domain(&self, name: &DomainName, is_static: bool, settings: &Settings) -> StoreResult<Domain> {
+    async fn insert_domain(
+        &self,
+        name: &DomainName,
+        is_static: bool,
+        settings: &Settings,
+        roles: &[StartingRole<'_>],
+    ) -> StoreResult<Domain> {
         let settings = serde_json::to_string(settings).context("encode settings")?;
+        let now = now_millis();
+        let mut tx = self.pool.begin().await.db()?;
         let row = query(sql(format!(
             "INSERT INTO domains (name, status, is_static, settings, created_at) \
              VALUES ($1, 'ENABLED', $2, $3, $4) RETURNING {DOMAIN_COLUMNS}"
@@ -38,11 +46,38 @@ impl DomainStore for SqlStore {
         .bind(name.as_str())
         .bind(i64::from(is_static))
         .bind(settings)
-        .bind(now_millis())
-        .fetch_one(&self.pool)
+        .bind(now)
+        .fetch_one(&mut *tx)
         .await
         .db()?;
-        domain_from_row(&row)
+        let domain = domain_from_row(&row)?;
+        for role in roles {
+            let role_id: i64 = query(
+                "INSERT INTO roles (document_id, domain_id, name, description, type, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            )
+            .bind(new_document_id())
+            .bind(domain.id.get())
+            .bind(role.name)
+            .bind(role.description)
+            .bind(role.kind)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .db()?
+            .try_get("id")
+            .db()?;
+            for action in &role.actions {
+                query("INSERT INTO permissions (role_id, action) VALUES ($1, $2)")
+                    .bind(role_id)
+                    .bind(action.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+            }
+        }
+        tx.commit().await.db()?;
+        Ok(domain)
     }
 
     async fn domain_by_name(&self, name: &DomainName) -> StoreResult<Option<Domain>> {
