@@ -8,6 +8,7 @@ import urllib.parse
 import urllib.request
 
 from . import graphql, sse, wrk
+from .slow import SlowClients
 from .backends import seed_users_sql
 from .ceiling import Ceiling, CeilingError
 from .report import FAIL, INFO, INVALID, PASS, UNAVAILABLE, Row, at_least, at_most, information, verdict
@@ -34,6 +35,8 @@ SUBSCRIBE_OPEN = "subscription { audit { subscribeForEvents { type } } }"
 # value differs at each burst, so each records an event), no password hashing involved.
 CHANGE_RATE_LIMIT = 'mutation { domain { updateDomainSettings(domain: "localhost", settings: {rateLimitMax: %d}) { rateLimitMax } } }'
 BURSTS, BURST_STREAMS, BURST_MARGIN_MIB = 8, 2000, 30
+# Scenario 11: slow connections held on the user listener while the `me` load runs.
+SLOW_CLIENTS, SLOW_SHARE = 5000, 0.8
 
 
 class NotAvailable(Exception):
@@ -224,6 +227,38 @@ class Bench:
             + _note(note),
             target="≥ 1.00 of GraphQL", verdict=verdict(ratio >= 1.0, note),
             summary=at_least("REST me", figure, ratio, 1.0, "≥ 1.00"),
+        )
+
+    def s11_slow_clients(self):
+        """`me` under load with and without 5,000 connections that sent half a request head
+        and nothing more: the load must be served, and the server must close them itself when
+        its header timeout (10 s by default) has passed."""
+        measure = f"`me` throughput while {SLOW_CLIENTS:,} slow connections are held, vs without them"
+        headers = {"Authorization": f"Bearer {self.token}"}
+        body = {"query": ME_SHORT}
+        self.probe(self.user, body, headers, "me")
+        seconds = min(self.seconds, 8)  # the whole load within the header timeout
+        alone = self.load(self.user, body, 64, headers, seconds=seconds)
+        slow = SlowClients(self.user, SLOW_CLIENTS)
+        try:
+            held = slow.open()
+            beside = self.load(self.user, body, 64, headers, seconds=seconds, label=f"+ {held:,} slow connections")
+            health, _ = graphql.post(self.user, "{ __typename }", timeout=5)  # a new client
+            closed_after = slow.wait_closed(30)
+        finally:
+            slow.close()
+        note = beside.error_note() or (alone.error_note() and f"alone: {alone.error_note()}")
+        if held < SLOW_CLIENTS:
+            note = note or f"only {held:,} of {SLOW_CLIENTS:,} slow connections could be opened"
+        ratio = beside.rate / alone.rate if alone.rate else 0.0
+        closed = "not all closed by the server within 30 s" if closed_after is None else f"all closed by the server {closed_after:.1f} s after the load"
+        figure = f"{beside.rate:,.0f} req/s = {ratio:.2f} of {alone.rate:,.0f} req/s without them"
+        self.add(
+            11, measure, load=beside.params,
+            result=f"{figure} (p99 {beside.p99_ms:.2f} ms vs {alone.p99_ms:.2f} ms); a new client's request: HTTP {health}; {closed}" + _note(note),
+            target=f"≥ {SLOW_SHARE:.2f} of the rate without them; all closed",
+            verdict=verdict(ratio >= SLOW_SHARE and closed_after is not None and health == 200, note),
+            summary=at_least("me beside slow clients", figure, ratio, SLOW_SHARE, f"≥ {SLOW_SHARE:.2f}"),
         )
 
     def s2_login(self):
