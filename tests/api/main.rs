@@ -23,6 +23,7 @@ mod rest_support;
 mod rest_transport;
 mod rest_users;
 mod transport;
+mod transport_documents;
 mod user_authorization;
 mod user_authorization_support;
 mod user_cors;

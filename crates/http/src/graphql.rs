@@ -19,6 +19,7 @@ use tracing::field::Empty;
 use tracing::instrument;
 
 use super::docs::Sdl;
+use super::documents::{self, Documents, PersistedQueryError};
 use super::inputs::{self, InputLimits};
 use super::limits::{self, DocumentLimits};
 use super::negotiate::{self, MediaType};
@@ -107,6 +108,8 @@ pub struct Mounted<E> {
     pub path: String,
     pub limits: LimitsConfig,
     pub sse_keepalive_seconds: u64,
+    /// Parsed documents and persisted queries of this endpoint.
+    pub documents: Documents,
 }
 
 pub type Shared<E> = Arc<Mounted<E>>;
@@ -174,24 +177,17 @@ pub async fn prepare<E: Endpoint>(
     let endpoint = &mounted.endpoint;
     let caller = endpoint.authenticate(head).await?;
     let operation_name = params.operation_name.clone();
+    let params = with_persisted_query(mounted, params, media)?;
     let mut request = params.into_request();
-    let input_limits = InputLimits { depth: mounted.limits.input_depth, list_items: mounted.limits.input_list_items };
-    let refused = |error: inputs::InputError| Rejection::bad_request("query_limit_exceeded", error.to_string());
-    inputs::check_text_nesting(&request.query, mounted.limits.text_nesting()).map_err(refused)?;
-    inputs::check_variables(&request.variables, input_limits).map_err(refused)?;
-    let document = match async_graphql::parser::parse_query(&request.query) {
-        Ok(document) => document,
-        // The parser's own recursion guard trips first on absurdly nested documents.
-        Err(error) if error.to_string().contains("recursion limit") => {
-            let message = format!("The query is nested deeper than {} levels", mounted.limits.depth);
-            return Err(Rejection::bad_request("query_limit_exceeded", message));
-        }
-        Err(error) => {
-            let code = endpoint.request_error_code(RequestErrorKind::Parse);
-            return Err(request_errors(vec![error.into()], code, request_error_status(media), media));
+    inputs::check_variables(&request.variables, input_limits(&mounted.limits)).map_err(input_refused)?;
+    let document = match mounted.documents.parsed(&request.query) {
+        Some(document) => document,
+        None => {
+            let document = parse_checked(mounted, &request.query, media)?;
+            mounted.documents.keep_parsed(&request.query, document.clone());
+            document
         }
     };
-    inputs::check_document(&document, input_limits).map_err(refused)?;
     if let Some(operation) = select_operation(&document, operation_name.as_deref()) {
         let kind = operation.node.ty;
         trace::record_operation(kind, operation_name.as_deref().or_else(|| named_alone(&document)));
@@ -233,8 +229,58 @@ pub async fn prepare<E: Endpoint>(
         endpoint.authorize(&caller, &document, operation, &request.variables)?;
     }
     // Parsed once: execution reuses this document.
-    request.set_parsed_query(document);
+    request.set_parsed_query(ExecutableDocument::clone(&document));
     Ok(Prepared { request: request.data(caller), media })
+}
+
+/// The request with the query text its persisted-query hash stands for, if it sent one.
+fn with_persisted_query<E: Endpoint>(
+    mounted: &Mounted<E>,
+    mut params: Params,
+    media: MediaType,
+) -> Result<Params, Rejection> {
+    let refused = |error: PersistedQueryError| {
+        let (message, code) = error.message_and_code();
+        // A hash not known yet is the protocol's normal first answer, a request error like any.
+        let status =
+            if error == PersistedQueryError::NotFound { request_error_status(media) } else { StatusCode::BAD_REQUEST };
+        Rejection::graphql(status, code, message)
+    };
+    let persisted = documents::persisted_query(&params.extensions).map_err(refused)?;
+    params.query = mounted.documents.resolve(std::mem::take(&mut params.query), persisted).map_err(refused)?;
+    Ok(params)
+}
+
+/// Parses a query text and runs the checks that depend on the text alone: a document that
+/// passes them is kept, and the next request with the same text skips them.
+fn parse_checked<E: Endpoint>(
+    mounted: &Mounted<E>,
+    query: &str,
+    media: MediaType,
+) -> Result<Arc<ExecutableDocument>, Rejection> {
+    inputs::check_text_nesting(query, mounted.limits.text_nesting()).map_err(input_refused)?;
+    let document = match async_graphql::parser::parse_query(query) {
+        Ok(document) => document,
+        // The parser's own recursion guard trips first on absurdly nested documents.
+        Err(error) if error.to_string().contains("recursion limit") => {
+            let message = format!("The query is nested deeper than {} levels", mounted.limits.depth);
+            return Err(Rejection::bad_request("query_limit_exceeded", message));
+        }
+        Err(error) => {
+            let code = mounted.endpoint.request_error_code(RequestErrorKind::Parse);
+            return Err(request_errors(vec![error.into()], code, request_error_status(media), media));
+        }
+    };
+    inputs::check_document(&document, input_limits(&mounted.limits)).map_err(input_refused)?;
+    Ok(Arc::new(document))
+}
+
+fn input_limits(limits: &LimitsConfig) -> InputLimits {
+    InputLimits { depth: limits.input_depth, list_items: limits.input_list_items }
+}
+
+fn input_refused(error: inputs::InputError) -> Rejection {
+    Rejection::bad_request("query_limit_exceeded", error.to_string())
 }
 
 /// The name of a document's one operation, when it has one (the parser keeps names only as

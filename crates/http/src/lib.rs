@@ -5,6 +5,7 @@ pub mod assets;
 pub mod basic_auth;
 pub mod cors;
 pub mod docs;
+pub mod documents;
 pub mod graphiql;
 pub mod graphql;
 mod idle;

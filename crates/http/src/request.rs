@@ -86,6 +86,15 @@ fn check_query_size(query: &str, max_bytes: usize) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// A request names its document by its text or, with Apollo's persisted queries, by a hash
+/// alone (`extensions.persistedQuery`).
+fn with_query_or_hash(params: Params) -> Result<Params, Rejection> {
+    if params.query.is_empty() && !params.extensions.contains_key("persistedQuery") {
+        return Err(no_query());
+    }
+    Ok(params)
+}
+
 /// Whether a POST body is a JSON array (a batch of operations).
 pub fn is_batch(body: &[u8]) -> bool {
     body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
@@ -102,10 +111,11 @@ pub fn from_body(body: &[u8], max_query_bytes: usize) -> Result<Params, Rejectio
     };
     let query = match map.remove("query") {
         Some(Value::String(query)) if !query.trim().is_empty() => query,
+        None | Some(Value::Null) => String::new(),
         _ => return Err(no_query()),
     };
     check_query_size(&query, max_query_bytes)?;
-    Ok(Params {
+    with_query_or_hash(Params {
         query,
         operation_name: operation_name(map.remove("operationName"))?,
         variables: variables(map.remove("variables"))?,
@@ -120,10 +130,11 @@ pub fn from_query_string(query_string: &str, max_query_bytes: usize) -> Result<P
     let mut map: HashMap<String, String> = pairs.into_iter().collect();
     let query = match map.remove("query") {
         Some(query) if !query.trim().is_empty() => query,
+        None => String::new(),
         _ => return Err(no_query()),
     };
     check_query_size(&query, max_query_bytes)?;
-    Ok(Params {
+    with_query_or_hash(Params {
         query,
         operation_name: operation_name(map.remove("operationName").map(Value::String))?,
         variables: variables(map.remove("variables").map(Value::String))?,

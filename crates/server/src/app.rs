@@ -75,6 +75,7 @@ impl App {
                         path: path.clone(),
                         limits: config.limits.clone(),
                         sse_keepalive_seconds: config.server.sse_keepalive_seconds,
+                        documents: Default::default(),
                     });
                     let graphql = track(graphql, listen.handler.name());
                     match &rest_prefix {
@@ -103,6 +104,7 @@ impl App {
                         path: path.clone(),
                         limits: config.limits.clone(),
                         sse_keepalive_seconds: config.server.sse_keepalive_seconds,
+                        documents: Default::default(),
                     });
                     track(routes, listen.handler.name())
                 }

@@ -115,6 +115,7 @@ async fn serve(keepalive_seconds: u64) -> Server {
         path: "/gql".into(),
         limits: LimitsConfig::default(),
         sse_keepalive_seconds: keepalive_seconds,
+        documents: Default::default(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/gql", listener.local_addr().unwrap());
