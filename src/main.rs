@@ -68,10 +68,10 @@ enum Command {
         #[arg(long, value_name = "URL")]
         from_strapi: Option<String>,
         /// With --from-strapi: print what would be imported, write nothing.
-        #[arg(long, requires = "from_strapi")]
+        #[arg(long)]
         dry_run: bool,
         /// With --from-strapi: leave the domain's settings and email templates as they are.
-        #[arg(long, requires = "from_strapi")]
+        #[arg(long)]
         no_settings: bool,
         /// The file to read (`-` for standard input).
         #[arg(required_unless_present = "from_strapi", conflicts_with = "from_strapi")]
@@ -186,6 +186,10 @@ fn main() -> ExitCode {
                         &domain,
                         options,
                     ))
+                }
+                (None, _) if dry_run || no_settings => {
+                    eprintln!("gatehouse: --dry-run and --no-settings go with --from-strapi");
+                    return ExitCode::from(2);
                 }
                 (None, Some(file)) => {
                     runtime.block_on(gatehouse_cli::import::run(open_core(&config), &domain, &file, format))
