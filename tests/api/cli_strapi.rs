@@ -370,3 +370,37 @@ async fn a_strapi_database_on_postgresql_imports_the_same() {
     assert!(again.stdout.contains("0 created, 30 existing, 0 refused"), "{again:?}");
     conn.close().await.unwrap();
 }
+
+/// The fixture reshaped as Strapi 4 kept the same tables: `*_links` link tables, no
+/// document ids, no draft/publish columns.
+#[tokio::test]
+async fn a_strapi_4_database_imports_without_document_ids() {
+    let app = spawn_app_with(|config| config.domains.truncate(1)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(&app, dir.path());
+    let copy = dir.path().join("strapi4.db");
+    std::fs::copy(fixture("data.db"), &copy).unwrap();
+    sqlx::any::install_default_drivers();
+    let mut db = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=rw", copy.display())).await.unwrap();
+    for statement in [
+        "ALTER TABLE up_users_role_lnk RENAME TO up_users_role_links",
+        "ALTER TABLE up_permissions_role_lnk RENAME TO up_permissions_role_links",
+        "DROP INDEX up_users_documents_idx",
+        "ALTER TABLE up_users DROP COLUMN document_id",
+        "ALTER TABLE up_users DROP COLUMN published_at",
+    ] {
+        sqlx::query(statement).execute(&mut db).await.unwrap();
+    }
+    db.close().await.unwrap();
+
+    let run = gatehouse(&config, &import_args(&sqlite_url(&copy), "localhost", &[])).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("Imported from Strapi 4 into localhost: 30 created, 0 existing, 0 refused"), "{run:?}");
+    let fixture = fixture_users("strapi-fixture-users.json");
+    let erin = &fixture["users"][5];
+    let reply =
+        rest(&app).post("/auth/local", json!({ "identifier": "erin.editor", "password": erin["password"] })).await;
+    let body = reply.ok(200);
+    assert_eq!(body["user"]["id"], erin["id"]);
+    assert!(body["user"]["documentId"].as_str().is_some_and(|d| d.len() == 24 && d != erin["documentId"]));
+}
