@@ -3,8 +3,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use gatehouse_cli::admin::ConfiguredAdmin;
+use gatehouse_cli::strapi::StrapiImportOptions;
 use gatehouse_server::app::App;
-use gatehouse_server::boot::open_core;
+use gatehouse_server::boot::{open_core, open_strapi};
 use gatehouse_server::config::{Config, Handler};
 
 /// jemalloc, not glibc's malloc: glibc keeps freed memory in per-thread arenas, so after bursts
@@ -55,14 +56,26 @@ enum Command {
     /// Imports users from CSV (with a header row) or JSON lines into a domain, straight into
     /// the configured database. Columns: username, email, password or password_hash (Argon2
     /// PHC or bcrypt), confirmed, blocked, role. Existing users are counted, not changed.
+    /// With --from-strapi, imports a Strapi 4 or 5 database's users (with their passwords),
+    /// roles, permissions, advanced settings and email templates instead.
     Import {
         #[arg(long)]
         domain: String,
         /// The file format (default: by the file's extension, else by its content).
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, conflicts_with = "from_strapi")]
         format: Option<gatehouse_cli::records::Format>,
+        /// A Strapi database, read-only: sqlite:///path/to/.tmp/data.db or postgres://...
+        #[arg(long, value_name = "URL")]
+        from_strapi: Option<String>,
+        /// With --from-strapi: print what would be imported, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// With --from-strapi: leave the domain's settings and email templates as they are.
+        #[arg(long)]
+        no_settings: bool,
         /// The file to read (`-` for standard input).
-        file: PathBuf,
+        #[arg(required_unless_present = "from_strapi", conflicts_with = "from_strapi")]
+        file: Option<PathBuf>,
     },
     /// Writes a domain's users as JSON lines (password hashes, never plain passwords) that
     /// `import` reads back.
@@ -163,8 +176,27 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Import { domain, format, file } => {
-            ExitCode::from(runtime.block_on(gatehouse_cli::import::run(open_core(&config), &domain, &file, format)))
+        Command::Import { domain, format, from_strapi, dry_run, no_settings, file } => {
+            let code = match (from_strapi, file) {
+                (Some(url), _) => {
+                    let options = StrapiImportOptions { dry_run, skip_settings: no_settings };
+                    runtime.block_on(gatehouse_cli::strapi::run(
+                        open_strapi(&url),
+                        open_core(&config),
+                        &domain,
+                        options,
+                    ))
+                }
+                (None, _) if dry_run || no_settings => {
+                    eprintln!("gatehouse: --dry-run and --no-settings go with --from-strapi");
+                    return ExitCode::from(2);
+                }
+                (None, Some(file)) => {
+                    runtime.block_on(gatehouse_cli::import::run(open_core(&config), &domain, &file, format))
+                }
+                (None, None) => unreachable!("clap requires a file without --from-strapi"),
+            };
+            ExitCode::from(code)
         }
         Command::Export { domain, out } => {
             ExitCode::from(runtime.block_on(gatehouse_cli::export::run(open_core(&config), &domain, out.as_deref())))

@@ -6,6 +6,7 @@ mod binary;
 mod binary_logging;
 mod cli_admin;
 mod cli_import;
+mod cli_strapi;
 mod cli_support;
 mod connections;
 mod endpoints_pages;

@@ -1,14 +1,12 @@
 //! `gatehouse import --domain D FILE`: users from CSV or JSON lines, with a progress bar on a
 //! terminal (plain progress lines otherwise) and a summary. Running it twice creates nothing new.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
-
 use super::domain;
+use super::progress::Progress;
 use super::records::{self, Format};
 use std::future::Future;
 use std::sync::Arc;
@@ -52,7 +50,7 @@ async fn import(
     let domain = domain(&core, domain_name).await?;
 
     let total = parsed.records.len() + parsed.unreadable.len();
-    let progress = Progress::new(total as u64);
+    let progress = Progress::new(total as u64, "records");
     let read_errors = parsed.unreadable.len();
     let report = |done: usize| progress.set((done + read_errors) as u64);
     let summary = core.import_users_with_progress(&domain, parsed.records, Actor::GlobalAdmin, &report).await?;
@@ -88,45 +86,4 @@ fn read(file: &Path) -> anyhow::Result<String> {
         content = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     }
     Ok(content)
-}
-
-/// A progress bar when stderr is a terminal; otherwise a plain line at every tenth.
-enum Progress {
-    Bar(ProgressBar),
-    Lines { total: u64, last_tenth: Mutex<u64> },
-}
-
-impl Progress {
-    fn new(total: u64) -> Self {
-        if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::new(total);
-            bar.set_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} users ({per_sec}, {eta} left)")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            Progress::Bar(bar)
-        } else {
-            Progress::Lines { total, last_tenth: Mutex::new(0) }
-        }
-    }
-
-    fn set(&self, done: u64) {
-        match self {
-            Progress::Bar(bar) => bar.set_position(done),
-            Progress::Lines { total, last_tenth } => {
-                let tenth = if *total == 0 { 10 } else { done * 10 / total };
-                let mut last = last_tenth.lock().unwrap_or_else(|e| e.into_inner());
-                if tenth > *last {
-                    *last = tenth;
-                    eprintln!("import: {done}/{total} records");
-                }
-            }
-        }
-    }
-
-    fn finish(&self) {
-        if let Progress::Bar(bar) = self {
-            bar.finish_and_clear();
-        }
-    }
 }

@@ -13,6 +13,8 @@ use super::password::{hash_now, is_supported_hash};
 use super::store::BulkUser;
 use super::types::{Email, RoleId, Username};
 
+pub mod strapi;
+
 /// One user to import; `line` is where it came from, for the report.
 #[derive(Debug, Clone, Default)]
 pub struct ImportRecord {
@@ -217,6 +219,8 @@ async fn hash_on_every_core(candidates: Vec<&Candidate>) -> CoreResult<Vec<BulkU
     let mut users: Vec<BulkUser> = candidates
         .iter()
         .map(|c| BulkUser {
+            id: None,
+            document_id: None,
             username: c.username.clone(),
             email: c.email.clone(),
             password_hash: match &c.secret {
@@ -226,6 +230,9 @@ async fn hash_on_every_core(candidates: Vec<&Candidate>) -> CoreResult<Vec<BulkU
             confirmed: c.confirmed,
             blocked: c.blocked,
             role_id: c.role_id,
+            provider: None,
+            created_at: None,
+            updated_at: None,
         })
         .collect();
     let plain: Vec<(usize, String)> = candidates

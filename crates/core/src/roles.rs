@@ -14,7 +14,7 @@ fn role_not_found() -> CoreError {
 }
 
 /// Strapi's rule for role names (at least 3 characters), within Strapi's column.
-fn validate_name(name: &str) -> CoreResult<()> {
+pub(crate) fn validate_name(name: &str) -> CoreResult<()> {
     if name.trim().is_empty() {
         return Err(CoreError::invalid("name is a required field"));
     }
@@ -25,7 +25,7 @@ fn validate_name(name: &str) -> CoreResult<()> {
     text::check_no_control("name", name)
 }
 
-fn validate_description(description: Option<&str>) -> CoreResult<()> {
+pub(crate) fn validate_description(description: Option<&str>) -> CoreResult<()> {
     let Some(description) = description else { return Ok(()) };
     text::check_chars("description", description, text::NAME_MAX_CHARS)?;
     text::check_no_nul("description", description)
@@ -53,7 +53,7 @@ fn deburr(c: char) -> char {
     }
 }
 
-fn validate_kind(kind: &str) -> CoreResult<()> {
+pub(crate) fn validate_kind(kind: &str) -> CoreResult<()> {
     let valid = !kind.is_empty()
         && kind.len() <= 100
         && kind.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');

@@ -26,3 +26,8 @@ pub async fn open_core(config: &Config) -> anyhow::Result<Arc<Core>> {
     })
     .await
 }
+
+/// Opens a Strapi database (`sqlite://…` or `postgres://…`) read-only, for `import --from-strapi`.
+pub async fn open_strapi(url: &str) -> anyhow::Result<Box<dyn gatehouse_core::import::strapi::StrapiSource>> {
+    Ok(Box::new(gatehouse_store_sql::strapi::open(url).await?))
+}

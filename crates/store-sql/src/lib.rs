@@ -2,6 +2,7 @@
 //! One set of portable SQL through sqlx's `Any` driver; migrations per dialect.
 
 mod sql;
+pub mod strapi;
 pub mod testing;
 
 use std::sync::Arc;

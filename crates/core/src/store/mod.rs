@@ -11,7 +11,7 @@ mod templates;
 mod users;
 
 pub use accounts::{AccountStore, UserCounts};
-pub use bulk::{BulkStore, BulkUser, ExportedUser};
+pub use bulk::{BulkStore, BulkUser, ExportedUser, ImportedRole, NumberedTable};
 pub use domains::{DomainStore, StartingRole};
 pub use events::{EventFilter, EventStore, NodeEvent};
 pub use rates::{RateStore, SharedWindow};

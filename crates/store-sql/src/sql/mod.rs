@@ -8,6 +8,7 @@ mod domains;
 mod events;
 mod filters;
 mod meta;
+mod numbering;
 mod rates;
 mod roles;
 mod statement;

@@ -10,9 +10,9 @@ use gatehouse_core::query::{Filter, ListQuery, Subject};
 use gatehouse_core::store::RoleStore;
 use gatehouse_core::types::{Action, DomainId, RoleId};
 
-const ROLE_COLUMNS: &str = "id, document_id, domain_id, name, description, type, created_at, updated_at";
+pub(super) const ROLE_COLUMNS: &str = "id, document_id, domain_id, name, description, type, created_at, updated_at";
 
-fn role_from_row(row: &AnyRow) -> StoreResult<Role> {
+pub(super) fn role_from_row(row: &AnyRow) -> StoreResult<Role> {
     Ok(Role {
         id: get_id(row, "id")?,
         document_id: row.try_get("document_id").db()?,
