@@ -36,6 +36,7 @@ SCENARIOS = {
     9: ("`forgotPassword` timing, known vs unknown address", Bench.s9_forgot_password_timing),
     10: ("REST `GET /api/users/me` vs GraphQL `me`", Bench.s10_rest_me),
     11: ("`me` beside 5,000 slow connections", Bench.s11_slow_clients),
+    12: ("10,000 SSE subscribers: delivery, memory, `me` meanwhile", Bench.s12_sse_many),
 }
 
 
@@ -44,7 +45,7 @@ def main():
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--pg-url", help="a PostgreSQL server (any database); a fresh database is made on it")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load (default 10)")
-    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7,8,9,10,11", help="comma-separated scenario numbers")
+    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7,8,9,10,11,12", help="comma-separated scenario numbers")
     parser.add_argument("--binary", default=ROOT / "target/release/gatehouse", type=Path)
     parser.add_argument("--argon2-rate", default=ROOT / "target/release/examples/argon2_rate", type=Path)
     parser.add_argument("--ceiling", default=ROOT / "target/release/gatehouse-bench-ceiling", type=Path)

@@ -1,6 +1,7 @@
 """The scenarios of the benchmark, run against one started Gatehouse. Each adds rows to the
 table; an API that answers with errors makes its rows "not available" instead of a crash."""
 
+import json
 import re
 import subprocess
 import time
@@ -35,6 +36,8 @@ SUBSCRIBE_OPEN = "subscription { audit { subscribeForEvents { type } } }"
 # value differs at each burst, so each records an event), no password hashing involved.
 CHANGE_RATE_LIMIT = 'mutation { domain { updateDomainSettings(domain: "localhost", settings: {rateLimitMax: %d}) { rateLimitMax } } }'
 BURSTS, BURST_STREAMS, BURST_MARGIN_MIB = 8, 2000, 30
+# Scenario 12: many idle subscribers, one event to all of them, `me` served meanwhile.
+SSE_MANY, SSE_MANY_P99_MS, SSE_MANY_KIB, SSE_MANY_ME_P99 = 10_000, 50, 20, 2.0
 # Scenario 11: slow connections held on the user listener while the `me` load runs.
 SLOW_CLIENTS, SLOW_SHARE = 5000, 0.8
 
@@ -431,6 +434,77 @@ class Bench:
                 f"SSE to {count} subscribers", f"last {last:.1f} ms" + ("" if complete else f" ({missing})"),
                 last, 100, "≤ 100 ms",
             ),
+        )
+
+    def s12_sse_many(self, count=SSE_MANY):
+        """10,000 subscribers on the admin endpoint's `/sse`: resident memory per idle stream,
+        then one event (a failed login) in the middle of a `me` load: its delivery to every
+        subscriber, timed by the kernel's receive time, and `me`'s p99 against its idle p99."""
+        admin = self.admin
+        headers = {"Authorization": f"Bearer {self.token}"}
+        body = {"query": ME_SHORT}
+        self.probe(self.user, body, headers, "me")
+        seconds = max(4, min(self.seconds, 8))
+        idle = self.load(self.user, body, 4, headers, seconds=seconds)
+        rss_before = self.server.rss_mib()
+        opened = time.perf_counter()
+        try:
+            subscribers = sse.open_streams(admin, SUBSCRIBE, count)
+        except sse.StreamRefused as error:
+            raise NotAvailable(f"SSE answers {error}") from None
+        open_seconds = time.perf_counter() - opened
+        try:
+            time.sleep(2)
+            rss_after = self.server.rss_mib()
+            during = wrk.Run(self.user, body, threads=self.cores, connections=4, seconds=seconds, headers=headers)
+            time.sleep(seconds / 2)
+            graphql.post(self.user, LOGIN, {"identifier": "bench", "password": "wrong-password"})
+            arrivals = sse.first_events_stamped(subscribers, time.time() + 30)
+            busy = during.result()
+        finally:
+            for s in subscribers:
+                s.sock.close()
+
+        delays, lags = [], []
+        for stamp, lag, data in arrivals:
+            try:
+                event = json.loads(data)["data"]["audit"]["subscribeForEvents"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            at = sse.event_epoch(event.get("at"))
+            if at is not None:
+                delays.append((stamp - at) * 1000)
+                lags.append(lag * 1000)
+        delays.sort()
+        lags.sort()
+        load = f"{count:,} SSE streams (opened in {open_seconds:.1f} s), 1 failed login during a `me` load"
+        if not delays:
+            self.add(12, f"SSE: one event to {count:,} subscribers", load=load, result="no subscriber got the event", verdict=FAIL)
+            return
+        p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))]
+        complete = len(delays) == count
+        missing = "" if complete else f"only {len(delays):,} of {count:,} subscribers got the event"
+        self.add(
+            12, f"SSE: one event to {count:,} subscribers, delivery time (kernel receive time − event's `at`)", load=load,
+            result=f"p99 {p99:.1f} ms, median {delays[len(delays) // 2]:.1f} ms, last {delays[-1]:.1f} ms; "
+            f"client lag (read − received) median {lags[len(lags) // 2]:.1f} ms, max {lags[-1]:.1f} ms" + _note(missing),
+            target=f"p99 ≤ {SSE_MANY_P99_MS} ms", verdict=verdict(complete and p99 <= SSE_MANY_P99_MS),
+            summary=at_most(f"SSE to {count:,}", f"p99 {p99:.1f} ms" + _note(missing), p99, SSE_MANY_P99_MS, f"≤ {SSE_MANY_P99_MS} ms"),
+        )
+        per_stream = (rss_after - rss_before) * 1024 / count
+        self.add(
+            12, f"SSE: resident memory per idle subscriber ({count:,} open)", load=load,
+            result=f"{per_stream:.1f} KiB ({rss_before:.1f} → {rss_after:.1f} MiB)",
+            target=f"≤ {SSE_MANY_KIB} KiB", verdict=verdict(per_stream <= SSE_MANY_KIB),
+            summary=at_most("memory per SSE subscriber", f"{per_stream:.1f} KiB", per_stream, SSE_MANY_KIB, f"≤ {SSE_MANY_KIB} KiB"),
+        )
+        ratio = busy.p99_ms / idle.p99_ms if idle.p99_ms else float("inf")
+        note = busy.error_note() or (idle.error_note() and f"idle: {idle.error_note()}")
+        self.add(
+            12, f"`me` p99 while {count:,} subscribers are open and the event is delivered, vs idle", load=busy.params,
+            result=f"p99 {busy.p99_ms:.2f} ms vs {idle.p99_ms:.2f} ms idle: {ratio:.2f}× ({busy.rate:,.0f} vs {idle.rate:,.0f} req/s)" + _note(note),
+            target=f"≤ {SSE_MANY_ME_P99:.0f}× idle p99", verdict=verdict(ratio <= SSE_MANY_ME_P99, note),
+            summary=at_most("me p99 beside SSE subscribers", f"{ratio:.2f}× idle", ratio, SSE_MANY_ME_P99, f"≤ {SSE_MANY_ME_P99:.0f}×"),
         )
 
     def s8_sse_bursts(self, count=BURST_STREAMS, bursts=BURSTS, settle_seconds=3.0):

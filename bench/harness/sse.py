@@ -1,17 +1,25 @@
-"""Scenarios 6 and 8's client: many Server-Sent Events subscribers on raw HTTP/1.1
-connections, the arrival time of one event at each of them (6), and bursts of streams opened,
-served one event and dropped (8).
+"""Scenarios 6, 8 and 12's client: many Server-Sent Events subscribers on raw HTTP/1.1
+connections, the arrival time of one event at each of them (6, 12), and bursts of streams
+opened, served one event and dropped (8).
 
 Arrivals are read with one epoll loop over plain sockets and stamped with the time the poll
-returned, so the client's own parsing does not count as delivery time."""
+returned, so the client's own parsing does not count as delivery time. Scenario 12's 10,000
+streams are more than one Python loop reads in the time measured: there, each arrival carries
+the kernel's receive time of its bytes (SO_TIMESTAMPNS), and the client's own lag (from that
+time to when the loop read it) is measured beside it."""
 
 import json
 import selectors
 import socket
+import struct
 import threading
 import time
 import urllib.parse
 from datetime import datetime
+
+
+# Linux's value (asm-generic/socket.h); Python's socket module does not name it.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 
 
 class StreamRefused(Exception):
@@ -56,11 +64,13 @@ class Subscriber:
             self.raw = rest[size + 2:]
 
 
-def subscribe(url, query, timeout=10.0):
+def subscribe(url, query, timeout=10.0, kernel_stamps=False):
     """Opens one stream; returns once its response headers have arrived."""
     parts = urllib.parse.urlsplit(url)
     target = parts.path + "/sse?" + urllib.parse.urlencode({"query": query})
     sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
+    if kernel_stamps:
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: text/event-stream\r\n\r\n".encode())
     received = b""
     while b"\r\n\r\n" not in received:
@@ -125,6 +135,52 @@ def first_events(subscribers, deadline):
     return arrivals
 
 
+def open_streams(url, query, count):
+    """`count` streams whose arrivals carry the kernel's receive time."""
+    subscribers = []
+    try:
+        for _ in range(count):
+            subscribers.append(subscribe(url, query, kernel_stamps=True))
+    except BaseException:
+        for s in subscribers:
+            s.sock.close()
+        raise
+    return subscribers
+
+
+def first_events_stamped(subscribers, deadline):
+    """Like `first_events`, but each arrival is (kernel receive time, client lag, event data):
+    wall-clock seconds when the kernel received the bytes that completed the event, and how
+    long after that the loop read them."""
+    selector = selectors.DefaultSelector()
+    for s in subscribers:
+        selector.register(s.sock, selectors.EVENT_READ, s)
+    arrivals, waiting = [], len(subscribers)
+    ancillary = socket.CMSG_SPACE(16)
+    try:
+        while waiting and time.time() < deadline:
+            for key, _ in selector.select(timeout=0.5):
+                s = key.data
+                try:
+                    data, cmsgs, _, _ = s.sock.recvmsg(65536, ancillary)
+                except BlockingIOError:
+                    continue
+                read_at = time.time()
+                stamp = read_at
+                for level, kind, payload in cmsgs:
+                    if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
+                        seconds, nanos = struct.unpack("qq", payload[:16])
+                        stamp = seconds + nanos / 1e9
+                if s.feed(data):
+                    arrivals.append((stamp, read_at - stamp, s.event))
+                if s.event is not None or s.closed:
+                    selector.unregister(s.sock)
+                    waiting -= 1
+    finally:
+        selector.close()
+    return arrivals
+
+
 def burst(url, query, count, trigger, timeout=30.0):
     """Scenario 8's burst: opens `count` streams, runs `trigger()` once all are open, waits until
     every stream has delivered an event with data, then closes them all at once (the client
@@ -167,14 +223,14 @@ def summarize(measurement, event_path):
     walls = sorted(w for _, w in clean)
     result["from_trigger_p50_ms"] = (perfs[len(perfs) // 2] - measurement["sent"]) * 1000
     result["from_trigger_last_ms"] = (perfs[-1] - measurement["sent"]) * 1000
-    event_time = _epoch(at_values.pop()) if len(at_values) == 1 else None
+    event_time = event_epoch(at_values.pop()) if len(at_values) == 1 else None
     if event_time is not None:
         result["from_event_p50_ms"] = (walls[len(walls) // 2] - event_time) * 1000
         result["from_event_last_ms"] = (walls[-1] - event_time) * 1000
     return result
 
 
-def _epoch(at):
+def event_epoch(at):
     """The event's time as Unix seconds: an RFC 3339 string or Unix milliseconds."""
     if isinstance(at, (int, float)):
         return at / 1000
