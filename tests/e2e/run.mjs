@@ -8,10 +8,11 @@
 
 import { resolve } from 'node:path';
 
+import { apolloPersistedQueriesCheck } from './apollo-apq.mjs';
 import { audit } from './audit.mjs';
 import { corsBrowserCheck } from './cors-browser.mjs';
 import { graphiqlCheck, operationRoutingCheck } from './graphiql.mjs';
-import { failedLogin, login, register, uniqueName } from './lib/events.mjs';
+import { failedLogin, login, register, uniqueName, userRequest } from './lib/events.mjs';
 import { ADMIN, basic, data, startGatehouse } from './lib/gatehouse.mjs';
 import { subscribe, until, untilDelivered } from './sse-client.mjs';
 import { strapiClientCheck } from './strapi-client.mjs';
@@ -83,6 +84,13 @@ try {
       await data(urls.admin, SET_ROLE_PERMISSIONS, { d: 'localhost', r: 'authenticated', a: actions }, adminAuth);
     };
     return strapiClientCheck(restUrl, grantUserFind);
+  });
+
+  await check("Apollo Client's persisted queries: the hash first, the text once, then the hash alone", async () => {
+    const username = await register(urls.user);
+    const LOGIN = 'mutation($i: String!, $p: String!) { login(input: {identifier: $i, password: $p}) { jwt } }';
+    const { body } = await userRequest(urls.user, LOGIN, { i: username, p: 'e2e-password' });
+    return apolloPersistedQueriesCheck(urls.user, body.data.login.jwt, username);
   });
 
   await check('CORS in headless Chromium: a page on another origin logs in over the REST API', async () => {
