@@ -18,6 +18,7 @@ use super::events::{Actor, EventKind, NewEvent};
 use super::password::Verdict;
 use super::ratelimit::Quota;
 use super::types::DomainName;
+use tracing::instrument;
 
 pub const MAX_FAILURES: u32 = 10;
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -60,6 +61,7 @@ impl AdminGate {
     }
 
     /// Checks the global admin's Basic credentials against the configured pair.
+    #[instrument(skip_all, level = "debug", err(Debug, level = "debug"))]
     pub async fn check_global(
         &self,
         client: IpAddr,
@@ -76,6 +78,7 @@ impl AdminGate {
     }
 
     /// Checks `admin@DOMAIN` and its password; returns the (normalised) domain.
+    #[instrument(skip_all, level = "debug", err(Debug, level = "debug"))]
     pub async fn check_domain_admin(
         &self,
         client: IpAddr,

@@ -5,10 +5,12 @@ use super::error::CoreResult;
 use super::model::Domain;
 use super::store::ExportedUser;
 use super::types::UserId;
+use tracing::instrument;
 
 impl Core {
     /// Up to `limit` users of the domain by id, from the first or after `after`: pass the last
     /// id of a page to get the next one.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn export_users(
         &self,
         domain: &Domain,

@@ -12,6 +12,7 @@ use super::model::Domain;
 use super::password::{hash_now, is_supported_hash};
 use super::store::BulkUser;
 use super::types::{Email, RoleId, Username};
+use tracing::instrument;
 
 pub mod strapi;
 
@@ -60,6 +61,7 @@ struct Candidate {
 impl Core {
     /// Batched writes; existing usernames/emails are counted, not changed; plain passwords are
     /// hashed on every core. Records one event for the whole import.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn import_users(
         &self,
         domain: &Domain,
@@ -70,6 +72,7 @@ impl Core {
     }
 
     /// `import_users`, calling `progress` with the number of records handled so far.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn import_users_with_progress(
         &self,
         domain: &Domain,

@@ -8,6 +8,7 @@ use super::permissions;
 use super::query::{Filter, ListQuery};
 use super::text;
 use super::types::{Action, RoleId};
+use tracing::instrument;
 
 fn role_not_found() -> CoreError {
     CoreError::not_found(Entity::Role, "Role not found")
@@ -69,6 +70,7 @@ fn parse_actions(actions: Vec<String>) -> CoreResult<Vec<Action>> {
 }
 
 impl Core {
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn create_role(
         &self,
         domain: &Domain,
@@ -103,6 +105,7 @@ impl Core {
         Ok(role)
     }
 
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn update_role(
         &self,
         domain: &Domain,
@@ -138,6 +141,7 @@ impl Core {
     }
 
     /// Deletes a role; its users move to the Public role. The Public role cannot be deleted.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn delete_role(&self, domain: &Domain, role_id: RoleId, actor: Actor) -> CoreResult<()> {
         let role = self.store.role_by_id(domain.id, role_id).await?.ok_or_else(role_not_found)?;
         if role.kind == permissions::PUBLIC {
@@ -158,11 +162,13 @@ impl Core {
         Ok(())
     }
 
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn role_by_type(&self, domain: &Domain, kind: &str) -> CoreResult<Option<Role>> {
         Ok(self.store.role_by_kind(domain.id, kind).await?)
     }
 
     /// A role named by its numeric id or its documentId.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn role_by_ref(&self, domain: &Domain, reference: &str) -> CoreResult<Option<Role>> {
         if let Some(id) = RoleId::parse(reference) {
             return Ok(self.store.role_by_id(domain.id, id).await?);
@@ -170,22 +176,27 @@ impl Core {
         Ok(self.store.role_by_document_id(domain.id, reference).await?)
     }
 
+    #[instrument(skip_all, level = "debug", fields(domain_id = role.domain_id.get()), err(level = "debug"))]
     pub async fn role_user_count(&self, role: &Role) -> CoreResult<i64> {
         Ok(self.store.count_users_with_role(role.domain_id, role.id).await?)
     }
 
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn list_roles(&self, domain: &Domain, query: &ListQuery) -> CoreResult<Vec<Role>> {
         Ok(self.store.query_roles(domain.id, query).await?)
     }
 
+    #[instrument(skip_all, level = "debug", fields(domain_id = role.domain_id.get()), err(level = "debug"))]
     pub async fn query_role_permissions(&self, role: &Role, query: &ListQuery) -> CoreResult<Vec<Action>> {
         Ok(self.store.query_role_permissions(role.domain_id, role.id, query).await?)
     }
 
+    #[instrument(skip_all, level = "debug", fields(domain_id = role.domain_id.get()), err(level = "debug"))]
     pub async fn count_role_permissions_matching(&self, role: &Role, filter: Option<&Filter>) -> CoreResult<i64> {
         Ok(self.store.count_role_permissions_matching(role.domain_id, role.id, filter).await?)
     }
 
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn count_roles_matching(&self, domain: &Domain, filter: Option<&Filter>) -> CoreResult<i64> {
         Ok(self.store.count_roles_matching(domain.id, filter).await?)
     }
