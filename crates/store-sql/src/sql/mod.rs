@@ -10,6 +10,7 @@ mod filters;
 mod meta;
 mod rates;
 mod roles;
+mod seek;
 mod statement;
 mod templates;
 mod unique;
