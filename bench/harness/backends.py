@@ -24,6 +24,21 @@ def seed_users_sql(domain, count):
     return SEED_USERS.format(last=count - 1, domain=domain, now=int(time.time() * 1000))
 
 
+# COUNT failed logins of DOMAIN's users, recorded by the node of the last event recorded
+# with one (the running server, whose relay then passes them by).
+SEED_EVENTS = """\
+WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count})
+INSERT INTO events (type, at, domain, user_ref, actor, details, node)
+SELECT 'LOGIN_FAILED', {now} + n, '{domain}', 'user' || n || '@{domain}', 'anonymous', '{{"reason":"bench"}}',
+       (SELECT node FROM events WHERE node IS NOT NULL ORDER BY id DESC LIMIT 1)
+FROM seq
+"""
+
+
+def seed_events_sql(domain, count):
+    return SEED_EVENTS.format(count=count, domain=domain, now=int(time.time() * 1000))
+
+
 class SQLite:
     name = "sqlite"
 
@@ -39,7 +54,7 @@ class SQLite:
         with sqlite3.connect(self.path, timeout=60) as connection:
             return connection.execute(sql).fetchone()[0]
 
-    def after_bulk_load(self):
+    def after_bulk_load(self, table):
         """Nothing: SQLite gathers no statistics by itself, so the server sees what it would see."""
 
     def drop(self):
@@ -63,9 +78,11 @@ class Postgres:
     def scalar(self, sql):
         return self._psql(self.url, sql).strip()
 
-    def after_bulk_load(self):
-        """What autovacuum does shortly after a bulk load: fresh planner statistics."""
-        self.execute("ANALYZE users")
+    def after_bulk_load(self, table):
+        """What autovacuum does shortly after a bulk load (PostgreSQL 13 and later vacuum a
+        table after many inserts, not only after updates and deletes): fresh planner
+        statistics, and the visibility map that lets a scan read an index without the table."""
+        self.execute(f"VACUUM (ANALYZE) {table}")
 
     def drop(self):
         self._psql(self.server_url, f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")

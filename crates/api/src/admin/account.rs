@@ -84,7 +84,8 @@ pub struct AccountAdminQuery;
 #[Object(directive = protected::apply(ProtectedType::Default, vec![]))]
 impl AccountAdminQuery {
     /// The domain's users as `username@domain`, sorted; `limit` and `index` page through them
-    /// (all when both are omitted).
+    /// (all when both are omitted). A page far from both ends of a large domain costs more
+    /// than one near them: `listUsersPage` pages at the same cost at any depth.
     #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["domain".into()]))]
     async fn list_users(
         &self,
