@@ -17,8 +17,9 @@ pub(crate) fn nth_user_key(key: &str, descending: bool) -> String {
     let (near, far) = if descending { ("DESC", "ASC") } else { ("ASC", "DESC") };
     let count = "(SELECT user_count FROM domains WHERE id = $1)";
     // Both engines evaluate only the branch CASE takes, so one walk runs, from the nearer end.
+    // `$2 < count - $2`, not `2 * $2 < count`: a position may be as large as an i64 is.
     format!(
-        "CASE WHEN 2 * $2 < {count} \
+        "CASE WHEN $2 < {count} - $2 \
          THEN (SELECT {key} FROM users WHERE domain_id = $1 ORDER BY {key} {near} LIMIT 1 OFFSET $2) \
          WHEN $2 < {count} \
          THEN (SELECT {key} FROM users WHERE domain_id = $1 ORDER BY {key} {far} LIMIT 1 OFFSET {count} - 1 - $2) \
