@@ -115,6 +115,7 @@ async fn index_pages_are_the_same_slices_of_the_listing_from_either_end() {
         let expected: Vec<String> = all.iter().skip(index).cloned().collect();
         assert_eq!(list(&app, "localhost", None, Some(index as i64)).await, expected, "no limit, index {index}");
     }
+    assert_eq!(list(&app, "localhost", Some(5), Some(i64::MAX)).await, Vec::<String>::new(), "far past the end");
     let answer =
         app.admin().query("{ account { listUsers(domain: \"localhost\", index: 0, limit: 2) } }", json!({})).await;
     assert_eq!(answer.data()["account"]["listUsers"], json!(all[..2]));

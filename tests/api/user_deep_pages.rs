@@ -60,6 +60,7 @@ async fn graphql_windows_in_id_order_are_slices_of_the_whole_listing() {
         assert_eq!(got, slice(&kept, (page - 1) * size, size), "page {page} of {size}");
     }
     assert_eq!(list(json!({ "start": 20, "limit": -1 })).await, slice(&kept, 20, 100));
+    assert_eq!(list(json!({ "page": i32::MAX, "pageSize": 1 })).await, Vec::<String>::new(), "far past the end");
 
     // The total of a connection, with and without a filter.
     let connection = "query($f: UsersPermissionsUserFiltersInput) { usersPermissionsUsers_connection(filters: $f, pagination: {page: 3, pageSize: 5}) { nodes { username } pageInfo { total page pageSize pageCount } } }";
@@ -95,6 +96,7 @@ async fn rest_windows_in_id_order_either_way_are_slices_of_the_whole_listing() {
     }
     assert_eq!(get("start=15".into()).await, slice(&kept, 15, 100), "no limit");
     assert_eq!(get("start=15&limit=-1".into()).await, slice(&kept, 15, 100), "limit -1");
+    assert_eq!(get(format!("start={}&limit=2", i64::MAX)).await, Vec::<String>::new(), "far past the end");
     let count = rest(&app).get("/users/count").await;
     assert_eq!(count.ok(200), &json!(kept.len()));
 }
