@@ -1,6 +1,7 @@
 """Fresh storage for one run (an SQLite file, or a new database on a PostgreSQL server) and
 raw SQL on it for seeding: Python's sqlite3 module, or the psql client."""
 
+import contextlib
 import sqlite3
 import subprocess
 import time
@@ -24,13 +25,11 @@ def seed_users_sql(domain, count):
     return SEED_USERS.format(last=count - 1, domain=domain, now=int(time.time() * 1000))
 
 
-# COUNT failed logins of DOMAIN's users, recorded by the node of the last event recorded
-# with one (the running server, whose relay then passes them by).
+# COUNT failed logins of DOMAIN's users.
 SEED_EVENTS = """\
 WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count})
 INSERT INTO events (type, at, domain, user_ref, actor, details, node)
-SELECT 'LOGIN_FAILED', {now} + n, '{domain}', 'user' || n || '@{domain}', 'anonymous', '{{"reason":"bench"}}',
-       (SELECT node FROM events WHERE node IS NOT NULL ORDER BY id DESC LIMIT 1)
+SELECT 'LOGIN_FAILED', {now} + n, '{domain}', 'user' || n || '@{domain}', 'anonymous', '{{"reason":"bench"}}', 'bench'
 FROM seq
 """
 
@@ -47,11 +46,12 @@ class SQLite:
         self.url = f"sqlite://{self.path}"
 
     def execute(self, sql):
-        with sqlite3.connect(self.path, timeout=60) as connection:
+        # Closed at once: `with` on a connection commits but leaves it open until collected.
+        with contextlib.closing(sqlite3.connect(self.path, timeout=60)) as connection, connection:
             connection.execute(sql)
 
     def scalar(self, sql):
-        with sqlite3.connect(self.path, timeout=60) as connection:
+        with contextlib.closing(sqlite3.connect(self.path, timeout=60)) as connection:
             return connection.execute(sql).fetchone()[0]
 
     def after_bulk_load(self, table):

@@ -127,23 +127,6 @@ class Server:
                     count += 1
         return count
 
-    def wait_idle(self, timeout=300.0, window=0.5, busy_share=0.05):
-        """Waits until the server uses less than `busy_share` of one core over `window`
-        seconds (after a bulk load its event relay, on PostgreSQL, reads the new rows past)."""
-        ticks_per_second = os.sysconf("SC_CLK_TCK")
-
-        def cpu_seconds():
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / ticks_per_second  # utime + stime
-
-        deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            before = cpu_seconds()
-            time.sleep(window)
-            if cpu_seconds() - before < busy_share * window:
-                return
-        raise ServerError(f"the server is still busy after {timeout:.0f} s")
-
     def alive(self):
         return self.process is not None and self.process.poll() is None
 
