@@ -29,7 +29,7 @@ SCENARIOS = {
     1: ("`me` with a valid token, and vs the reference ceiling", Bench.s1_me),
     2: ("`login` vs the raw Argon2id rate", Bench.s2_login),
     3: ("`register`", Bench.s3_register),
-    4: ("1,000,000 users: admin countUsers/listUsers, login", Bench.s4_million),
+    4: ("1,000,000 users and events: pages by index and by cursor, countUsers, login", Bench.s4_million),
     5: ("`me` latency during a login storm", Bench.s5_me_under_login_storm),
     6: ("SSE delivery to 1,000 subscribers", Bench.s6_sse),
     8: ("resident memory after bursts of 2,000 SSE streams", Bench.s8_sse_bursts),

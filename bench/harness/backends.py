@@ -1,6 +1,7 @@
 """Fresh storage for one run (an SQLite file, or a new database on a PostgreSQL server) and
 raw SQL on it for seeding: Python's sqlite3 module, or the psql client."""
 
+import contextlib
 import sqlite3
 import subprocess
 import time
@@ -24,6 +25,19 @@ def seed_users_sql(domain, count):
     return SEED_USERS.format(last=count - 1, domain=domain, now=int(time.time() * 1000))
 
 
+# COUNT failed logins of DOMAIN's users.
+SEED_EVENTS = """\
+WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count})
+INSERT INTO events (type, at, domain, user_ref, actor, details, node)
+SELECT 'LOGIN_FAILED', {now} + n, '{domain}', 'user' || n || '@{domain}', 'anonymous', '{{"reason":"bench"}}', 'bench'
+FROM seq
+"""
+
+
+def seed_events_sql(domain, count):
+    return SEED_EVENTS.format(count=count, domain=domain, now=int(time.time() * 1000))
+
+
 class SQLite:
     name = "sqlite"
 
@@ -32,14 +46,15 @@ class SQLite:
         self.url = f"sqlite://{self.path}"
 
     def execute(self, sql):
-        with sqlite3.connect(self.path, timeout=60) as connection:
+        # Closed at once: `with` on a connection commits but leaves it open until collected.
+        with contextlib.closing(sqlite3.connect(self.path, timeout=60)) as connection, connection:
             connection.execute(sql)
 
     def scalar(self, sql):
-        with sqlite3.connect(self.path, timeout=60) as connection:
+        with contextlib.closing(sqlite3.connect(self.path, timeout=60)) as connection:
             return connection.execute(sql).fetchone()[0]
 
-    def after_bulk_load(self):
+    def after_bulk_load(self, table):
         """Nothing: SQLite gathers no statistics by itself, so the server sees what it would see."""
 
     def drop(self):
@@ -63,9 +78,11 @@ class Postgres:
     def scalar(self, sql):
         return self._psql(self.url, sql).strip()
 
-    def after_bulk_load(self):
-        """What autovacuum does shortly after a bulk load: fresh planner statistics."""
-        self.execute("ANALYZE users")
+    def after_bulk_load(self, table):
+        """What autovacuum does shortly after a bulk load (PostgreSQL 13 and later vacuum a
+        table after many inserts, not only after updates and deletes): fresh planner
+        statistics, and the visibility map that lets a scan read an index without the table."""
+        self.execute(f"VACUUM (ANALYZE) {table}")
 
     def drop(self):
         self._psql(self.server_url, f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")

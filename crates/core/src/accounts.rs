@@ -10,6 +10,7 @@ use super::Core;
 use super::error::{CoreError, CoreResult, Entity};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, Millis, User, UserWithRole, now_millis};
+use super::paging::KeyPage;
 use super::password::Verdict;
 use super::store::{UserChanges, UserCounts};
 use super::text;
@@ -56,6 +57,21 @@ impl Core {
             return Err(CoreError::invalid("limit must be positive and index not negative"));
         }
         Ok(self.store.list_usernames(domain.id, limit, offset).await?)
+    }
+
+    /// A page of the domain's usernames in byte order: the first `limit` after `after` (from
+    /// the first username when `None`).
+    pub async fn list_usernames_page(
+        &self,
+        domain: &Domain,
+        after: Option<&Username>,
+        limit: i64,
+    ) -> CoreResult<KeyPage<Username>> {
+        if limit < 1 {
+            return Err(CoreError::invalid("limit must be positive"));
+        }
+        let read = self.store.list_usernames_after(domain.id, after, limit.saturating_add(1)).await?;
+        Ok(KeyPage::from_read(read, limit))
     }
 
     /// Statistics of one domain, or of the whole installation when `domain` is `None`.

@@ -7,6 +7,7 @@ use tokio::sync::broadcast;
 
 use super::Core;
 use super::model::{Millis, new_document_id, now_millis};
+use super::paging::KeyPage;
 use super::store::EventFilter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -196,5 +197,11 @@ impl Core {
     /// The audit log, newest first.
     pub async fn list_events(&self, filter: &EventFilter) -> super::CoreResult<Vec<Event>> {
         Ok(self.store.list_events(filter).await?)
+    }
+
+    /// A page of events, newest first: at most `filter.limit`, and whether older ones match.
+    pub async fn list_events_page(&self, filter: &EventFilter) -> super::CoreResult<KeyPage<Event>> {
+        let read = EventFilter { limit: filter.limit.saturating_add(1), ..filter.clone() };
+        Ok(KeyPage::from_read(self.store.list_events(&read).await?, filter.limit))
     }
 }

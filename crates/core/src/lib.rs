@@ -14,6 +14,7 @@ pub mod import;
 pub mod mail;
 pub mod metrics;
 pub mod model;
+pub mod paging;
 pub mod password;
 pub mod permissions;
 pub mod query;

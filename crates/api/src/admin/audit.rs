@@ -1,11 +1,12 @@
 //! `audit`: the audit log, listed (`listEvents`) or followed live (`subscribeForEvents`).
 
-use async_graphql::{Context, Object, Subscription};
+use async_graphql::{Context, Object, SimpleObject, Subscription};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::caller::caller;
 use super::core;
+use super::cursor::Cursor;
 use super::error::{AdminResult, OrAdmin};
 use super::protection::{Clearance, ProtectedType, protected};
 use super::scalars::{self, DomainName, PosInt};
@@ -15,6 +16,14 @@ use gatehouse_core::store::EventFilter;
 
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
+
+/// A page of `listEventsPage`.
+#[derive(SimpleObject)]
+pub struct EventPage {
+    pub events: Vec<Event>,
+    /// Where this page ended: `after` for the next (older) one; null when no event follows.
+    pub next_cursor: Option<Cursor>,
+}
 
 #[derive(Default)]
 pub struct AuditAdminQuery;
@@ -42,6 +51,35 @@ impl AuditAdminQuery {
         };
         let events = core(ctx).list_events(&filter).await.or_admin()?;
         Ok(Some(events.into_iter().map(Event::from).collect()))
+    }
+
+    /// Events, newest first, one page at a time: of one domain (required for a domain admin)
+    /// or of all, of the given types or all, at most `limit` (default 100, at most 1000),
+    /// older than the end of the previous page (`after`, its `nextCursor`; from the newest
+    /// without it). `nextCursor` is null on the last page.
+    #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["domain".into()]))]
+    async fn list_events_page(
+        &self,
+        ctx: &Context<'_>,
+        domain: Option<DomainName>,
+        types: Option<Vec<EventType>>,
+        limit: Option<PosInt>,
+        after: Option<Cursor>,
+    ) -> AdminResult<Option<EventPage>> {
+        let domain = domain.map(|d| d.0);
+        let before = after.as_ref().map(|cursor| cursor.event_id_in(domain.as_ref())).transpose().or_admin()?;
+        let filter = EventFilter {
+            domain: domain.clone(),
+            kinds: types.unwrap_or_default().into_iter().map(EventKind::from).collect(),
+            before,
+            limit: limit.map_or(DEFAULT_LIMIT, |l| l.0.min(MAX_LIMIT)),
+        };
+        let page = core(ctx).list_events_page(&filter).await.or_admin()?;
+        let next_cursor = match page.items.last() {
+            Some(last) if page.more => Some(Cursor::events(domain.as_ref(), last.id)),
+            _ => None,
+        };
+        Ok(Some(EventPage { events: page.items.into_iter().map(Event::from).collect(), next_cursor }))
     }
 }
 

@@ -4,6 +4,7 @@
 mod account;
 mod audit;
 pub mod caller;
+pub mod cursor;
 mod domain;
 pub mod error;
 pub mod protection;

@@ -5,6 +5,7 @@
 
 use async_graphql::{InputType, InputValueError, InputValueResult, Scalar, ScalarType, Value};
 
+use super::cursor::Cursor;
 use gatehouse_core::model::{Millis, format_millis};
 
 /// Why a value does not fit a scalar; the reasons are MongooseIM's where it has one.
@@ -18,6 +19,7 @@ pub fn check(scalar: &str, value: &Value) -> Option<Result<(), &'static str>> {
         "NonNegInt" => {
             int(value).and_then(|n| if n >= 0 { Ok(()) } else { Err("Value is not a non-negative integer") })
         }
+        "Cursor" => string(value).and_then(Cursor::decode).map(drop),
         "NonEmptyString" => {
             string(value).and_then(|s| if s.is_empty() { Err("Given string is empty") } else { Ok(()) })
         }

@@ -1,7 +1,9 @@
 use async_trait::async_trait;
+use sqlx::any::AnyRow;
 use sqlx::{Row, query};
 
-use super::{SqlResult, SqlStore};
+use super::seek::nth_user_key;
+use super::{SqlResult, SqlStore, sql};
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::store::{AccountStore, UserCounts};
 use gatehouse_core::types::{DomainId, Username};
@@ -20,16 +22,48 @@ impl AccountStore for SqlStore {
 
     async fn list_usernames(&self, domain_id: DomainId, limit: Option<i64>, offset: i64) -> StoreResult<Vec<Username>> {
         // Served by the (domain_id, username) unique index, in byte order on both backends
-        // (PostgreSQL databases are created with the C collation). SQLite has no OFFSET
-        // without LIMIT and PostgreSQL no negative LIMIT: "all" is the largest limit.
-        let rows = query("SELECT username FROM users WHERE domain_id = $1 ORDER BY username LIMIT $2 OFFSET $3")
+        // (PostgreSQL databases are created with the C collation); the page starts at the
+        // username at `offset`, sought from the nearer end (`seek.rs`). PostgreSQL has no
+        // negative LIMIT: "all" is the largest limit.
+        let text = format!(
+            "SELECT username FROM users WHERE domain_id = $1 AND username >= ({}) ORDER BY username LIMIT $3",
+            nth_user_key("username", false)
+        );
+        let rows = query(sql(text))
             .bind(domain_id.get())
-            .bind(limit.unwrap_or(i64::MAX))
             .bind(offset)
+            .bind(limit.unwrap_or(i64::MAX))
             .fetch_all(&self.pool)
             .await
             .db()?;
-        rows.iter().map(|r| Ok(Username::from_stored(r.try_get::<String, _>("username").db()?))).collect()
+        usernames(&rows)
+    }
+
+    async fn list_usernames_after(
+        &self,
+        domain_id: DomainId,
+        after: Option<&Username>,
+        limit: i64,
+    ) -> StoreResult<Vec<Username>> {
+        // A range of the (domain_id, username) index, as fast at any depth as on the first page.
+        let rows = match after {
+            Some(after) => {
+                query("SELECT username FROM users WHERE domain_id = $1 AND username > $2 ORDER BY username LIMIT $3")
+                    .bind(domain_id.get())
+                    .bind(after.as_str())
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+            }
+            None => {
+                query("SELECT username FROM users WHERE domain_id = $1 ORDER BY username LIMIT $2")
+                    .bind(domain_id.get())
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+            }
+        };
+        usernames(&rows.db()?)
     }
 
     async fn user_counts(&self, domain_id: Option<DomainId>) -> StoreResult<UserCounts> {
@@ -57,4 +91,8 @@ impl AccountStore for SqlStore {
             blocked: row.try_get("blocked").db()?,
         })
     }
+}
+
+fn usernames(rows: &[AnyRow]) -> StoreResult<Vec<Username>> {
+    rows.iter().map(|r| Ok(Username::from_stored(r.try_get::<String, _>("username").db()?))).collect()
 }

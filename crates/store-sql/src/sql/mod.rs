@@ -11,6 +11,7 @@ mod meta;
 mod numbering;
 mod rates;
 mod roles;
+mod seek;
 mod statement;
 mod templates;
 mod unique;

@@ -6,11 +6,12 @@ use sqlx::{Any, Row, query};
 
 use super::binds::{Bind, Binds};
 use super::filters::{count, listing};
+use super::seek::{deep_in_id_order, users_from_position};
 use super::{SqlResult, SqlStore, get_bool, get_id, sql};
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::model::{Millis, NewUser, User, new_document_id, now_millis};
 use gatehouse_core::query::{Filter, ListQuery, Subject};
-use gatehouse_core::store::{TokenPurpose, UserChanges, UserStore};
+use gatehouse_core::store::{AccountStore, TokenPurpose, UserChanges, UserStore};
 use gatehouse_core::types::{DomainId, Email, RoleId, UserId, Username};
 
 pub(crate) const USER_COLUMNS: &str = "id, document_id, domain_id, username, email, provider, password_hash, \
@@ -206,12 +207,22 @@ impl UserStore for SqlStore {
     }
 
     async fn list_users(&self, domain_id: DomainId, list: &ListQuery) -> StoreResult<Vec<User>> {
-        let statement = self.bound(&listing(Subject::User, USER_COLUMNS, domain_id.get(), list)?)?;
+        let statement = match deep_in_id_order(list) {
+            Some(descending) => query(sql(users_from_position(USER_COLUMNS, descending)))
+                .bind(domain_id.get())
+                .bind(list.window.start)
+                .bind(list.window.limit.unwrap_or(i64::MAX)),
+            None => self.bound(&listing(Subject::User, USER_COLUMNS, domain_id.get(), list)?)?,
+        };
         let rows = statement.fetch_all(&self.pool).await.db()?;
         rows.iter().map(user_from_row).collect()
     }
 
     async fn count_users_matching(&self, domain_id: DomainId, filter: Option<&Filter>) -> StoreResult<i64> {
+        if filter.is_none() {
+            // Every user of the domain: the count kept by the triggers of migration 0004.
+            return self.count_users(domain_id).await;
+        }
         let statement = self.bound(&count(Subject::User, domain_id.get(), filter)?)?;
         let row = statement.fetch_one(&self.pool).await.db()?;
         row.try_get("n").db()
