@@ -18,6 +18,7 @@ mod rest_auth;
 mod rest_listing;
 mod rest_mail_flows;
 mod rest_roles;
+mod rest_sessions;
 #[allow(dead_code)] // Each REST suite uses its own part of the support.
 mod rest_support;
 mod rest_transport;

@@ -122,6 +122,7 @@ impl Core {
         if settings.rate_limit_interval_seconds == 0 {
             return Err(CoreError::invalid("rateLimitIntervalSeconds must be at least 1"));
         }
+        crate::sessions::validate_settings(settings)?;
         if self.store.role_by_kind(domain.id, &settings.default_role).await?.is_none() {
             return Err(CoreError::invalid(format!(
                 "defaultRole: the domain has no role of type {:?}",

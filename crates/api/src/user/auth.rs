@@ -52,7 +52,8 @@ impl AuthMutation {
         if input.provider != "local" {
             return Err(CoreError::refused("This provider is disabled")).or_strapi();
         }
-        let session = core.login(&caller.domain, &input.identifier, &input.password).await.or_strapi()?;
+        let session =
+            core.login(&caller.domain, &input.identifier, &input.password, &caller.client(None)).await.or_strapi()?;
         Ok(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() })
     }
 
@@ -72,7 +73,7 @@ impl AuthMutation {
             confirmed: input.confirmed,
             other_fields: Vec::new(),
         };
-        let session = core.register(&caller.domain, registration).await.or_strapi()?;
+        let session = core.register(&caller.domain, registration, &caller.client(None)).await.or_strapi()?;
         Ok(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() })
     }
 
@@ -101,8 +102,10 @@ impl AuthMutation {
             let (core, caller) = parts(ctx);
             // Per client only: the code is what is being guessed.
             core.check_rate_limit(&caller.domain, Limited::ResetPassword, caller.ip, "").await.or_strapi()?;
-            let session =
-                core.reset_password(&caller.domain, &code, &password, &password_confirmation).await.or_strapi()?;
+            let session = core
+                .reset_password(&caller.domain, &code, &password, &password_confirmation, &caller.client(None))
+                .await
+                .or_strapi()?;
             Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
         })
         .await
@@ -124,7 +127,14 @@ impl AuthMutation {
                 .await
                 .or_strapi()?;
             let session = core
-                .change_password(&caller.domain, user, &current_password, &password, &password_confirmation)
+                .change_password(
+                    &caller.domain,
+                    user,
+                    &current_password,
+                    &password,
+                    &password_confirmation,
+                    &caller.client(None),
+                )
                 .await
                 .or_strapi()?;
             Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))

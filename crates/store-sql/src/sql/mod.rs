@@ -10,6 +10,7 @@ mod filters;
 mod meta;
 mod rates;
 mod roles;
+mod sessions;
 mod statement;
 mod templates;
 mod unique;

@@ -1,0 +1,30 @@
+-- Sessions: one per sign-in in a domain using refresh tokens. Its refresh tokens are kept
+-- as SHA-256 hashes, each pointing to the one it replaced: a rotated token presented again
+-- is recognised (and ends its session). `expires_at` is the idle expiry, capped by the
+-- absolute one, and the ending time once ended: the sweeper deletes what is past it.
+CREATE TABLE sessions (
+    id                  TEXT PRIMARY KEY,
+    domain_id           BIGINT NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+    user_id             BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    device_id           TEXT,
+    device_name         TEXT,
+    client_address      TEXT,
+    node                TEXT NOT NULL,
+    created_at          BIGINT NOT NULL,
+    last_used_at        BIGINT NOT NULL,
+    expires_at          BIGINT NOT NULL,
+    absolute_expires_at BIGINT NOT NULL,
+    ended_at            BIGINT
+);
+CREATE INDEX sessions_user ON sessions (domain_id, user_id);
+CREATE INDEX sessions_domain_used ON sessions (domain_id, last_used_at);
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+CREATE TABLE session_tokens (
+    hash        TEXT PRIMARY KEY,
+    session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    parent_hash TEXT,
+    created_at  BIGINT NOT NULL,
+    rotated_at  BIGINT
+);
+CREATE INDEX session_tokens_session ON session_tokens (session_id);
