@@ -82,6 +82,8 @@ pub enum UniqueKey {
     UserDocumentId,
     RoleDocumentId,
     ResetTokenHash,
+    /// A refresh token's hash (a collision of 256 random bits: never in practice).
+    SessionToken,
     ConfirmationTokenHash,
     /// An action within its role.
     Permission,
