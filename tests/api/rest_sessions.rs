@@ -341,3 +341,71 @@ async fn a_session_ended_on_one_node_is_refused_on_the_other() {
     }
     second.stop(Duration::ZERO).await;
 }
+
+/// Runs an admin mutation, panicking on errors.
+async fn admin(app: &TestApp, mutation: &str) {
+    app.admin().query(mutation, json!({})).await.data();
+}
+
+#[tokio::test]
+async fn blocking_deleting_and_new_passwords_end_the_users_sessions() {
+    let app = refresh_app(json!({})).await;
+    let mut sessions = Vec::new();
+    for name in ["banned", "blocked", "reset", "removed", "revoked"] {
+        sessions.push((name, register(&app, name).await));
+    }
+    admin(&app, "mutation { account { banUser(user: \"banned@localhost\", reason: \"spam\") { message } } }").await;
+    admin(&app, "mutation { account { changeUserPassword(user: \"reset@localhost\", newPassword: \"Other-pass1\") { message } } }").await;
+    admin(&app, "mutation { account { removeUser(user: \"removed@localhost\") { message } } }").await;
+    admin(&app, "mutation { token { revokeToken(user: \"revoked@localhost\") } }").await;
+    let domain = crate::user_support::domain(&app).await;
+    let blocked = app.app.core.user_by_username(&domain, "blocked").await.unwrap().unwrap();
+    let patch = gatehouse_core::UserPatch { blocked: Some(true), ..Default::default() };
+    app.app.core.update_user(&domain, blocked.id, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
+    for (name, (jwt, refresh_token)) in &sessions {
+        assert_eq!(refresh(&app, refresh_token).await.status, 401, "{name}");
+        assert_eq!(me(&app, jwt).await.status, 401, "{name}");
+    }
+    let ended = event_types(&app, "SESSION_ENDED").await;
+    let mut reasons: Vec<&str> = ended.iter().map(|e| e["details"]["reason"].as_str().unwrap()).collect();
+    reasons.sort();
+    assert_eq!(reasons, ["password_changed", "tokens_revoked", "user_blocked", "user_blocked", "user_deleted"]);
+}
+
+#[tokio::test]
+async fn disabling_or_removing_a_domain_ends_its_sessions() {
+    let app = spawn_app().await;
+    let on = |host: &'static str| rest(&app).header("host", host);
+    for host in ["shop.example", "gone.example"] {
+        admin(&app, &format!("mutation {{ domain {{ addDomain(domain: \"{host}\") {{ status }} }} }}")).await;
+        let settings = format!(
+            "mutation {{ domain {{ updateDomainSettings(domain: \"{host}\", settings: {{jwtManagement: REFRESH}}) {{ jwtManagement }} }} }}"
+        );
+        admin(&app, &settings).await;
+    }
+    let body = json!({ "username": "ann", "email": "ann@example.com", "password": "Passw0rd!" });
+    let (_, shop_token) = tokens(&on("shop.example").post("/auth/local/register", body.clone()).await);
+    let (gone_jwt, gone_token) = tokens(&on("gone.example").post("/auth/local/register", body).await);
+    admin(&app, "mutation { domain { disableDomain(domain: \"shop.example\") { status } } }").await;
+    admin(&app, "mutation { domain { enableDomain(domain: \"shop.example\") { status } } }").await;
+    on("shop.example").post("/auth/refresh", json!({ "refreshToken": shop_token })).await.plain_error(
+        401,
+        "UnauthorizedError",
+        "Invalid refresh token",
+    );
+    admin(&app, "mutation { domain { removeDomain(domain: \"gone.example\") { status } } }").await;
+    assert_eq!(on("gone.example").bearer(&gone_jwt).get("/users/me").await.status, 401);
+    assert_eq!(
+        on("gone.example").post("/auth/refresh", json!({ "refreshToken": gone_token })).await.status.as_u16() / 100,
+        4
+    );
+    let query = "{ audit { listEvents(types: [SESSION_ENDED]) { domain details } } }";
+    let ended = app.admin().query(query, json!({})).await.data()["audit"]["listEvents"].clone();
+    assert_eq!(
+        ended,
+        json!([
+            { "domain": "gone.example", "details": { "reason": "domain_removed", "sessions": 1 } },
+            { "domain": "shop.example", "details": { "reason": "domain_disabled", "sessions": 1 } },
+        ])
+    );
+}

@@ -49,6 +49,8 @@ pub enum EndReason {
     PasswordReset,
     UserBlocked,
     UserDeleted,
+    /// An admin revoked every token of the user.
+    TokensRevoked,
     DomainDisabled,
     DomainRemoved,
 }
@@ -63,6 +65,7 @@ impl EndReason {
             EndReason::PasswordReset => "password_reset",
             EndReason::UserBlocked => "user_blocked",
             EndReason::UserDeleted => "user_deleted",
+            EndReason::TokensRevoked => "tokens_revoked",
             EndReason::DomainDisabled => "domain_disabled",
             EndReason::DomainRemoved => "domain_removed",
         }
