@@ -33,6 +33,7 @@ mod user_email;
 mod user_limits;
 mod user_listing;
 mod user_nulls;
+mod user_sessions;
 #[allow(dead_code)] // Each user suite uses its own part of the support.
 mod user_support;
 mod user_validation;

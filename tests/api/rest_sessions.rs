@@ -59,7 +59,7 @@ fn bearer(app: &TestApp, jwt: &str) -> Rest {
 }
 
 /// The claims of a JWT, unchecked.
-fn claims(jwt: &str) -> Value {
+pub fn claims(jwt: &str) -> Value {
     use base64::Engine;
     let payload = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()

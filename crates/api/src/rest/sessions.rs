@@ -10,17 +10,14 @@ use super::call::{Call, Shared};
 use super::error::RestError;
 use super::{refresh_cookie, reply};
 use crate::user::caller::auth_action;
-use gatehouse_core::sessions::EndReason;
-use gatehouse_core::store::{SessionScope, StoredSession};
-use gatehouse_core::{Core, JwtManagement, SessionId, format_millis};
+use gatehouse_core::sessions::Logout;
+use gatehouse_core::store::StoredSession;
+use gatehouse_core::{Core, SessionId, format_millis};
 
 /// Checks the route's action, then that the domain uses refresh tokens.
 async fn require_refresh_mode(core: &Core, call: &Call, action: &str) -> Result<(), RestError> {
     call.require(core, &auth_action(action)).await?;
-    if call.caller.domain.settings.jwt_management == JwtManagement::Legacy {
-        return Err(RestError::not_found("Not Found"));
-    }
-    Ok(())
+    Ok(core.require_refresh_mode(&call.caller.domain)?)
 }
 
 /// The refresh token of the request: its cookie first, else the body's `refreshToken`.
@@ -39,10 +36,8 @@ pub async fn refresh(State(api): State<Shared>, call: Call) -> Result<Response, 
     // The refresh token is the credential; the caller's role (Public when anonymous, as
     // clients call it) must hold the action, as in Strapi.
     call.require(core, &auth_action("refresh")).await?;
+    core.require_refresh_mode(&call.caller.domain)?;
     let settings = &call.caller.domain.settings;
-    if settings.jwt_management == JwtManagement::Legacy {
-        return Err(RestError::not_found("Not Found"));
-    }
     let token = presented_token(&call).ok_or_else(|| RestError::bad_request("Missing refresh token"))?;
     let refreshed = core.refresh_session(&call.caller.domain, token).await?;
     if cookie_mode(&call) {
@@ -61,23 +56,13 @@ pub async fn logout(State(api): State<Shared>, call: Call) -> Result<Response, R
     let user = call.caller.user.as_ref().ok_or_else(RestError::forbidden)?;
     require_refresh_mode(core, &call, "logout").await?;
     let domain = &call.caller.domain;
-    let device = call.body.get("deviceId").and_then(Value::as_str).filter(|id| !id.is_empty());
-    let of_token = match presented_token(&call) {
-        Some(token) => core.session_of_refresh_token(domain, token).await?.filter(|s| s.user_id == user.id),
-        None => None,
+    let logout = Logout {
+        all: call.body.get("scope").and_then(Value::as_str) == Some("all"),
+        device_id: call.body.get("deviceId").and_then(Value::as_str),
+        refresh_token: presented_token(&call),
+        current: call.caller.session.as_ref(),
     };
-    let scope = if call.body.get("scope").and_then(Value::as_str) == Some("all") {
-        SessionScope::User(user.id)
-    } else if let Some(device) = device {
-        SessionScope::UserDevice(user.id, device)
-    } else if let Some(session) = &of_token {
-        SessionScope::OneOfUser(user.id, &session.id)
-    } else if let Some(session) = &call.caller.session {
-        SessionScope::OneOfUser(user.id, session)
-    } else {
-        SessionScope::User(user.id)
-    };
-    core.end_sessions(domain, Some(user), scope, EndReason::Logout, call.caller.actor()).await?;
+    core.logout(domain, user, logout, call.caller.actor()).await?;
     let mut response = reply::ok(json!({ "ok": true }));
     if cookie_mode(&call) {
         refresh_cookie::clear(&mut response, &domain.settings);
@@ -90,12 +75,23 @@ pub async fn list(State(api): State<Shared>, call: Call) -> Result<Response, Res
     let core = &api.core;
     let user = call.caller.user.as_ref().ok_or_else(RestError::forbidden)?;
     require_refresh_mode(core, &call, "getSessions").await?;
-    let mut sessions = core.user_sessions(&call.caller.domain, user.id).await?;
+    let sessions = own_sessions(core, &call.caller.domain, user.id, call.caller.session.as_ref()).await?;
     let current = call.caller.session.as_ref();
-    // Stable: the rest keep their order, the most recently used first.
-    sessions.sort_by_key(|s| Some(&s.id) != current);
     let data: Vec<Value> = sessions.iter().map(|s| view(s, Some(&s.id) == current)).collect();
     Ok(reply::ok(json!({ "data": data })))
+}
+
+/// The user's live sessions, the current one first, then the most recently used.
+pub async fn own_sessions(
+    core: &Core,
+    domain: &gatehouse_core::Domain,
+    user: gatehouse_core::UserId,
+    current: Option<&SessionId>,
+) -> Result<Vec<StoredSession>, gatehouse_core::CoreError> {
+    let mut sessions = core.user_sessions(domain, user).await?;
+    // Stable: the others keep their order.
+    sessions.sort_by_key(|s| Some(&s.id) != current);
+    Ok(sessions)
 }
 
 /// `DELETE /auth/sessions/:id`: ends one of the caller's sessions; `404` for any other id.
@@ -103,20 +99,7 @@ pub async fn revoke(State(api): State<Shared>, Path(id): Path<String>, call: Cal
     let core = &api.core;
     let user = call.caller.user.as_ref().ok_or_else(RestError::forbidden)?;
     require_refresh_mode(core, &call, "revokeSession").await?;
-    let not_found = || RestError::not_found("Session not found");
-    let id = SessionId::parse(&id).map_err(|_| not_found())?;
-    let ended = core
-        .end_sessions(
-            &call.caller.domain,
-            Some(user),
-            SessionScope::OneOfUser(user.id, &id),
-            EndReason::Logout,
-            call.caller.actor(),
-        )
-        .await?;
-    if ended.is_empty() {
-        return Err(not_found());
-    }
+    core.end_own_session(&call.caller.domain, user, &id, call.caller.actor()).await?;
     Ok(reply::ok(json!({ "data": {} })))
 }
 

@@ -54,7 +54,7 @@ impl AuthMutation {
         }
         let session =
             core.login(&caller.domain, &input.identifier, &input.password, &caller.client(None)).await.or_strapi()?;
-        Ok(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() })
+        Ok(UsersPermissionsLoginPayload::from(session))
     }
 
     /// Register a user
@@ -74,7 +74,7 @@ impl AuthMutation {
             other_fields: Vec::new(),
         };
         let session = core.register(&caller.domain, registration, &caller.client(None)).await.or_strapi()?;
-        Ok(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() })
+        Ok(UsersPermissionsLoginPayload::from(session))
     }
 
     /// Request a reset password token
@@ -106,7 +106,7 @@ impl AuthMutation {
                 .reset_password(&caller.domain, &code, &password, &password_confirmation, &caller.client(None))
                 .await
                 .or_strapi()?;
-            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+            Ok(Some(UsersPermissionsLoginPayload::from(session)))
         })
         .await
     }
@@ -137,7 +137,7 @@ impl AuthMutation {
                 )
                 .await
                 .or_strapi()?;
-            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+            Ok(Some(UsersPermissionsLoginPayload::from(session)))
         })
         .await
     }
@@ -152,7 +152,7 @@ impl AuthMutation {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
             let session = core.confirm_email(&caller.domain, &confirmation).await.or_strapi()?;
-            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+            Ok(Some(UsersPermissionsLoginPayload::from(session)))
         })
         .await
     }

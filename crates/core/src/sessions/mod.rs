@@ -87,6 +87,20 @@ pub struct Refreshed {
     pub session: StoredSession,
 }
 
+/// What a logout names; the first rule that applies wins, in Strapi's order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Logout<'a> {
+    /// `scope: "all"`: every session of the user.
+    pub all: bool,
+    /// Every session of the user on this device.
+    pub device_id: Option<&'a str>,
+    /// The session of this refresh token.
+    pub refresh_token: Option<&'a str>,
+    /// The session of the caller's access token; with none of the above and no session,
+    /// every session of the user ends.
+    pub current: Option<&'a SessionId>,
+}
+
 /// The checks of a domain's session settings, for the admin API and the static domains.
 pub fn validate_settings(settings: &Settings) -> CoreResult<()> {
     let lifespans =
@@ -296,6 +310,43 @@ impl Core {
             self.record(event).await;
         }
         Ok(ended)
+    }
+
+    /// The domain must use refresh tokens: the session operations are not found otherwise.
+    pub fn require_refresh_mode(&self, domain: &Domain) -> CoreResult<()> {
+        match domain.settings.jwt_management {
+            JwtManagement::Refresh => Ok(()),
+            JwtManagement::Legacy => Err(CoreError::not_found(Entity::Session, "Not Found")),
+        }
+    }
+
+    /// Ends the sessions a logout of `user` names (see [`Logout`]).
+    pub async fn logout(&self, domain: &Domain, user: &User, logout: Logout<'_>, actor: Actor) -> CoreResult<()> {
+        let of_token = match logout.refresh_token {
+            Some(token) => self.session_of_refresh_token(domain, token).await?.filter(|s| s.user_id == user.id),
+            None => None,
+        };
+        let scope = match (logout.all, logout.device_id.filter(|d| !d.is_empty()), &of_token, logout.current) {
+            (true, ..) => SessionScope::User(user.id),
+            (_, Some(device), ..) => SessionScope::UserDevice(user.id, device),
+            (_, _, Some(session), _) => SessionScope::OneOfUser(user.id, &session.id),
+            (_, _, _, Some(current)) => SessionScope::OneOfUser(user.id, current),
+            _ => SessionScope::User(user.id),
+        };
+        self.end_sessions(domain, Some(user), scope, EndReason::Logout, actor).await?;
+        Ok(())
+    }
+
+    /// Ends one of `user`'s sessions, named by its id; any other id is not found.
+    pub async fn end_own_session(&self, domain: &Domain, user: &User, id: &str, actor: Actor) -> CoreResult<()> {
+        let not_found = || CoreError::not_found(Entity::Session, "Session not found");
+        let id = SessionId::parse(id).map_err(|_| not_found())?;
+        let scope = SessionScope::OneOfUser(user.id, &id);
+        let ended = self.end_sessions(domain, Some(user), scope, EndReason::Logout, actor).await?;
+        if ended.is_empty() {
+            return Err(not_found());
+        }
+        Ok(())
     }
 
     /// The live session one of whose refresh tokens this is.
