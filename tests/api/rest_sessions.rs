@@ -409,3 +409,42 @@ async fn disabling_or_removing_a_domain_ends_its_sessions() {
         ])
     );
 }
+
+#[tokio::test]
+async fn admins_list_count_and_kick_sessions_the_mongooseim_way() {
+    let app = refresh_app(json!({})).await;
+    let (first, _) = register(&app, "rita").await;
+    let (second, _) = login(&app, "rita", Some("phone")).await;
+    let (other, _) = register(&app, "sam").await;
+    let query = |q: &str| {
+        let (app, q) = (&app, q.to_string());
+        async move { app.admin().query(&q, json!({})).await }
+    };
+    let answer = query("{ session { countSessions(domain: \"localhost\") listUserSessions(user: \"rita@localhost\") { user deviceId node } } stat { domainStats(domain: \"localhost\") { onlineUsers sessions } globalStats { onlineUsers } } }").await;
+    let data = answer.data();
+    assert_eq!(data["session"]["countSessions"], 3);
+    let listed = data["session"]["listUserSessions"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let phone_sid = claims(&second)["sid"].as_str().unwrap().to_string();
+    assert_eq!(listed[0]["user"], format!("rita@localhost/{phone_sid}"));
+    assert_eq!(listed[0]["deviceId"], "phone");
+    assert_eq!(data["stat"]["domainStats"], json!({ "onlineUsers": 2, "sessions": 3 }));
+    assert_eq!(data["stat"]["globalStats"]["onlineUsers"], 2);
+    let kick = format!(
+        "mutation {{ session {{ kickUserSession(user: \"rita@localhost/{phone_sid}\", reason: \"lost phone\") {{ user kicked message }} }} }}"
+    );
+    let answer = query(&kick).await;
+    assert_eq!(answer.data()["session"]["kickUserSession"]["message"], "Session kicked");
+    me(&app, &second).await.plain_error(401, "UnauthorizedError", "Missing or invalid credentials");
+    me(&app, &first).await.ok(200);
+    let again = query(&kick).await;
+    assert_eq!((again.error_code(), again.error_message()), ("no_session", "No active session"));
+    let answer = query("mutation { session { kickUser(user: \"rita@localhost\") { kicked message } } }").await;
+    assert_eq!(answer.data()["session"]["kickUser"], json!([{ "kicked": true, "message": "Session kicked" }]));
+    me(&app, &first).await.plain_error(401, "UnauthorizedError", "Missing or invalid credentials");
+    let answer = query("mutation { session { kickDomainSessions(domain: \"localhost\") } }").await;
+    assert_eq!(answer.data()["session"]["kickDomainSessions"], 1);
+    me(&app, &other).await.plain_error(401, "UnauthorizedError", "Missing or invalid credentials");
+    let ended = event_types(&app, "SESSION_ENDED").await;
+    assert_eq!(ended[2]["details"], json!({ "reason": "kicked", "message": "lost phone", "session": phone_sid }));
+}
