@@ -66,9 +66,8 @@ async fn named(core: &Core, domain: &Domain, sessions: Vec<StoredSession>) -> Re
     let mut names: HashMap<UserId, Option<Username>> = HashMap::new();
     let mut listed = Vec::with_capacity(sessions.len());
     for stored in sessions {
-        if !names.contains_key(&stored.user_id) {
-            let user = core.user(domain, stored.user_id).await?;
-            names.insert(stored.user_id, user.map(|u| u.username));
+        if let std::collections::hash_map::Entry::Vacant(entry) = names.entry(stored.user_id) {
+            entry.insert(core.user(domain, stored.user_id).await?.map(|u| u.username));
         }
         if let Some(Some(username)) = names.get(&stored.user_id) {
             listed.push(session(&stored, username, domain));
