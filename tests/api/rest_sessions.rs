@@ -448,3 +448,23 @@ async fn admins_list_count_and_kick_sessions_the_mongooseim_way() {
     let ended = event_types(&app, "SESSION_ENDED").await;
     assert_eq!(ended[2]["details"], json!({ "reason": "kicked", "message": "lost phone", "session": phone_sid }));
 }
+
+#[tokio::test]
+async fn a_static_domain_takes_its_session_settings_from_the_configuration_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gatehouse.toml");
+    let toml = "[[domains]]\nname = \"localhost\"\n\n[domains.sessions]\njwt_management = \"REFRESH\"\naccess_token_lifespan = 120\nhttp_only = true\ncookie_same_site = \"STRICT\"\n";
+    std::fs::write(&file, toml).unwrap();
+    let loaded = gatehouse_server::config::Config::load(Some(&file)).expect("the file is read");
+    let app = gatehouse_testkit::spawn_app_with(|config| config.domains[0] = loaded.domains[0].clone()).await;
+    let (jwt, _) = register(&app, "rita").await;
+    let claims = claims(&jwt);
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 120);
+    let reply = rest(&app).post("/auth/local", json!({ "identifier": "rita", "password": "Passw0rd!" })).await;
+    assert_eq!(keys(reply.ok(200)), ["jwt", "user"]);
+    assert!(reply.header("set-cookie").unwrap().ends_with("; path=/; samesite=strict; httponly"));
+
+    std::fs::write(&file, format!("{toml}cookie_path = \"nowhere\"\n")).unwrap();
+    let refused = gatehouse_server::config::Config::load(Some(&file)).unwrap_err().to_string();
+    assert!(refused.contains("domains[0].sessions: refreshCookiePath must start with /"), "{refused}");
+}
