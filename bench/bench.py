@@ -19,7 +19,7 @@ import traceback
 from dataclasses import asdict
 from pathlib import Path
 
-from harness import report
+from harness import report, sessions
 from harness.backends import Postgres, SQLite
 from harness.scenarios import BIG_DOMAIN, Bench, NotAvailable
 from harness.server import Server, ServerError
@@ -34,6 +34,7 @@ SCENARIOS = {
     6: ("SSE delivery to 1,000 subscribers", Bench.s6_sse),
     8: ("resident memory after bursts of 2,000 SSE streams", Bench.s8_sse_bursts),
     9: ("`forgotPassword` timing, known vs unknown address", Bench.s9_forgot_password_timing),
+    10: ("sessions: refresh rotations, session-bound `me`, 1,000,000 stored sessions", sessions.run),
 }
 
 
@@ -42,7 +43,7 @@ def main():
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--pg-url", help="a PostgreSQL server (any database); a fresh database is made on it")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load (default 10)")
-    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7,8,9", help="comma-separated scenario numbers")
+    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7,8,9,10", help="comma-separated scenario numbers")
     parser.add_argument("--binary", default=ROOT / "target/release/gatehouse", type=Path)
     parser.add_argument("--argon2-rate", default=ROOT / "target/release/examples/argon2_rate", type=Path)
     parser.add_argument("--ceiling", default=ROOT / "target/release/gatehouse-bench-ceiling", type=Path)
@@ -90,7 +91,7 @@ def main():
 def run_backend(name, args, selected):
     workdir = Path(tempfile.mkdtemp(prefix=f"gatehouse-bench-{name}-"))
     backend = SQLite(workdir) if name == "sqlite" else Postgres(args.pg_url)
-    server = Server(args.binary, workdir, backend.url, ["localhost", BIG_DOMAIN])
+    server = Server(args.binary, workdir, backend.url, ["localhost", BIG_DOMAIN, sessions.DOMAIN])
     bench = Bench(server, backend, args.seconds, _cores(), args.argon2_rate, args.ceiling)
     try:
         progress(name, "starting gatehouse on a fresh database")

@@ -84,7 +84,7 @@ pub struct SignedIn {
 pub struct Refreshed {
     pub jwt: String,
     pub refresh_token: String,
-    pub session: StoredSession,
+    pub session: SessionId,
 }
 
 /// What a logout names; the first rule that applies wins, in Strapi's order.
@@ -236,18 +236,18 @@ impl Core {
             idle_until: now + settings.idle_refresh_token_lifespan * 1000,
             grace_ms: settings.refresh_reuse_grace_seconds * 1000,
         };
-        let session = match self.store.rotate_refresh_token(&rotation).await? {
-            RotationOutcome::Rotated(session) => session,
+        let (session, user_id) = match self.store.rotate_refresh_token(&rotation).await? {
+            RotationOutcome::Rotated { session, user } => (session, user),
             RotationOutcome::Invalid => return Err(CoreError::InvalidRefreshToken),
             RotationOutcome::Reused(session) => {
                 self.report_reuse(domain, &session).await;
                 return Err(CoreError::InvalidRefreshToken);
             }
         };
-        let user = match self.users.get(domain.id, session.user_id) {
+        let user = match self.users.get(domain.id, user_id) {
             Some(user) => user,
             None => {
-                let user = self.store.user_by_id(domain.id, session.user_id).await?;
+                let user = self.store.user_by_id(domain.id, user_id).await?;
                 let user = user.ok_or(CoreError::InvalidRefreshToken)?;
                 self.users.put(&domain.name, &user);
                 user
@@ -256,7 +256,7 @@ impl Core {
         if user.blocked {
             return Err(CoreError::InvalidRefreshToken);
         }
-        let jwt = self.issue_session_jwt(domain, &user, &session.id)?;
+        let jwt = self.issue_session_jwt(domain, &user, &session)?;
         Ok(Refreshed { jwt, refresh_token: token, session })
     }
 

@@ -54,8 +54,8 @@ pub struct Rotation<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RotationOutcome {
-    /// The session, used now, with the new token as its current one.
-    Rotated(StoredSession),
+    /// The session (and its owner), used now, with the new token as its current one.
+    Rotated { session: SessionId, user: UserId },
     /// The token had already been rotated: the session it belongs to was ended just now.
     Reused(StoredSession),
     /// Unknown, of another domain, or of a session ended or expired.

@@ -41,6 +41,7 @@ fn session_from_row(row: &AnyRow) -> StoreResult<StoredSession> {
 #[async_trait]
 impl SessionStore for SqlStore {
     async fn insert_session(&self, s: &NewSession<'_>) -> StoreResult<StoredSession> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await.db()?;
         let row = query(sql(format!(
             "INSERT INTO sessions (id, domain_id, user_id, device_id, device_name, client_address, node, \
@@ -60,9 +61,10 @@ impl SessionStore for SqlStore {
         .fetch_one(&mut *tx)
         .await
         .db()?;
-        query("INSERT INTO session_tokens (hash, session_id, created_at) VALUES ($1, $2, $3)")
+        query("INSERT INTO session_tokens (hash, session_id, user_id, created_at) VALUES ($1, $2, $3, $4)")
             .bind(s.token_hash)
             .bind(s.id.as_str())
+            .bind(s.user_id.get())
             .bind(s.now)
             .execute(&mut *tx)
             .await
@@ -72,45 +74,30 @@ impl SessionStore for SqlStore {
     }
 
     async fn rotate_refresh_token(&self, r: &Rotation<'_>) -> StoreResult<RotationOutcome> {
-        let mut tx = self.pool.begin().await.db()?;
-        // Claim the presented token: current, or rotated within the grace window.
+        let _turn = self.write_turn().await;
+        // One statement: the presented token, current or rotated within the grace window, gets
+        // its successor, which the trigger of the migration inserts and dates the session with.
+        // The session is checked row by row (EXISTS): an IN would read the domain's sessions.
         let claimed = query(sql(format!(
-            "UPDATE session_tokens SET rotated_at = COALESCE(rotated_at, $1) \
+            "UPDATE session_tokens SET rotated_at = COALESCE(rotated_at, $1), successor = $5, successor_at = $1, \
+             successor_idle_until = $6 \
              WHERE hash = $2 AND (rotated_at IS NULL OR rotated_at > $1 - $3) \
-             AND session_id IN (SELECT id FROM sessions WHERE domain_id = $4 AND {}) \
-             RETURNING session_id",
+             AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = session_tokens.session_id AND s.domain_id = $4 AND {}) \
+             RETURNING session_id, user_id",
             live("$1")
         )))
         .bind(r.now)
         .bind(r.presented_hash)
         .bind(r.grace_ms)
         .bind(r.domain_id.get())
-        .fetch_optional(&mut *tx)
+        .bind(r.new_hash)
+        .bind(r.idle_until)
+        .fetch_optional(&self.pool)
         .await
         .db()?;
         if let Some(claimed) = claimed {
-            let session_id: String = claimed.try_get("session_id").db()?;
-            query("INSERT INTO session_tokens (hash, session_id, parent_hash, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(r.new_hash)
-                .bind(&session_id)
-                .bind(r.presented_hash)
-                .bind(r.now)
-                .execute(&mut *tx)
-                .await
-                .db()?;
-            let row = query(sql(format!(
-                "UPDATE sessions SET last_used_at = $1, \
-                 expires_at = CASE WHEN $2 < absolute_expires_at THEN $2 ELSE absolute_expires_at END \
-                 WHERE id = $3 RETURNING {SESSION_COLUMNS}"
-            )))
-            .bind(r.now)
-            .bind(r.idle_until)
-            .bind(&session_id)
-            .fetch_one(&mut *tx)
-            .await
-            .db()?;
-            tx.commit().await.db()?;
-            return Ok(RotationOutcome::Rotated(session_from_row(&row)?));
+            let session = SessionId::from_stored(claimed.try_get("session_id").db()?);
+            return Ok(RotationOutcome::Rotated { session, user: get_id(&claimed, "user_id")? });
         }
         // Not claimable: a rotated token of a live session is a reuse, which ends the session.
         let reused = query(sql(format!(
@@ -123,10 +110,9 @@ impl SessionStore for SqlStore {
         .bind(r.now)
         .bind(r.domain_id.get())
         .bind(r.presented_hash)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&self.pool)
         .await
         .db()?;
-        tx.commit().await.db()?;
         Ok(match reused {
             Some(row) => RotationOutcome::Reused(session_from_row(&row)?),
             None => RotationOutcome::Invalid,
