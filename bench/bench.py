@@ -19,7 +19,7 @@ import traceback
 from dataclasses import asdict
 from pathlib import Path
 
-from harness import report
+from harness import report, sessions
 from harness.backends import Postgres, SQLite
 from harness.scenarios import BIG_DOMAIN, Bench, NotAvailable
 from harness.server import Server, ServerError
@@ -37,6 +37,7 @@ SCENARIOS = {
     10: ("REST `GET /api/users/me` vs GraphQL `me`", Bench.s10_rest_me),
     11: ("`me` beside 5,000 slow connections", Bench.s11_slow_clients),
     12: ("10,000 SSE subscribers: delivery, memory, `me` meanwhile", Bench.s12_sse_many),
+    13: ("sessions: refresh rotations, session-bound `me`, 1,000,000 stored sessions", sessions.run),
 }
 
 
@@ -45,7 +46,7 @@ def main():
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--pg-url", help="a PostgreSQL server (any database); a fresh database is made on it")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load (default 10)")
-    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7,8,9,10,11,12", help="comma-separated scenario numbers")
+    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7,8,9,10,11,12,13", help="comma-separated scenario numbers")
     parser.add_argument("--binary", default=ROOT / "target/release/gatehouse", type=Path)
     parser.add_argument("--argon2-rate", default=ROOT / "target/release/examples/argon2_rate", type=Path)
     parser.add_argument("--ceiling", default=ROOT / "target/release/gatehouse-bench-ceiling", type=Path)
@@ -93,7 +94,7 @@ def main():
 def run_backend(name, args, selected):
     workdir = Path(tempfile.mkdtemp(prefix=f"gatehouse-bench-{name}-"))
     backend = SQLite(workdir) if name == "sqlite" else Postgres(args.pg_url)
-    server = Server(args.binary, workdir, backend.url, ["localhost", BIG_DOMAIN])
+    server = Server(args.binary, workdir, backend.url, ["localhost", BIG_DOMAIN, sessions.DOMAIN])
     bench = Bench(server, backend, args.seconds, _cores(), args.argon2_rate, args.ceiling)
     try:
         progress(name, "starting gatehouse on a fresh database")

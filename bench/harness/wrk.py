@@ -52,21 +52,24 @@ class Result:
 class Run:
     """A wrk process under way; `result()` waits for it."""
 
-    def __init__(self, url, body, *, threads, connections, seconds, headers=None, nonce=None, label=""):
+    def __init__(
+        self, url, body, *, threads, connections, seconds, headers=None, nonce=None, label="", script=SCRIPT, extra_env=None
+    ):
         threads = min(threads, connections)
         self.params = f"wrk -t{threads} -c{connections} -d{seconds}s" + (f" {label}" if label else "")
         # No body: a GET (a REST read); else the JSON body is POSTed.
         self.body_file = None
-        env = dict(os.environ, BENCH_METHOD="GET", BENCH_NONCE=nonce or "0")
+        env = dict(os.environ, BENCH_METHOD="GET", BENCH_NONCE=nonce or "0", BENCH_THREADS=str(threads))
         if body is not None:
             self.body_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
             json.dump(body, self.body_file)
             self.body_file.close()
             env.update(BENCH_METHOD="POST", BENCH_BODY=self.body_file.name)
+        env.update(extra_env or {})
         command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
         for name, value in (headers or {}).items():
             command += ["-H", f"{name}: {value}"]
-        command += ["-s", str(SCRIPT), url]
+        command += ["-s", str(script), url]
         self.timeout = seconds + 60
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

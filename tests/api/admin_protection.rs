@@ -68,6 +68,7 @@ impl Types {
             BaseType::Named(name) => match name.as_str() {
                 "DomainName" => format!("{domain:?}"),
                 "UserRef" => format!("\"someone@{domain}\""),
+                "FullUserRef" => format!("\"someone@{domain}/0123456789abcdef0123456789abcdef\""),
                 "Int" | "PosInt" | "NonNegInt" => "1".into(),
                 "Boolean" => "true".into(),
                 "JSON" => "{}".into(),

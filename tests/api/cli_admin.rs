@@ -90,6 +90,9 @@ async fn one_command_of_every_category_against_a_running_server() {
     let data = ok(gatehouse(&config, &["admin", "stat", "domainStats", "--domain", "localhost"]).await);
     assert_eq!(data["stat"]["domainStats"]["registeredUsers"], 1);
 
+    let data = ok(gatehouse(&config, &["admin", "session", "kickUser", "--user", "alice@localhost"]).await);
+    assert_eq!(data["session"]["kickUser"], serde_json::json!([]), "a legacy domain has no sessions");
+
     let data = ok(gatehouse(&config, &["admin", "server", "status"]).await);
     assert_eq!(data["server"]["status"]["statusCode"], "RUNNING");
 

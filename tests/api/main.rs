@@ -19,6 +19,7 @@ mod rest_auth;
 mod rest_listing;
 mod rest_mail_flows;
 mod rest_roles;
+mod rest_sessions;
 #[allow(dead_code)] // Each REST suite uses its own part of the support.
 mod rest_support;
 mod rest_transport;
@@ -35,6 +36,7 @@ mod user_email;
 mod user_limits;
 mod user_listing;
 mod user_nulls;
+mod user_sessions;
 #[allow(dead_code)] // Each user suite uses its own part of the support.
 mod user_support;
 mod user_validation;

@@ -28,8 +28,16 @@ async fn declarations(schema: &Schema) -> Declarations {
     let mut granted = BTreeSet::new();
     // The actions are learnt from the declarations met: each round reaches deeper.
     for _ in 0..8 {
-        let app = spawn_app().await;
+        // Sessions in use, so that the session fields are reached too.
+        let app = crate::rest_sessions::refresh_app(json!({})).await;
         let (jwt, member) = register(&app, "member").await;
+        let login = format!(
+            r#"mutation {{ login(input: {{identifier: "member", password: "{PASSWORD}"}}) {{ jwt refreshToken }} }}"#
+        );
+        let spare_login = app.user().query(&login, json!({})).await;
+        let spare_login = &spare_login.data()["login"];
+        let spare_refresh = spare_login["refreshToken"].as_str().unwrap().to_string();
+        let spare_session = crate::rest_sessions::claims(spare_login["jwt"].as_str().unwrap())["sid"].clone();
         let (_, spare_user) = register(&app, "spare").await;
         let spare_role = create_role(&app, "Spare").await;
         let own_role = role_document_id(&app, "authenticated").await;
@@ -52,6 +60,8 @@ async fn declarations(schema: &Schema) -> Declarations {
                 format!(r#"input: {{username: "newcomer", email: "newcomer@example.com", password: "{PASSWORD}"}}"#),
             ),
             ("forgotPassword", r#"email: "member@example.com""#.to_string()),
+            ("refreshToken", format!("refreshToken: {spare_refresh:?}")),
+            ("endMySession", format!("id: {spare_session}")),
         ]);
 
         let core = app.app.core.clone();

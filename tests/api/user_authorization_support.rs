@@ -128,9 +128,12 @@ impl Schema {
         }
     }
 
-    /// `name(arguments)`: the arguments of `hints` for this field, else its required ones.
+    /// `name(arguments)`: the arguments of `hints` for this field, else its required ones. A
+    /// hint is for the field of that name that takes arguments (`Mutation.refreshToken`, not
+    /// the payload's `refreshToken`).
     pub fn call(&self, field: &Field, hints: &HashMap<&str, String>) -> String {
-        let arguments = match hints.get(field.name.as_str()) {
+        let hint = hints.get(field.name.as_str()).filter(|_| field.takes_arguments);
+        let arguments = match hint {
             Some(hint) => hint.clone(),
             None => {
                 let required: Vec<String> =

@@ -12,7 +12,8 @@ use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, Millis, User, UserWithRole, now_millis};
 use super::paging::KeyPage;
 use super::password::Verdict;
-use super::store::{UserChanges, UserCounts};
+use super::sessions::EndReason;
+use super::store::{SessionScope, UserChanges, UserCounts};
 use super::text;
 use super::types::Username;
 use super::users::{UserDraft, UserPatch};
@@ -144,6 +145,7 @@ impl Core {
         let event = |kind| NewEvent::new(kind, &domain.name, actor.clone()).user(&user.username, &domain.name);
         self.record(event(EventKind::UserUpdated).details(json!({ "changed": ["blocked"] }))).await;
         self.record(event(EventKind::UserBlocked).details(json!({ "reason": reason }))).await;
+        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserBlocked, actor).await?;
         Ok(user)
     }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use super::model::{Domain, Role, User};
-use super::types::{Action, DomainId, RoleId, UserId};
+use super::types::{Action, DomainId, RoleId, SessionId, UserId};
 
 const TTL: Duration = Duration::from_secs(2);
 
@@ -74,6 +74,44 @@ impl UserCache {
     }
 
     /// Forgets the users of `domain`, or everyone when the event names no domain.
+    pub fn forget_domain(&self, domain: Option<&str>) {
+        if let Ok(mut entries) = self.entries.write() {
+            match domain {
+                Some(domain) => entries.retain(|_, (_, d, _)| &**d != domain),
+                None => entries.clear(),
+            }
+        }
+    }
+}
+
+/// Whose live session each recently presented session id is (none: not live), so that a
+/// burst of requests with one access token costs one lookup; cleared like the user cache,
+/// by every event that may change accounts (`SESSION_ENDED` among them) on any node.
+type CachedSession = (Instant, Arc<str>, Option<UserId>);
+
+#[derive(Default)]
+pub struct SessionCache {
+    entries: RwLock<HashMap<SessionId, CachedSession>>,
+}
+
+impl SessionCache {
+    /// `Some(owner)` when cached and fresh (`Some(None)`: known not to be live).
+    pub fn get(&self, id: &SessionId) -> Option<Option<UserId>> {
+        let entries = self.entries.read().ok()?;
+        let (at, _, owner) = entries.get(id)?;
+        (at.elapsed() < USER_TTL).then_some(*owner)
+    }
+
+    pub fn put(&self, domain: &str, id: &SessionId, owner: Option<UserId>) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() > 100_000 {
+                entries.retain(|_, (at, _, _)| at.elapsed() < USER_TTL);
+            }
+            entries.insert(id.clone(), (Instant::now(), Arc::from(domain), owner));
+        }
+    }
+
+    /// Forgets the sessions of `domain`, or all when no domain is named.
     pub fn forget_domain(&self, domain: Option<&str>) {
         if let Ok(mut entries) = self.entries.write() {
             match domain {

@@ -7,6 +7,8 @@ use serde_json::{Map, Value, json};
 use super::error::{CoreError, CoreResult, Entity};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, Role, Settings};
+use super::sessions::EndReason;
+use super::store::SessionScope;
 use super::types::DomainName;
 use super::{Core, bootstrap, text};
 
@@ -49,6 +51,7 @@ impl Core {
     /// the domain as it was.
     pub async fn remove_domain(&self, name: &DomainName, actor: Actor) -> CoreResult<Domain> {
         let domain = self.dynamic_domain(name).await?;
+        self.end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainRemoved, actor.clone()).await?;
         self.store.delete_domain(domain.id).await?;
         self.domains.clear();
         self.record(NewEvent::new(EventKind::DomainRemoved, &domain.name, actor)).await;
@@ -64,7 +67,10 @@ impl Core {
                 DomainStatus::Enabled => EventKind::DomainEnabled,
                 DomainStatus::Disabled => EventKind::DomainDisabled,
             };
-            self.record(NewEvent::new(kind, &domain.name, actor)).await;
+            self.record(NewEvent::new(kind, &domain.name, actor.clone())).await;
+            if status == DomainStatus::Disabled {
+                self.end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainDisabled, actor).await?;
+            }
             domain.status = status;
         }
         Ok(domain)
@@ -122,6 +128,7 @@ impl Core {
         if settings.rate_limit_interval_seconds == 0 {
             return Err(CoreError::invalid("rateLimitIntervalSeconds must be at least 1"));
         }
+        crate::sessions::validate_settings(settings)?;
         if self.store.role_by_kind(domain.id, &settings.default_role).await?.is_none() {
             return Err(CoreError::invalid(format!(
                 "defaultRole: the domain has no role of type {:?}",

@@ -10,6 +10,7 @@ pub enum Entity {
     Role,
     DomainPassword,
     Token,
+    Session,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,9 @@ pub enum CoreError {
     Forbidden,
     #[error("Too many requests, please try again later.")]
     RateLimited,
+    /// A refresh token that is unknown, expired, of an ended session, or already used.
+    #[error("Invalid refresh token")]
+    InvalidRefreshToken,
     /// Anything unexpected: logged where it is mapped, never shown to a client.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -78,6 +82,8 @@ pub enum UniqueKey {
     UserDocumentId,
     RoleDocumentId,
     ResetTokenHash,
+    /// A refresh token's hash (a collision of 256 random bits: never in practice).
+    SessionToken,
     ConfirmationTokenHash,
     /// An action within its role.
     Permission,

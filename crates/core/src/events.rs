@@ -38,6 +38,12 @@ pub enum EventKind {
     SettingsChanged,
     /// An admin issued a token for a user (`token { requestToken }`).
     TokenIssued,
+    /// A sign-in started a session (a domain using refresh tokens).
+    SessionStarted,
+    /// A session ended (`reason`): its access and refresh tokens are refused from now on.
+    SessionEnded,
+    /// A refresh token was presented again after its exchange: its session was ended.
+    RefreshTokenReused,
 }
 
 impl EventKind {
@@ -51,6 +57,8 @@ impl EventKind {
                 | EventKind::PasswordResetRequested
                 | EventKind::TokenIssued
                 | EventKind::UserRegistered
+                | EventKind::SessionStarted
+                | EventKind::RefreshTokenReused
         )
     }
 
@@ -186,6 +194,7 @@ impl Core {
     /// Drops what the caches hold of a domain's accounts (an event changed them).
     pub(crate) fn forget_accounts(&self, domain: Option<&str>) {
         self.users.forget_domain(domain);
+        self.sessions.forget_domain(domain);
         self.roles.clear();
     }
 

@@ -21,6 +21,7 @@ pub mod query;
 pub mod ratelimit;
 mod relay;
 pub mod roles;
+pub mod sessions;
 pub mod store;
 pub mod text;
 pub mod token;
@@ -31,7 +32,7 @@ pub mod validation;
 pub use error::{CoreError, CoreResult, Entity};
 pub use model::*;
 pub use relay::EventRelay;
-pub use types::{Action, DomainId, DomainName, Email, ParseError, RoleId, UserId, Username};
+pub use types::{Action, DomainId, DomainName, Email, ParseError, RoleId, SessionId, UserId, Username};
 pub use users::{UserDraft, UserPatch};
 
 use std::sync::Arc;
@@ -50,6 +51,7 @@ pub struct Core {
     domains: cache::DomainCache,
     users: cache::UserCache,
     roles: cache::RoleCache,
+    sessions: cache::SessionCache,
     events: events::EventBus,
     /// Counters for `/metrics`; see `metrics` for who counts what.
     metrics: Arc<metrics::Metrics>,
@@ -91,6 +93,7 @@ impl Core {
             domains: cache::DomainCache::default(),
             users: cache::UserCache::default(),
             roles: cache::RoleCache::default(),
+            sessions: cache::SessionCache::default(),
             events: events::EventBus::default(),
             metrics: Arc::new(metrics::Metrics::new(mailer.clone())),
             mailer,
@@ -98,7 +101,9 @@ impl Core {
             credentials: auth::CredentialCache::default(),
         };
         bootstrap::static_domains(&core, &static_domains).await?;
-        Ok(Arc::new(core))
+        let core = Arc::new(core);
+        core.start_session_sweeper();
+        Ok(core)
     }
 
     /// Succeeds when the storage answers.

@@ -87,6 +87,57 @@ pub struct Settings {
     pub reset_token_lifetime_seconds: i64,
     pub rate_limit_max: u32,
     pub rate_limit_interval_seconds: u32,
+    /// Strapi's `jwtManagement`: one long-lived token, or sessions with refresh tokens.
+    pub jwt_management: JwtManagement,
+    /// Lifetime of a session's access tokens (Strapi's `sessions.accessTokenLifespan`).
+    pub access_token_lifespan: i64,
+    /// A session ends this long after it started, refreshed or not (`maxRefreshTokenLifespan`).
+    pub max_refresh_token_lifespan: i64,
+    /// A session ends when not refreshed for this long (`idleRefreshTokenLifespan`).
+    pub idle_refresh_token_lifespan: i64,
+    /// A refresh token rotated less than this long ago is taken again (a client retrying the
+    /// same refresh), instead of ending its session as reused.
+    pub refresh_reuse_grace_seconds: i64,
+    /// Strapi's `sessions.httpOnly`: the refresh token of a login or refresh goes out in a cookie.
+    pub refresh_http_only: bool,
+    pub refresh_cookie_name: String,
+    pub refresh_cookie_same_site: CookieSameSite,
+    pub refresh_cookie_path: String,
+    pub refresh_cookie_secure: bool,
+    /// The cookie's `Max-Age` in seconds; none: a browser-session cookie.
+    pub refresh_cookie_max_age: Option<i64>,
+}
+
+/// How a domain's users keep signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JwtManagement {
+    /// One token per sign-in, valid for `jwt_lifetime_seconds` (Strapi's `legacy-support`).
+    #[default]
+    Legacy,
+    /// Short access tokens bound to a session, renewed with rotating refresh tokens.
+    Refresh,
+}
+
+/// The `SameSite` attribute of the refresh cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CookieSameSite {
+    Strict,
+    #[default]
+    Lax,
+    None,
+}
+
+impl CookieSameSite {
+    /// As the `Set-Cookie` line writes it (Strapi's lower case).
+    pub fn attribute(self) -> &'static str {
+        match self {
+            CookieSameSite::Strict => "strict",
+            CookieSameSite::Lax => "lax",
+            CookieSameSite::None => "none",
+        }
+    }
 }
 
 impl Default for Settings {
@@ -105,6 +156,17 @@ impl Default for Settings {
             reset_token_lifetime_seconds: 3600,
             rate_limit_max: 10,
             rate_limit_interval_seconds: 60,
+            jwt_management: JwtManagement::Legacy,
+            access_token_lifespan: 600,
+            max_refresh_token_lifespan: 30 * 24 * 3600,
+            idle_refresh_token_lifespan: 14 * 24 * 3600,
+            refresh_reuse_grace_seconds: 0,
+            refresh_http_only: false,
+            refresh_cookie_name: "strapi_up_refresh".into(),
+            refresh_cookie_same_site: CookieSameSite::Lax,
+            refresh_cookie_path: "/".into(),
+            refresh_cookie_secure: false,
+            refresh_cookie_max_age: None,
         }
     }
 }

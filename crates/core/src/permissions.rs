@@ -5,6 +5,9 @@ use crate::types::Action;
 pub const PREFIX: &str = "plugin::users-permissions.";
 
 pub const AUTH_CHANGE_PASSWORD: &str = "plugin::users-permissions.auth.changePassword";
+pub const AUTH_LOGOUT: &str = "plugin::users-permissions.auth.logout";
+pub const AUTH_GET_SESSIONS: &str = "plugin::users-permissions.auth.getSessions";
+pub const AUTH_REVOKE_SESSION: &str = "plugin::users-permissions.auth.revokeSession";
 pub const USER_FIND: &str = "plugin::users-permissions.user.find";
 pub const USER_FIND_ONE: &str = "plugin::users-permissions.user.findOne";
 pub const USER_CREATE: &str = "plugin::users-permissions.user.create";

@@ -8,7 +8,8 @@ use super::error::{CoreError, CoreResult, Entity};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, NewUser, Role, User, UserWithRole, now_millis};
 use super::query::{Filter, ListQuery};
-use super::store::UserChanges;
+use super::sessions::EndReason;
+use super::store::{SessionScope, UserChanges};
 use super::types::{Email, RoleId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
 
@@ -201,6 +202,15 @@ impl Core {
             if patch.password.is_some() {
                 self.record(event(EventKind::PasswordChanged)).await;
             }
+            // A blocked user's sessions, or every session after a new password, end (ASVS 7.4.2).
+            let ending = match (blocked_now, patch.password.is_some()) {
+                (Some(true), _) => Some(EndReason::UserBlocked),
+                (_, true) => Some(EndReason::PasswordChanged),
+                _ => None,
+            };
+            if let Some(reason) = ending {
+                self.end_sessions(domain, Some(&user), SessionScope::User(user.id), reason, actor.clone()).await?;
+            }
         }
         Ok(UserWithRole { user, role })
     }
@@ -208,6 +218,8 @@ impl Core {
     pub async fn delete_user(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<UserWithRole> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let role = self.role_of(&user).await?;
+        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserDeleted, actor.clone())
+            .await?;
         self.store.delete_user(domain.id, user.id).await?;
         self.record(
             NewEvent::new(EventKind::UserDeleted, &domain.name, actor)
@@ -237,8 +249,11 @@ impl Core {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let changes = UserChanges { bump_token_version: true, ..Default::default() };
         self.store.update_user(domain.id, user.id, &changes, now_millis()).await?;
-        self.record(NewEvent::new(EventKind::TokenRevoked, &domain.name, actor).user(&user.username, &domain.name))
-            .await;
+        self.record(
+            NewEvent::new(EventKind::TokenRevoked, &domain.name, actor.clone()).user(&user.username, &domain.name),
+        )
+        .await;
+        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::TokensRevoked, actor).await?;
         Ok(())
     }
 

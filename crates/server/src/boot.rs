@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use gatehouse_core::events::Actor;
 use gatehouse_core::mail::Mailer;
 use gatehouse_core::{Core, CoreOptions, DomainName};
 use gatehouse_mail::Delivery;
@@ -16,7 +17,7 @@ pub async fn open_core(config: &Config) -> anyhow::Result<Arc<Core>> {
     let store = gatehouse_store_sql::open(&config.storage.url, config.storage.pool_size).await?;
     let static_domains: Vec<DomainName> =
         config.domains.iter().map(|d| DomainName::parse(&d.name)).collect::<Result<_, _>>()?;
-    Core::start(CoreOptions {
+    let core = Core::start(CoreOptions {
         store,
         static_domains,
         jwt_secret: config.jwt.secret.clone(),
@@ -24,7 +25,23 @@ pub async fn open_core(config: &Config) -> anyhow::Result<Arc<Core>> {
         public_url: config.server.public_url.clone(),
         mailer: Mailer::new(Delivery::new(config.smtp.url.as_deref(), config.smtp.outbox.clone(), &config.smtp.from)?),
     })
-    .await
+    .await?;
+    apply_static_sessions(&core, config).await?;
+    Ok(core)
+}
+
+/// The session settings of the configuration's domains; a domain whose settings already say
+/// so is left as it is (no audit record at each start).
+async fn apply_static_sessions(core: &Core, config: &Config) -> anyhow::Result<()> {
+    for static_domain in &config.domains {
+        let Some(sessions) = &static_domain.sessions else { continue };
+        let domain = core.domain(&DomainName::parse(&static_domain.name)?).await?;
+        let settings = sessions.apply(domain.settings.clone());
+        if settings != domain.settings {
+            core.update_settings(&domain, settings, Actor::GlobalAdmin).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Opens a Strapi database (`sqlite://…` or `postgres://…`) read-only, for `import --from-strapi`.

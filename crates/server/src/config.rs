@@ -114,10 +114,64 @@ impl Default for ServerConfig {
 #[serde(deny_unknown_fields)]
 pub struct StaticDomain {
     pub name: String,
+    /// The domain's session settings (Strapi's `jwtManagement` and `sessions`), applied at
+    /// every start: what is given here wins over a change made through the admin API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<StaticSessions>,
+}
+
+impl StaticDomain {
+    pub fn named(name: &str) -> Self {
+        Self { name: name.into(), sessions: None }
+    }
+}
+
+/// `[domains.sessions]`: each key given replaces the domain's setting of the same name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaticSessions {
+    /// `LEGACY` or `REFRESH`.
+    pub jwt_management: Option<gatehouse_core::JwtManagement>,
+    pub access_token_lifespan: Option<i64>,
+    pub max_refresh_token_lifespan: Option<i64>,
+    pub idle_refresh_token_lifespan: Option<i64>,
+    pub refresh_reuse_grace_seconds: Option<i64>,
+    pub http_only: Option<bool>,
+    pub cookie_name: Option<String>,
+    /// `STRICT`, `LAX` or `NONE`.
+    pub cookie_same_site: Option<gatehouse_core::CookieSameSite>,
+    pub cookie_path: Option<String>,
+    pub cookie_secure: Option<bool>,
+    pub cookie_max_age: Option<i64>,
+}
+
+impl StaticSessions {
+    /// `settings` with the keys given here.
+    pub fn apply(&self, mut s: gatehouse_core::Settings) -> gatehouse_core::Settings {
+        fn set<T: Clone>(target: &mut T, value: &Option<T>) {
+            if let Some(value) = value {
+                *target = value.clone();
+            }
+        }
+        set(&mut s.jwt_management, &self.jwt_management);
+        set(&mut s.access_token_lifespan, &self.access_token_lifespan);
+        set(&mut s.max_refresh_token_lifespan, &self.max_refresh_token_lifespan);
+        set(&mut s.idle_refresh_token_lifespan, &self.idle_refresh_token_lifespan);
+        set(&mut s.refresh_reuse_grace_seconds, &self.refresh_reuse_grace_seconds);
+        set(&mut s.refresh_http_only, &self.http_only);
+        set(&mut s.refresh_cookie_name, &self.cookie_name);
+        set(&mut s.refresh_cookie_same_site, &self.cookie_same_site);
+        set(&mut s.refresh_cookie_path, &self.cookie_path);
+        set(&mut s.refresh_cookie_secure, &self.cookie_secure);
+        if self.cookie_max_age.is_some() {
+            s.refresh_cookie_max_age = self.cookie_max_age;
+        }
+        s
+    }
 }
 
 fn default_domains() -> Vec<StaticDomain> {
-    vec![StaticDomain { name: "localhost".into() }]
+    vec![StaticDomain::named("localhost")]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -317,6 +371,11 @@ impl Config {
         }
         for (i, d) in self.domains.iter().enumerate() {
             gatehouse_core::DomainName::parse(&d.name).map_err(|e| ConfigError(format!("domains[{i}].name: {e}")))?;
+            if let Some(sessions) = &d.sessions {
+                let settings = sessions.apply(gatehouse_core::Settings::default());
+                gatehouse_core::sessions::validate_settings(&settings)
+                    .map_err(|e| ConfigError(format!("domains[{i}].sessions: {e}")))?;
+            }
         }
         if self.smtp.url.as_deref().is_some_and(|u| !(u.starts_with("smtp://") || u.starts_with("smtps://"))) {
             return Err(ConfigError("smtp.url: must start with smtp:// or smtps://".into()));

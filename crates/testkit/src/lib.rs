@@ -32,7 +32,7 @@ pub async fn test_config(dir: &std::path::Path) -> Config {
     config.storage.pool_size = 4;
     config.smtp.outbox = dir.join("outbox");
     config.server.hash_threads = 2;
-    config.domains = vec![StaticDomain { name: "localhost".into() }, StaticDomain { name: "other.test".into() }];
+    config.domains = vec![StaticDomain::named("localhost"), StaticDomain::named("other.test")];
     config.listen = vec![listener(Handler::User), listener(Handler::Admin), listener(Handler::DomainAdmin)];
     config
 }

@@ -12,6 +12,7 @@ pub fn code_and_message(error: &CoreError) -> (&'static str, String) {
         CoreError::NotFound { entity: Entity::Domain, .. } => "domain_not_found",
         CoreError::NotFound { entity: Entity::User, .. } => "user_does_not_exist",
         CoreError::NotFound { entity: Entity::Role, .. } => "role_not_found",
+        CoreError::NotFound { entity: Entity::Session, .. } => "no_session",
         CoreError::NotFound { .. } => "not_found",
         CoreError::Conflict { entity: Entity::Domain, .. } => "duplicate",
         CoreError::Conflict { .. } => "exists",
@@ -22,6 +23,7 @@ pub fn code_and_message(error: &CoreError) -> (&'static str, String) {
         CoreError::Refused(_) => "not_allowed",
         CoreError::Forbidden => "no_permissions",
         CoreError::RateLimited => "rate_limited",
+        CoreError::InvalidRefreshToken => "invalid_token",
         CoreError::Internal(e) => {
             tracing::error!(error = format!("{e:#}"), "internal error in the admin API");
             return ("internal_server_error", "Internal Server Error".to_string());

@@ -12,6 +12,7 @@ mod role;
 pub mod scalars;
 pub mod schema;
 mod server;
+mod session;
 mod stat;
 mod token;
 pub mod types;

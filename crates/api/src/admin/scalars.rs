@@ -13,6 +13,7 @@ pub fn check(scalar: &str, value: &Value) -> Option<Result<(), &'static str>> {
     let result = match scalar {
         "DomainName" => string(value).and_then(parse_domain).map(drop),
         "UserRef" => string(value).and_then(UserRef::parse).map(drop),
+        "FullUserRef" => string(value).and_then(FullUserRef::parse).map(drop),
         // GraphQL's Int is 32-bit; async-graphql would take any i64 for an `i64` argument.
         "Int" => int(value).and_then(|n| i32::try_from(n).map(drop).map_err(|_| "Value is not a 32-bit integer")),
         "PosInt" => int(value).and_then(|n| if n > 0 { Ok(()) } else { Err("Value is not a positive integer") }),
@@ -51,6 +52,9 @@ fn parse_domain(name: &str) -> Result<gatehouse_core::DomainName, &'static str> 
 
 /// The domain a `DomainName` or a `UserRef` value names, as the protection check compares it.
 pub fn domain_of(value: &str) -> Option<String> {
+    // A session's full reference names its user's domain.
+    let value = FullUserRef::parse(value).map(|full| full.user.to_string()).unwrap_or_else(|_| value.to_string());
+    let value = value.as_str();
     let domain = match value.rsplit_once('@') {
         Some(_) => UserRef::parse(value).ok().map(|u| u.domain),
         None => parse_domain(value).ok(),
@@ -125,6 +129,46 @@ impl ScalarType for UserRef {
 
     fn is_valid(value: &Value) -> bool {
         matches!(check("UserRef", value), Some(Ok(())))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+
+/// A session of a user, as `username@domain/SESSION_ID` (MongooseIM's full JID, with the
+/// session in the place of the resource).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullUserRef {
+    pub user: UserRef,
+    pub session: gatehouse_core::SessionId,
+}
+
+impl FullUserRef {
+    /// Split at the last `/`, which neither a domain nor a session id holds.
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let (user, session) = value.rsplit_once('/').ok_or("jid_without_resource")?;
+        let user = UserRef::parse(user)?;
+        let session = gatehouse_core::SessionId::parse(session).map_err(|_| "invalid_session_id")?;
+        Ok(Self { user, session })
+    }
+}
+
+impl std::fmt::Display for FullUserRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.user, self.session)
+    }
+}
+
+/// A user's session as `username@domain/SESSION_ID`.
+#[Scalar(name = "FullUserRef")]
+impl ScalarType for FullUserRef {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        string(&value).and_then(FullUserRef::parse).map_err(|reason| coercion_error(reason, &value))
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(check("FullUserRef", value), Some(Ok(())))
     }
 
     fn to_value(&self) -> Value {

@@ -14,6 +14,7 @@ use super::protection::{Clearance, ProtectedType, protected};
 use super::role::{RoleAdminMutation, RoleAdminQuery};
 use super::scalars::DomainName;
 use super::server::{ServerAdminMutation, ServerAdminQuery};
+use super::session::{SessionAdminMutation, SessionAdminQuery};
 use super::stat::StatsAdminQuery;
 use super::token::TokenAdminMutation;
 use super::types::{AdminAuthInfo, AuthStatus, AuthType};
@@ -66,6 +67,12 @@ impl AdminQuery {
         RoleAdminQuery
     }
 
+    /// Sessions of domains using refresh tokens.
+    #[graphql(directive = protected::apply(ProtectedType::Default, vec![]))]
+    async fn session(&self) -> SessionAdminQuery {
+        SessionAdminQuery
+    }
+
     /// Statistics.
     #[graphql(directive = protected::apply(ProtectedType::Default, vec![]))]
     async fn stat(&self) -> StatsAdminQuery {
@@ -106,6 +113,12 @@ impl AdminMutation {
     #[graphql(directive = protected::apply(ProtectedType::Default, vec![]))]
     async fn role(&self) -> RoleAdminMutation {
         RoleAdminMutation
+    }
+
+    /// Sessions of domains using refresh tokens.
+    #[graphql(directive = protected::apply(ProtectedType::Default, vec![]))]
+    async fn session(&self) -> SessionAdminMutation {
+        SessionAdminMutation
     }
 
     /// Tokens of the user API.

@@ -7,6 +7,7 @@ use super::protection::{ProtectedType, protected};
 use super::scalars::DomainName;
 use super::{ServerInfo, core, find_domain};
 use gatehouse_core::accounts::AccountStats;
+use gatehouse_core::store::SessionCounts;
 
 /// The whole installation.
 #[derive(SimpleObject)]
@@ -22,6 +23,10 @@ pub struct GlobalStats {
     /// Failed logins (users and admins) in the last 24 hours.
     #[graphql(name = "failedLoginsLast24h")]
     pub failed_logins_last_24h: i64,
+    /// Users with a live session.
+    pub online_users: i64,
+    /// Live sessions.
+    pub sessions: i64,
 }
 
 /// One domain.
@@ -36,16 +41,22 @@ pub struct DomainStats {
     /// Failed logins (users and the domain admin) in the last 24 hours.
     #[graphql(name = "failedLoginsLast24h")]
     pub failed_logins_last_24h: i64,
+    /// Users with a live session.
+    pub online_users: i64,
+    /// Live sessions.
+    pub sessions: i64,
 }
 
-impl From<AccountStats> for DomainStats {
-    fn from(s: AccountStats) -> Self {
+impl DomainStats {
+    fn of(s: AccountStats, sessions: SessionCounts) -> Self {
         DomainStats {
             registered_users: s.users.registered,
             confirmed_users: s.users.confirmed,
             blocked_users: s.users.blocked,
             logins_last_24h: s.logins_last_day,
             failed_logins_last_24h: s.failed_logins_last_day,
+            online_users: sessions.online_users,
+            sessions: sessions.sessions,
         }
     }
 }
@@ -62,6 +73,7 @@ impl StatsAdminQuery {
         let core = core(ctx);
         let stats = core.account_stats(None).await.or_admin()?;
         let domains = core.all_domains().await.or_admin()?.len() as i64;
+        let sessions = core.count_sessions(None).await.or_admin()?;
         Ok(Some(GlobalStats {
             uptime_seconds: ctx.data_unchecked::<ServerInfo>().started.elapsed().as_secs() as i64,
             domains,
@@ -70,6 +82,8 @@ impl StatsAdminQuery {
             blocked_users: stats.users.blocked,
             logins_last_24h: stats.logins_last_day,
             failed_logins_last_24h: stats.failed_logins_last_day,
+            online_users: sessions.online_users,
+            sessions: sessions.sessions,
         }))
     }
 
@@ -77,6 +91,8 @@ impl StatsAdminQuery {
     #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["domain".into()]))]
     async fn domain_stats(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<DomainStats>> {
         let found = find_domain(ctx, &domain).await?;
-        Ok(Some(core(ctx).account_stats(Some(&found)).await.or_admin()?.into()))
+        let core = core(ctx);
+        let sessions = core.count_sessions(Some(&found)).await.or_admin()?;
+        Ok(Some(DomainStats::of(core.account_stats(Some(&found)).await.or_admin()?, sessions)))
     }
 }

@@ -104,6 +104,43 @@ pub struct DomainSettings {
     /// Requests allowed per interval and per key on the rate-limited user operations; 0 = no limit.
     pub rate_limit_max: u32,
     pub rate_limit_interval_seconds: u32,
+    /// LEGACY: one token per sign-in; REFRESH: sessions with short access tokens and rotating
+    /// refresh tokens (Strapi's refresh mode).
+    pub jwt_management: JwtManagement,
+    /// Seconds an access token of a session is valid.
+    pub access_token_lifespan: i64,
+    /// Seconds a session lasts at most, refreshed or not.
+    pub max_refresh_token_lifespan: i64,
+    /// Seconds a session lasts without a refresh.
+    pub idle_refresh_token_lifespan: i64,
+    /// Seconds a rotated refresh token is still taken (a retried refresh) instead of ending its
+    /// session as stolen; 0: never.
+    pub refresh_reuse_grace_seconds: i64,
+    /// The refresh token of a login or refresh goes out in an httpOnly cookie, not the body.
+    pub refresh_http_only: bool,
+    pub refresh_cookie_name: String,
+    pub refresh_cookie_same_site: CookieSameSite,
+    pub refresh_cookie_path: String,
+    pub refresh_cookie_secure: bool,
+    /// The cookie's Max-Age in seconds; null: a browser-session cookie.
+    pub refresh_cookie_max_age: Option<i64>,
+}
+
+/// How a domain's users stay signed in.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "gatehouse_core::JwtManagement")]
+pub enum JwtManagement {
+    Legacy,
+    Refresh,
+}
+
+/// The refresh cookie's SameSite attribute.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "gatehouse_core::CookieSameSite")]
+pub enum CookieSameSite {
+    Strict,
+    Lax,
+    None,
 }
 
 impl From<Settings> for DomainSettings {
@@ -122,6 +159,17 @@ impl From<Settings> for DomainSettings {
             reset_token_lifetime_seconds: s.reset_token_lifetime_seconds,
             rate_limit_max: s.rate_limit_max,
             rate_limit_interval_seconds: s.rate_limit_interval_seconds,
+            jwt_management: s.jwt_management.into(),
+            access_token_lifespan: s.access_token_lifespan,
+            max_refresh_token_lifespan: s.max_refresh_token_lifespan,
+            idle_refresh_token_lifespan: s.idle_refresh_token_lifespan,
+            refresh_reuse_grace_seconds: s.refresh_reuse_grace_seconds,
+            refresh_http_only: s.refresh_http_only,
+            refresh_cookie_name: s.refresh_cookie_name,
+            refresh_cookie_same_site: s.refresh_cookie_same_site.into(),
+            refresh_cookie_path: s.refresh_cookie_path,
+            refresh_cookie_secure: s.refresh_cookie_secure,
+            refresh_cookie_max_age: s.refresh_cookie_max_age,
         }
     }
 }
@@ -143,6 +191,18 @@ pub struct DomainSettingsInput {
     pub reset_token_lifetime_seconds: Option<i64>,
     pub rate_limit_max: Option<u32>,
     pub rate_limit_interval_seconds: Option<u32>,
+    pub jwt_management: Option<JwtManagement>,
+    pub access_token_lifespan: Option<i64>,
+    pub max_refresh_token_lifespan: Option<i64>,
+    pub idle_refresh_token_lifespan: Option<i64>,
+    pub refresh_reuse_grace_seconds: Option<i64>,
+    pub refresh_http_only: Option<bool>,
+    pub refresh_cookie_name: Option<String>,
+    pub refresh_cookie_same_site: Option<CookieSameSite>,
+    pub refresh_cookie_path: Option<String>,
+    pub refresh_cookie_secure: Option<bool>,
+    /// `null`: a browser-session cookie.
+    pub refresh_cookie_max_age: MaybeUndefined<i64>,
 }
 
 impl DomainSettingsInput {
@@ -173,6 +233,21 @@ impl DomainSettingsInput {
         set(&mut s.reset_token_lifetime_seconds, self.reset_token_lifetime_seconds);
         set(&mut s.rate_limit_max, self.rate_limit_max);
         set(&mut s.rate_limit_interval_seconds, self.rate_limit_interval_seconds);
+        set(&mut s.jwt_management, self.jwt_management.map(Into::into));
+        set(&mut s.access_token_lifespan, self.access_token_lifespan);
+        set(&mut s.max_refresh_token_lifespan, self.max_refresh_token_lifespan);
+        set(&mut s.idle_refresh_token_lifespan, self.idle_refresh_token_lifespan);
+        set(&mut s.refresh_reuse_grace_seconds, self.refresh_reuse_grace_seconds);
+        set(&mut s.refresh_http_only, self.refresh_http_only);
+        set(&mut s.refresh_cookie_name, self.refresh_cookie_name);
+        set(&mut s.refresh_cookie_same_site, self.refresh_cookie_same_site.map(Into::into));
+        set(&mut s.refresh_cookie_path, self.refresh_cookie_path);
+        set(&mut s.refresh_cookie_secure, self.refresh_cookie_secure);
+        match self.refresh_cookie_max_age {
+            MaybeUndefined::Undefined => {}
+            MaybeUndefined::Null => s.refresh_cookie_max_age = None,
+            MaybeUndefined::Value(v) => s.refresh_cookie_max_age = Some(v),
+        }
         s
     }
 }
@@ -205,6 +280,9 @@ pub enum EventType {
     DomainPasswordDeleted,
     SettingsChanged,
     TokenIssued,
+    SessionStarted,
+    SessionEnded,
+    RefreshTokenReused,
 }
 
 /// An entry of the audit log.

@@ -9,18 +9,34 @@ use serde_json::{Value, json};
 use super::body::{Fields, Given};
 use super::call::{Call, Shared};
 use super::error::RestError;
-use super::{reply, views};
+use super::{refresh_cookie, reply, views};
 use crate::user::caller::auth_action;
 use gatehouse_core::auth::{Registration, Session};
 use gatehouse_core::permissions;
 use gatehouse_core::ratelimit::Limited;
 
-/// `{jwt, user}`, or `{user}` when the account must still confirm its email.
+/// `{jwt, user}`, `{jwt, refreshToken, user}` when the domain uses refresh tokens, or
+/// `{user}` when the account must still confirm its email.
 fn session(session: &Session) -> Value {
     let user = views::plain_user(&session.user.user);
-    match &session.jwt {
-        Some(jwt) => json!({ "jwt": jwt, "user": user }),
-        None => json!({ "user": user }),
+    match (&session.jwt, &session.refresh_token) {
+        (Some(jwt), Some(refresh_token)) => json!({ "jwt": jwt, "refreshToken": refresh_token, "user": user }),
+        (Some(jwt), None) => json!({ "jwt": jwt, "user": user }),
+        (None, _) => json!({ "user": user }),
+    }
+}
+
+/// A login's answer: in cookie mode the refresh token goes out in the cookie, not the body.
+fn login_answer(call: &Call, signed_in: Session) -> Response {
+    let settings = &call.caller.domain.settings;
+    match signed_in.refresh_token.as_deref() {
+        Some(token) if settings.refresh_http_only || call.wants_refresh_cookie => {
+            let body = json!({ "jwt": signed_in.jwt, "user": views::plain_user(&signed_in.user.user) });
+            let mut response = reply::ok(body);
+            refresh_cookie::set(&mut response, settings, token);
+            response
+        }
+        _ => reply::ok(session(&signed_in)),
     }
 }
 
@@ -29,7 +45,8 @@ fn key<'a>(body: &'a Value, name: &str) -> &'a str {
     body.get(name).and_then(Value::as_str).unwrap_or("")
 }
 
-/// `POST /auth/local`. Other keys are ignored, as Strapi ignores them.
+/// `POST /auth/local`. Other keys are ignored, as Strapi ignores them; `deviceId` names the
+/// session's device.
 pub async fn login(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("callback")).await?;
@@ -38,8 +55,10 @@ pub async fn login(State(api): State<Shared>, call: Call) -> Result<Response, Re
     let identifier = fields.required_text("identifier");
     let password = fields.required_text("password");
     let given = fields.finish()?;
-    let signed_in = core.login(domain, &identifier, &password).await.map_err(|e| given.answer(e))?;
-    Ok(reply::ok(session(&signed_in)))
+    let device_id = call.body.get("deviceId").and_then(Value::as_str).filter(|id| !id.is_empty());
+    let client = call.caller.client(device_id.map(str::to_string));
+    let signed_in = core.login(domain, &identifier, &password, &client).await.map_err(|e| given.answer(e))?;
+    Ok(login_answer(&call, signed_in))
 }
 
 /// `POST /auth/local/register`. Any key beyond `username`, `email`, `password` and the
@@ -59,7 +78,8 @@ pub async fn register(State(api): State<Shared>, call: Call) -> Result<Response,
         other_fields,
     };
     let given = fields.finish()?;
-    let registered = core.register(domain, registration).await.map_err(|e| given.answer(e))?;
+    let registered =
+        core.register(domain, registration, &call.caller.client(None)).await.map_err(|e| given.answer(e))?;
     Ok(reply::ok(session(&registered)))
 }
 
@@ -88,7 +108,9 @@ pub async fn reset_password(State(api): State<Shared>, call: Call) -> Result<Res
     let password = fields.required_text("password");
     let confirmation = fields.required_text("passwordConfirmation");
     let given = fields.finish()?;
-    let signed_in = core.reset_password(domain, &code, &password, &confirmation).await.map_err(|e| given.answer(e))?;
+    let client = call.caller.client(None);
+    let signed_in =
+        core.reset_password(domain, &code, &password, &confirmation, &client).await.map_err(|e| given.answer(e))?;
     Ok(reply::ok(session(&signed_in)))
 }
 
@@ -103,8 +125,11 @@ pub async fn change_password(State(api): State<Shared>, call: Call) -> Result<Re
     let password = fields.required_text("password");
     let confirmation = fields.required_text("passwordConfirmation");
     let given = fields.finish()?;
-    let changed =
-        core.change_password(domain, user, &current, &password, &confirmation).await.map_err(|e| given.answer(e))?;
+    let client = call.caller.client(None);
+    let changed = core
+        .change_password(domain, user, &current, &password, &confirmation, &client)
+        .await
+        .map_err(|e| given.answer(e))?;
     Ok(reply::ok(session(&changed)))
 }
 
@@ -143,11 +168,4 @@ pub async fn send_email_confirmation(State(api): State<Shared>, call: Call) -> R
 pub async fn no_provider(action: &'static str, api: Shared, call: Call) -> Result<Response, RestError> {
     call.require_attempt(&api.core, &auth_action(action)).await?;
     Err(RestError::application("This provider is disabled"))
-}
-
-/// The routes of refresh-token sessions, which answer `404` once the caller may call them
-/// while the domain uses Strapi's `legacy-support` tokens.
-pub async fn legacy_session_route(action: &'static str, api: Shared, call: Call) -> Result<Response, RestError> {
-    call.require(&api.core, &auth_action(action)).await?;
-    Err(RestError::not_found("Not Found"))
 }

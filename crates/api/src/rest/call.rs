@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequest, Request};
 use axum::http::Method;
+use axum::http::header::COOKIE;
 use serde_json::{Map, Value};
 
 use super::error::RestError;
@@ -33,6 +34,11 @@ pub struct Call {
     /// `{}` when there is none.
     pub body: Value,
     pub query: Qs,
+    /// The request's `Cookie` header, where a refresh token may come in.
+    pub cookies: Option<String>,
+    /// `x-strapi-refresh-cookie: httpOnly`: the refresh token goes out in a cookie, whatever
+    /// the domain's setting.
+    pub wants_refresh_cookie: bool,
 }
 
 impl FromRequest<Shared> for Call {
@@ -52,7 +58,13 @@ impl FromRequest<Shared> for Call {
         };
         let query = Qs::parse(parts.uri.query().unwrap_or(""));
         let caller = identify(&state.core, &state.default_domain, &parts.headers, ip).await?;
-        Ok(Call { caller, body, query })
+        let cookies = parts.headers.get(COOKIE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let wants_refresh_cookie = parts
+            .headers
+            .get("x-strapi-refresh-cookie")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("httponly"));
+        Ok(Call { caller, body, query, cookies, wants_refresh_cookie })
     }
 }
 

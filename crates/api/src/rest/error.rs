@@ -45,6 +45,10 @@ impl RestError {
         Self::new(StatusCode::NOT_FOUND, "NotFoundError", message)
     }
 
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequestError", message)
+    }
+
     pub fn forbidden() -> Self {
         Self::new(StatusCode::FORBIDDEN, "ForbiddenError", "Forbidden")
     }
@@ -112,6 +116,7 @@ impl From<CoreError> for RestError {
             | CoreError::StaticDomain => RestError::application(error.to_string()),
             CoreError::NotFound { .. } => RestError::not_found(error.to_string()),
             CoreError::Forbidden => RestError::forbidden(),
+            CoreError::InvalidRefreshToken => RestError::unauthorized(error.to_string()),
             CoreError::RateLimited => {
                 RestError::new(StatusCode::TOO_MANY_REQUESTS, "RateLimitError", error.to_string())
             }

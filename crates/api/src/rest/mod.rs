@@ -10,9 +10,11 @@ pub mod error;
 mod listing;
 mod permission_map;
 mod qs;
+mod refresh_cookie;
 mod reply;
 mod roles;
 mod routes;
+mod sessions;
 mod users;
 mod views;
 

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use super::call::{Call, Shared};
-use super::{auth, roles, users};
+use super::{auth, roles, sessions, users};
 use gatehouse_core::permissions::PREFIX;
 use gatehouse_http::docs::RestRoute;
 
@@ -33,9 +33,6 @@ macro_rules! table {
 
 /// In Strapi's order.
 pub fn all() -> Vec<Route> {
-    let legacy = |action: &'static str| {
-        move |State(api): State<Shared>, call: Call| auth::legacy_session_route(action, api, call)
-    };
     let no_provider =
         |action: &'static str| move |State(api): State<Shared>, call: Call| auth::no_provider(action, api, call);
     table![
@@ -57,14 +54,14 @@ pub fn all() -> Vec<Route> {
             "Mail a new confirmation link to email: {email, sent: true}";
         POST "/auth/change-password" "auth.changePassword" auth::change_password,
             "The caller's new password (and passwordConfirmation), confirmed with currentPassword: {jwt, user}";
-        POST "/auth/refresh" "auth.refresh" legacy("refresh"),
-            "Refresh-token sessions: not with legacy tokens (404)";
-        POST "/auth/logout" "auth.logout" legacy("logout"),
-            "Refresh-token sessions: not with legacy tokens (404)";
-        GET "/auth/sessions" "auth.getSessions" legacy("getSessions"),
-            "Refresh-token sessions: not with legacy tokens (404)";
-        DELETE "/auth/sessions/{id}" "auth.revokeSession" legacy("revokeSession"),
-            "Refresh-token sessions: not with legacy tokens (404)";
+        POST "/auth/refresh" "auth.refresh" sessions::refresh,
+            "Exchange a refresh token (body refreshToken, or the cookie) for new tokens: {jwt, refreshToken}; 404 with legacy tokens";
+        POST "/auth/logout" "auth.logout" sessions::logout,
+            "End sessions: scope all, a deviceId, the refresh token's, else the caller's: {ok: true}; 404 with legacy tokens";
+        GET "/auth/sessions" "auth.getSessions" sessions::list,
+            "The caller's live sessions, the current one first: {data}; 404 with legacy tokens";
+        DELETE "/auth/sessions/{id}" "auth.revokeSession" sessions::revoke,
+            "End one of the caller's sessions: {data: {}}; 404 with legacy tokens";
         GET "/users/count" "user.count" users::count,
             "How many users match filters: a number";
         GET "/users" "user.find" users::find,

@@ -52,8 +52,9 @@ impl AuthMutation {
         if input.provider != "local" {
             return Err(CoreError::refused("This provider is disabled")).or_strapi();
         }
-        let session = core.login(&caller.domain, &input.identifier, &input.password).await.or_strapi()?;
-        Ok(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() })
+        let session =
+            core.login(&caller.domain, &input.identifier, &input.password, &caller.client(None)).await.or_strapi()?;
+        Ok(UsersPermissionsLoginPayload::from(session))
     }
 
     /// Register a user
@@ -72,8 +73,8 @@ impl AuthMutation {
             confirmed: input.confirmed,
             other_fields: Vec::new(),
         };
-        let session = core.register(&caller.domain, registration).await.or_strapi()?;
-        Ok(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() })
+        let session = core.register(&caller.domain, registration, &caller.client(None)).await.or_strapi()?;
+        Ok(UsersPermissionsLoginPayload::from(session))
     }
 
     /// Request a reset password token
@@ -101,9 +102,11 @@ impl AuthMutation {
             let (core, caller) = parts(ctx);
             // Per client only: the code is what is being guessed.
             core.check_rate_limit(&caller.domain, Limited::ResetPassword, caller.ip, "").await.or_strapi()?;
-            let session =
-                core.reset_password(&caller.domain, &code, &password, &password_confirmation).await.or_strapi()?;
-            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+            let session = core
+                .reset_password(&caller.domain, &code, &password, &password_confirmation, &caller.client(None))
+                .await
+                .or_strapi()?;
+            Ok(Some(UsersPermissionsLoginPayload::from(session)))
         })
         .await
     }
@@ -124,10 +127,17 @@ impl AuthMutation {
                 .await
                 .or_strapi()?;
             let session = core
-                .change_password(&caller.domain, user, &current_password, &password, &password_confirmation)
+                .change_password(
+                    &caller.domain,
+                    user,
+                    &current_password,
+                    &password,
+                    &password_confirmation,
+                    &caller.client(None),
+                )
                 .await
                 .or_strapi()?;
-            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+            Ok(Some(UsersPermissionsLoginPayload::from(session)))
         })
         .await
     }
@@ -142,7 +152,7 @@ impl AuthMutation {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
             let session = core.confirm_email(&caller.domain, &confirmation).await.or_strapi()?;
-            Ok(Some(UsersPermissionsLoginPayload { jwt: session.jwt, user: session.user.into() }))
+            Ok(Some(UsersPermissionsLoginPayload::from(session)))
         })
         .await
     }

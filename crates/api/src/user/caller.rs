@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use axum::http::header::{AUTHORIZATION, HOST};
+use axum::http::header::{AUTHORIZATION, HOST, USER_AGENT};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::json;
 use tokio::sync::OnceCell;
@@ -13,7 +13,8 @@ use tokio::sync::OnceCell;
 use super::error::{ApiResult, OrStrapi};
 use gatehouse_core::auth::TokenRefusal;
 use gatehouse_core::events::Actor;
-use gatehouse_core::{Action, Core, CoreError, Domain, User, permissions};
+use gatehouse_core::sessions::SessionClient;
+use gatehouse_core::{Action, Core, CoreError, Domain, SessionId, User, permissions};
 use gatehouse_http::Rejection;
 use gatehouse_http::basic_auth::{self, BasicAuth, Malformed};
 
@@ -22,13 +23,22 @@ pub struct UserCaller {
     pub domain: Arc<Domain>,
     pub user: Option<User>,
     pub ip: IpAddr,
+    /// The session of the caller's access token (none: anonymous, Basic, or a legacy token).
+    pub session: Option<SessionId>,
+    /// The request's `User-Agent`, which names the device of a session it starts.
+    pub user_agent: Option<String>,
     /// The caller's permissions, read once per request when first needed.
     permissions: Arc<OnceCell<HashSet<Action>>>,
 }
 
 impl UserCaller {
     pub fn new(domain: Arc<Domain>, user: Option<User>, ip: IpAddr) -> Self {
-        Self { domain, user, ip, permissions: Arc::default() }
+        Self { domain, user, ip, session: None, user_agent: None, permissions: Arc::default() }
+    }
+
+    /// Where a sign-in by this caller comes from; `device_id` as the client named it.
+    pub fn client(&self, device_id: Option<String>) -> SessionClient {
+        SessionClient { device_id, user_agent: self.user_agent.clone(), address: Some(self.ip) }
     }
 
     /// Whether the caller (with the Public role when anonymous) may perform `action`.
@@ -120,11 +130,15 @@ pub async fn identify(
         Some(domain) => domain,
         None => core.cached_domain(default_domain).await.map_err(storage)?.ok_or(Refusal::UnknownDomain)?,
     };
-    let user = match bearer_token(headers) {
-        Some(token) => Some(core.authenticate_token(&domain, token).await.map_err(Refusal::Credentials)?),
-        None => None,
+    let (user, session) = match bearer_token(headers) {
+        Some(token) => {
+            let (user, session) = core.authenticate_access(&domain, token).await.map_err(Refusal::Credentials)?;
+            (Some(user), session)
+        }
+        None => (None, None),
     };
-    Ok(UserCaller::new(domain, user, ip))
+    let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    Ok(UserCaller { session, user_agent, ..UserCaller::new(domain, user, ip) })
 }
 
 /// The auth action a public operation needs (Strapi's action names).

@@ -22,6 +22,7 @@ pub fn strapi_error(error: CoreError) -> async_graphql::Error {
         }
         CoreError::NotFound { .. } => ("STRAPI_NOT_FOUND_ERROR", "NotFoundError", error.to_string()),
         CoreError::Forbidden => ("FORBIDDEN", "ForbiddenError", error.to_string()),
+        CoreError::InvalidRefreshToken => ("UNAUTHENTICATED", "UnauthorizedError", error.to_string()),
         CoreError::RateLimited => ("STRAPI_RATE_LIMIT_ERROR", "RateLimitError", error.to_string()),
         CoreError::Internal(e) => {
             tracing::error!(error = format!("{e:#}"), "internal error in the user API");

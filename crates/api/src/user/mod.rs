@@ -10,6 +10,7 @@ pub mod objects;
 mod refusal;
 mod roles;
 pub mod schema;
+mod sessions;
 pub mod types;
 mod users;
 

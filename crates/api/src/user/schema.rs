@@ -8,17 +8,18 @@ use super::auth::{AuthMutation, AuthQuery};
 use super::cost::Bounds;
 use super::refusal::RefusedFields;
 use super::roles::{RoleMutation, RoleQuery};
+use super::sessions::{SessionMutation, SessionQuery};
 use super::users::{UserMutation, UserQuery};
 use crate::nulls::NullPropagation;
 use gatehouse_core::Core;
 use gatehouse_http::LimitsConfig;
 
 #[derive(MergedObject, Default)]
-pub struct Query(RoleQuery, UserQuery, AuthQuery);
+pub struct Query(RoleQuery, UserQuery, AuthQuery, SessionQuery);
 
 // In Strapi's registration order.
 #[derive(MergedObject, Default)]
-pub struct Mutation(RoleMutation, UserMutation, AuthMutation);
+pub struct Mutation(RoleMutation, UserMutation, AuthMutation, SessionMutation);
 
 pub type UserSchema = Schema<Query, Mutation, EmptySubscription>;
 

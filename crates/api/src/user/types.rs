@@ -73,8 +73,17 @@ impl From<Role> for UsersPermissionsMeRole {
 #[graphql(guard = "Requires::Parent")]
 pub struct UsersPermissionsLoginPayload {
     pub jwt: Option<String>,
+    /// Gatehouse extension: the new session's refresh token when the domain uses refresh
+    /// tokens (REFRESH), else null.
+    pub refresh_token: Option<String>,
     #[graphql(guard = "Requires::Nothing")]
     pub user: UsersPermissionsMe,
+}
+
+impl From<gatehouse_core::auth::Session> for UsersPermissionsLoginPayload {
+    fn from(session: gatehouse_core::auth::Session) -> Self {
+        Self { jwt: session.jwt, refresh_token: session.refresh_token, user: session.user.into() }
+    }
 }
 
 #[derive(SimpleObject)]

@@ -12,7 +12,9 @@ use super::error::{CoreError, CoreResult, Entity, StoreError, UniqueKey};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
 use super::password::Verdict;
-use super::types::{Action, Email, UserId, Username};
+use super::sessions::{EndReason, SessionClient, SignedIn};
+use super::store::SessionScope;
+use super::types::{Action, Email, SessionId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
 use super::{Core, permissions};
 
@@ -21,7 +23,15 @@ use super::{Core, permissions};
 pub struct Session {
     /// Absent when the account still has to confirm its email.
     pub jwt: Option<String>,
+    /// The new session's refresh token, when the domain uses them.
+    pub refresh_token: Option<String>,
     pub user: UserWithRole,
+}
+
+impl Session {
+    pub(crate) fn signed_in(signed_in: SignedIn, user: UserWithRole) -> Self {
+        Session { jwt: Some(signed_in.jwt), refresh_token: signed_in.refresh_token, user }
+    }
 }
 
 /// A registration as the client sent it: the core parses each field where its rule is checked
@@ -63,7 +73,7 @@ impl TokenRefusal {
 }
 
 impl Core {
-    pub async fn register(&self, domain: &Domain, input: Registration) -> CoreResult<Session> {
+    pub async fn register(&self, domain: &Domain, input: Registration, client: &SessionClient) -> CoreResult<Session> {
         ensure_enabled(domain)?;
         let settings = &domain.settings;
         if !settings.allow_register {
@@ -130,13 +140,20 @@ impl Core {
         if settings.email_confirmation && !user.confirmed {
             // The user is kept when the mail cannot be sent, as in Strapi.
             self.send_confirmation(domain, &user).await?;
-            return Ok(Session { jwt: None, user: UserWithRole { user, role: Some(role) } });
+            return Ok(Session { jwt: None, refresh_token: None, user: UserWithRole { user, role: Some(role) } });
         }
-        let jwt = self.issue_jwt(domain, &user)?;
-        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role: Some(role) } })
+        // Strapi's register takes no device id: the session gets a random one.
+        let signed_in = self.sign_in(domain, &user, client, false).await?;
+        Ok(Session::signed_in(signed_in, UserWithRole { user, role: Some(role) }))
     }
 
-    pub async fn login(&self, domain: &Domain, identifier: &str, password: &str) -> CoreResult<Session> {
+    pub async fn login(
+        &self,
+        domain: &Domain,
+        identifier: &str,
+        password: &str,
+        client: &SessionClient,
+    ) -> CoreResult<Session> {
         ensure_enabled(domain)?;
         let mut errors = FieldErrors::default();
         if identifier.is_empty() {
@@ -184,7 +201,6 @@ impl Core {
             self.store.set_password_hash(domain.id, user.id, &hash, false, now).await?;
         }
         self.store.record_login(domain.id, user.id, now).await?;
-        let jwt = self.issue_jwt(domain, &user)?;
         self.record(
             NewEvent::new(
                 EventKind::LoginSucceeded,
@@ -194,12 +210,23 @@ impl Core {
             .user(&user.username, &domain.name),
         )
         .await;
+        let signed_in = self.sign_in(domain, &user, client, true).await?;
         let role = self.role_of(&user).await?;
-        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role } })
+        Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
     }
 
     /// The user a bearer token speaks for, checked against the current state of the account.
     pub async fn authenticate_token(&self, domain: &Domain, jwt: &str) -> Result<User, TokenRefusal> {
+        self.authenticate_access(domain, jwt).await.map(|(user, _)| user)
+    }
+
+    /// [`Core::authenticate_token`], with the session the token belongs to (none for a legacy
+    /// token). A session's token is refused once the session has ended.
+    pub async fn authenticate_access(
+        &self,
+        domain: &Domain,
+        jwt: &str,
+    ) -> Result<(User, Option<SessionId>), TokenRefusal> {
         let claims = self.tokens.verify(jwt).ok_or(TokenRefusal::Invalid)?;
         if claims.domain != domain.name {
             return Err(TokenRefusal::Invalid);
@@ -226,7 +253,16 @@ impl Core {
         if user.token_version != claims.ver {
             return Err(TokenRefusal::Invalid);
         }
-        Ok(user)
+        let Some(session) = claims.sid else { return Ok((user, None)) };
+        let session = SessionId::parse(&session).map_err(|_| TokenRefusal::Invalid)?;
+        match self.session_is_live(domain, &session, user.id).await {
+            Ok(true) => Ok((user, Some(session))),
+            Ok(false) => Err(TokenRefusal::Invalid),
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup failed");
+                Err(TokenRefusal::Invalid)
+            }
+        }
     }
 
     pub async fn change_password(
@@ -236,6 +272,7 @@ impl Core {
         current: &str,
         password: &str,
         confirmation: &str,
+        client: &SessionClient,
     ) -> CoreResult<Session> {
         ensure_enabled(domain)?;
         let mut errors = self.check_new_password(domain, password, confirmation)?;
@@ -259,14 +296,16 @@ impl Core {
             .user_by_id(domain.id, user.id)
             .await?
             .ok_or_else(|| CoreError::not_found(Entity::User, "User not found"))?;
-        let jwt = self.issue_jwt(domain, &user)?;
-        let role = self.role_of(&user).await?;
-        let me = format!("{}@{}", user.username, domain.name);
+        let me = Actor::User(format!("{}@{}", user.username, domain.name));
         self.record(
-            NewEvent::new(EventKind::PasswordChanged, &domain.name, Actor::User(me)).user(&user.username, &domain.name),
+            NewEvent::new(EventKind::PasswordChanged, &domain.name, me.clone()).user(&user.username, &domain.name),
         )
         .await;
-        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role } })
+        // Every session of the user ends (ASVS 7.4.2); the caller gets a new one.
+        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::PasswordChanged, me).await?;
+        let signed_in = self.sign_in(domain, &user, client, false).await?;
+        let role = self.role_of(&user).await?;
+        Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
     }
 
     /// Whether `user` (or an anonymous caller, with the Public role) may perform `action`.
@@ -376,7 +415,7 @@ fn check_owner(domain: &Domain, user: &User) -> Result<(), TokenRefusal> {
     Ok(())
 }
 
-fn ensure_enabled(domain: &Domain) -> CoreResult<()> {
+pub(crate) fn ensure_enabled(domain: &Domain) -> CoreResult<()> {
     match domain.status {
         DomainStatus::Enabled => Ok(()),
         DomainStatus::Disabled => Err(CoreError::DomainDisabled),

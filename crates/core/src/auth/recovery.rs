@@ -14,7 +14,8 @@ use crate::error::{CoreError, CoreResult};
 use crate::events::{Actor, EventKind, NewEvent};
 use crate::mail::TemplateKind;
 use crate::model::{Domain, User, UserWithRole, now_millis};
-use crate::store::{TokenPurpose, UserChanges};
+use crate::sessions::{EndReason, SessionClient};
+use crate::store::{SessionScope, TokenPurpose, UserChanges};
 use crate::types::Email;
 use crate::users::user_actor;
 use crate::validation::FieldError;
@@ -87,6 +88,7 @@ impl Core {
         code: &str,
         password: &str,
         confirmation: &str,
+        client: &SessionClient,
     ) -> CoreResult<Session> {
         ensure_enabled(domain)?;
         let mut errors = self.check_new_password(domain, password, confirmation)?;
@@ -118,7 +120,9 @@ impl Core {
                 .user(&user.username, &domain.name),
         )
         .await;
-        self.signed_in(domain, user).await
+        let scope = SessionScope::User(user.id);
+        self.end_sessions(domain, Some(&user), scope, EndReason::PasswordReset, user_actor(&user, domain)).await?;
+        self.signed_in(domain, user, client).await
     }
 
     /// Confirms the email of the user holding this confirmation token, and signs it in.
@@ -144,7 +148,7 @@ impl Core {
                 .user(&user.username, &domain.name),
         )
         .await;
-        self.signed_in(domain, user).await
+        self.signed_in(domain, user, &SessionClient::default()).await
     }
 
     /// Sends a new confirmation mail to the user with this email (Strapi's REST
@@ -176,9 +180,11 @@ impl Core {
         self.mailer.send(mail).await.map_err(|_| CoreError::refused("Error sending confirmation email"))
     }
 
-    async fn signed_in(&self, domain: &Domain, user: User) -> CoreResult<Session> {
-        let jwt = self.issue_jwt(domain, &user)?;
+    /// A new session (or legacy token) for a user the mail flows signed in; Strapi names the
+    /// device itself.
+    async fn signed_in(&self, domain: &Domain, user: User, client: &SessionClient) -> CoreResult<Session> {
+        let signed_in = self.sign_in(domain, &user, client, false).await?;
         let role = self.role_of(&user).await?;
-        Ok(Session { jwt: Some(jwt), user: UserWithRole { user, role } })
+        Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
     }
 }

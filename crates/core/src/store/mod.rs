@@ -7,6 +7,7 @@ mod domains;
 mod events;
 mod rates;
 mod roles;
+mod sessions;
 mod templates;
 mod users;
 
@@ -16,6 +17,7 @@ pub use domains::{DomainStore, StartingRole};
 pub use events::{EventFilter, EventStore, NodeEvent};
 pub use rates::{RateStore, SharedWindow};
 pub use roles::RoleStore;
+pub use sessions::{NewSession, Rotation, RotationOutcome, SessionCounts, SessionScope, SessionStore, StoredSession};
 pub use templates::{StoredTemplate, TemplateStore};
 pub use users::{TokenPurpose, UserChanges, UserStore};
 
@@ -25,12 +27,30 @@ use super::error::StoreResult;
 
 /// Everything the core stores.
 pub trait Store:
-    MetaStore + DomainStore + RoleStore + UserStore + EventStore + TemplateStore + AccountStore + BulkStore + RateStore
+    MetaStore
+    + DomainStore
+    + RoleStore
+    + UserStore
+    + EventStore
+    + TemplateStore
+    + AccountStore
+    + BulkStore
+    + RateStore
+    + SessionStore
 {
 }
 
 impl<
-    T: MetaStore + DomainStore + RoleStore + UserStore + EventStore + TemplateStore + AccountStore + BulkStore + RateStore,
+    T: MetaStore
+        + DomainStore
+        + RoleStore
+        + UserStore
+        + EventStore
+        + TemplateStore
+        + AccountStore
+        + BulkStore
+        + RateStore
+        + SessionStore,
 > Store for T
 {
 }

@@ -8,6 +8,7 @@ mod action;
 mod domain_name;
 mod email;
 mod ids;
+mod session_id;
 mod text_value;
 mod username;
 
@@ -15,6 +16,7 @@ pub use action::Action;
 pub use domain_name::DomainName;
 pub use email::Email;
 pub use ids::{DomainId, RoleId, UserId};
+pub use session_id::SessionId;
 pub use username::Username;
 
 use crate::error::CoreError;

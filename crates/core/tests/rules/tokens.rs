@@ -3,6 +3,7 @@
 
 use gatehouse_core::auth::TokenRefusal;
 use gatehouse_core::events::Actor;
+use gatehouse_core::sessions::SessionClient;
 use gatehouse_core::{DomainStatus, UserPatch};
 
 use crate::support::start;
@@ -39,11 +40,17 @@ async fn a_password_change_revokes_every_other_token() {
     let alice = h.user_in(domain, "alice", Some("secret123")).await;
     let old = core.issue_jwt(domain, &alice).unwrap();
 
-    let wrong = core.change_password(domain, &alice, "wrong-one", "another1", "another1").await.unwrap_err();
+    let wrong = core
+        .change_password(domain, &alice, "wrong-one", "another1", "another1", &SessionClient::default())
+        .await
+        .unwrap_err();
     assert_eq!(wrong.to_string(), "The provided current password is invalid");
     assert!(core.authenticate_token(domain, &old).await.is_ok(), "a refused change revokes nothing");
 
-    let session = core.change_password(domain, &alice, "secret123", "another1", "another1").await.unwrap();
+    let session = core
+        .change_password(domain, &alice, "secret123", "another1", "another1", &SessionClient::default())
+        .await
+        .unwrap();
     assert_eq!(core.authenticate_token(domain, &old).await.unwrap_err(), TokenRefusal::Invalid);
     let new = session.jwt.expect("signed in again");
     assert_eq!(core.authenticate_token(domain, &new).await.unwrap().id, alice.id);

@@ -154,6 +154,7 @@ impl DomainStore for SqlStore {
         let mut tx = self.pool.begin().await.db()?;
         for statement in [
             "DELETE FROM permissions WHERE role_id IN (SELECT id FROM roles WHERE domain_id = $1)",
+            "DELETE FROM sessions WHERE domain_id = $1",
             "DELETE FROM users WHERE domain_id = $1",
             "DELETE FROM email_templates WHERE domain_id = $1",
             "DELETE FROM roles WHERE domain_id = $1",

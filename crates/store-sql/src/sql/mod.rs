@@ -12,6 +12,7 @@ mod numbering;
 mod rates;
 mod roles;
 mod seek;
+mod sessions;
 mod statement;
 mod templates;
 mod unique;
@@ -29,11 +30,14 @@ pub struct SqlStore {
     backend: Backend,
     /// PostgreSQL: where event announcements are listened for (a dedicated connection).
     listen_url: Option<String>,
+    /// SQLite has one writer: the hot write transactions (refresh-token rotations) queue here
+    /// rather than in SQLite's busy handler, which sleeps between its retries.
+    write_gate: tokio::sync::Mutex<()>,
 }
 
 impl SqlStore {
     pub fn new(pool: AnyPool, backend: Backend) -> Self {
-        Self { pool, backend, listen_url: None }
+        Self { pool, backend, listen_url: None, write_gate: tokio::sync::Mutex::new(()) }
     }
 
     /// The URL to open the `LISTEN` connection with (PostgreSQL only).
@@ -44,6 +48,14 @@ impl SqlStore {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Held for a write transaction on SQLite; nothing to wait for on PostgreSQL.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_gate.lock().await),
+            Backend::Postgres => None,
+        }
     }
 }
 

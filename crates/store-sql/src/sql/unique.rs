@@ -20,6 +20,7 @@ const RULES: &[(UniqueKey, &str, &str)] = &[
     (UniqueKey::EmailTemplate, "email_templates_pkey", "email_templates.domain_id, email_templates.kind"),
     (UniqueKey::MetaKey, "meta_pkey", "meta.key"),
     (UniqueKey::RateWindow, "rate_windows_pkey", "rate_windows.key"),
+    (UniqueKey::SessionToken, "session_tokens_pkey", "session_tokens.hash"),
 ];
 
 /// The rule a unique violation reports.
@@ -61,6 +62,8 @@ mod tests {
         };
         let rows = sqlx::query(text).fetch_all(store.pool()).await.unwrap();
         let mut rules: Vec<String> = rows.iter().map(|row| row.try_get("rule").unwrap()).collect();
+        // A text row id (`sessions.id`) has an index on SQLite, as no integer row id has.
+        rules.retain(|rule| !rule.ends_with(".id"));
         rules.sort();
         rules
     }
