@@ -1,5 +1,6 @@
-//! The real binary's JSON log format: one JSON object per line, and every GraphQL request in a
-//! span with its endpoint, operation, outcome and latency, never a password or a token.
+//! The real binary's JSON log format: one JSON object per line, every GraphQL request in a
+//! span with its endpoint, operation, outcome and latency, the core's operations in spans of
+//! their own with the domain and the error, and never a password or a token.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::Stdio;
@@ -12,7 +13,7 @@ use super::binary::{gatehouse, refused};
 const CONFIG: &str = r#"
 [server]
 log_format = "json"
-log_level = "info,gatehouse_http=debug"
+log_level = "info,gatehouse_http=debug,gatehouse_core=debug"
 
 [[listen]]
 handler = "user"
@@ -76,7 +77,8 @@ async fn json_logs_put_each_request_on_one_line_with_its_span_and_no_secret() {
         .collect();
     for event in &events {
         assert!(event["timestamp"].is_string() && event["level"].is_string(), "{event}");
-        assert!(event["fields"]["message"].is_string(), "{event}");
+        // A message, or the error with which a core operation ended.
+        assert!(event["fields"]["message"].is_string() || event["fields"]["error"].is_string(), "{event}");
     }
     let requests: Vec<&Value> = events.iter().filter(|e| e["span"]["name"] == "graphql_request").collect();
     let seen: Vec<(&str, &str, &str)> = requests
@@ -101,6 +103,15 @@ async fn json_logs_put_each_request_on_one_line_with_its_span_and_no_secret() {
         ],
         "one event per request: {logs}"
     );
+    // The refused login ended its core operation with an error, inside the request's span.
+    let failed_login = events
+        .iter()
+        .find(|e| e["span"]["name"] == "login" && e["fields"]["error"] == "Invalid identifier or password")
+        .unwrap_or_else(|| panic!("no event of the core's login span: {logs}"));
+    assert_eq!(failed_login["span"]["domain"], "localhost", "{failed_login}");
+    let names: Vec<&str> =
+        failed_login["spans"].as_array().unwrap().iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names, ["graphql_request", "login"], "{failed_login}");
     for secret in [PASSWORD, WRONG_PASSWORD, &jwt, &basic] {
         assert!(!logs.contains(secret), "a secret in the logs: {logs}");
     }

@@ -17,6 +17,7 @@ use super::store::{SessionScope, UserChanges, UserCounts};
 use super::text;
 use super::types::Username;
 use super::users::{UserDraft, UserPatch};
+use tracing::instrument;
 
 const DAY_MILLIS: Millis = 24 * 3600 * 1000;
 
@@ -48,11 +49,13 @@ fn generated_username() -> String {
 }
 
 impl Core {
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn count_users(&self, domain: &Domain) -> CoreResult<i64> {
         Ok(self.store.count_users(domain.id).await?)
     }
 
     /// Usernames of the domain in byte order; `offset` skipped, at most `limit`.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn list_usernames(&self, domain: &Domain, limit: Option<i64>, offset: i64) -> CoreResult<Vec<Username>> {
         if limit.is_some_and(|l| l < 1) || offset < 0 {
             return Err(CoreError::invalid("limit must be positive and index not negative"));
@@ -62,6 +65,7 @@ impl Core {
 
     /// A page of the domain's usernames in byte order: the first `limit` after `after` (from
     /// the first username when `None`).
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn list_usernames_page(
         &self,
         domain: &Domain,
@@ -76,6 +80,7 @@ impl Core {
     }
 
     /// Statistics of one domain, or of the whole installation when `domain` is `None`.
+    #[instrument(skip_all, level = "debug", err(level = "debug"))]
     pub async fn account_stats(&self, domain: Option<&Domain>) -> CoreResult<AccountStats> {
         let users = self.store.user_counts(domain.map(|d| d.id)).await?;
         let kinds = [EventKind::LoginSucceeded, EventKind::LoginFailed];
@@ -89,11 +94,13 @@ impl Core {
     }
 
     /// The user named `username` (case-sensitive), or "User does not exist".
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn account(&self, domain: &Domain, username: &str) -> CoreResult<User> {
         self.user_by_username(domain, username).await?.ok_or_else(no_such_user)
     }
 
     /// Whether `password` is the user's password. Not a login: nothing is recorded.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn check_password(&self, domain: &Domain, username: &str, password: &str) -> CoreResult<bool> {
         let user = self.account(domain, username).await?;
         let Some(stored) = user.password_hash.as_deref() else { return Ok(false) };
@@ -102,6 +109,7 @@ impl Core {
 
     /// Registers a confirmed user. Without a username one is generated; without an email the
     /// user gets `<username>@<domain>.invalid`, an address that is never delivered (RFC 2606).
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn register_account(
         &self,
         domain: &Domain,
@@ -130,6 +138,7 @@ impl Core {
     }
 
     /// Blocks the user and revokes its tokens; the reason goes to the audit log.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn ban_account(&self, domain: &Domain, username: &str, reason: &str, actor: Actor) -> CoreResult<User> {
         text::check_chars("reason", reason, text::REASON_MAX_CHARS)?;
         text::check_no_nul("reason", reason)?;
@@ -150,6 +159,7 @@ impl Core {
     }
 
     /// Applies `patch` to the user named `username`.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn update_account(
         &self,
         domain: &Domain,
@@ -162,6 +172,7 @@ impl Core {
     }
 
     /// Gives the user the role of type `role`.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn set_account_role(
         &self,
         domain: &Domain,
@@ -178,6 +189,7 @@ impl Core {
     }
 
     /// A token for the user, as a login would issue it (recorded as `TOKEN_ISSUED`).
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn issue_token(&self, domain: &Domain, username: &str, actor: Actor) -> CoreResult<IssuedToken> {
         if domain.status == DomainStatus::Disabled {
             return Err(CoreError::DomainDisabled);

@@ -11,6 +11,7 @@ use super::sessions::EndReason;
 use super::store::SessionScope;
 use super::types::DomainName;
 use super::{Core, bootstrap, text};
+use tracing::instrument;
 
 fn domain_not_found() -> CoreError {
     CoreError::not_found(Entity::Domain, "Given domain does not exist")
@@ -18,21 +19,25 @@ fn domain_not_found() -> CoreError {
 
 impl Core {
     /// Every domain, static and dynamic, by name.
+    #[instrument(skip_all, level = "debug", err(level = "debug"))]
     pub async fn all_domains(&self) -> CoreResult<Vec<Domain>> {
         Ok(self.store.list_domains().await?)
     }
 
     /// The domain's roles, in creation order.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn domain_roles(&self, domain: &Domain) -> CoreResult<Vec<Role>> {
         Ok(self.store.list_roles(domain.id).await?)
     }
 
     /// The domain named `name`, or "Given domain does not exist".
+    #[instrument(skip_all, level = "debug", fields(domain = %name), err(level = "debug"))]
     pub async fn domain_details(&self, name: &DomainName) -> CoreResult<Domain> {
         self.store.domain_by_name(name).await?.ok_or_else(domain_not_found)
     }
 
     /// A new dynamic domain, with its Authenticated and Public roles.
+    #[instrument(skip_all, level = "info", fields(domain = %name), err(level = "debug"))]
     pub async fn add_domain(&self, name: &DomainName, actor: Actor) -> CoreResult<Domain> {
         if let Some(existing) = self.store.domain_by_name(name).await? {
             return Err(if existing.is_static {
@@ -49,6 +54,7 @@ impl Core {
 
     /// Removes a dynamic domain with its users, roles, settings and admin password. Returns
     /// the domain as it was.
+    #[instrument(skip_all, level = "info", fields(domain = %name), err(level = "debug"))]
     pub async fn remove_domain(&self, name: &DomainName, actor: Actor) -> CoreResult<Domain> {
         let domain = self.dynamic_domain(name).await?;
         self.end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainRemoved, actor.clone()).await?;
@@ -58,6 +64,7 @@ impl Core {
         Ok(domain)
     }
 
+    #[instrument(skip_all, level = "info", fields(domain = %name), err(level = "debug"))]
     pub async fn set_domain_status(&self, name: &DomainName, status: DomainStatus, actor: Actor) -> CoreResult<Domain> {
         let mut domain = self.dynamic_domain(name).await?;
         if domain.status != status {
@@ -77,6 +84,7 @@ impl Core {
     }
 
     /// Replaces the domain's settings; the event names the keys that changed, with their values.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn update_settings(&self, domain: &Domain, settings: Settings, actor: Actor) -> CoreResult<Domain> {
         self.validate_settings(domain, &settings).await?;
         self.store.set_domain_settings(domain.id, &settings).await?;
@@ -95,6 +103,7 @@ impl Core {
     /// `update_settings`: for tests that need a state the APIs refuse (a missing default role,
     /// an expired lifetime). Not in a build without the `testing` feature.
     #[cfg(feature = "testing")]
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn force_settings(&self, domain: &Domain, settings: Settings) -> CoreResult<Domain> {
         self.store.set_domain_settings(domain.id, &settings).await?;
         self.domains.clear();
@@ -140,6 +149,7 @@ impl Core {
 
     /// Enables the domain's admin (`admin@DOMAIN`) with this password, or replaces its
     /// password: the old one stops working at once.
+    #[instrument(skip_all, level = "info", fields(domain = %name), err(level = "debug"))]
     pub async fn set_domain_password(&self, name: &DomainName, password: &str, actor: Actor) -> CoreResult<()> {
         let domain = self
             .store
@@ -158,6 +168,7 @@ impl Core {
     }
 
     /// Disables the domain's admin.
+    #[instrument(skip_all, level = "info", fields(domain = %name), err(level = "debug"))]
     pub async fn delete_domain_password(&self, name: &DomainName, actor: Actor) -> CoreResult<()> {
         let no_password = || CoreError::not_found(Entity::DomainPassword, "Domain password does not exist");
         let domain = self.store.domain_by_name(name).await?.ok_or_else(no_password)?;

@@ -12,6 +12,7 @@ use super::sessions::EndReason;
 use super::store::{SessionScope, UserChanges};
 use super::types::{Email, RoleId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
+use tracing::instrument;
 
 /// A user to create. Names and email are the text the client sent: the core parses each where
 /// its rule is checked, so that a request breaking several rules is told of the same one
@@ -64,6 +65,7 @@ pub(crate) fn user_actor(user: &User, domain: &Domain) -> Actor {
 }
 
 impl Core {
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn create_user(&self, domain: &Domain, draft: UserDraft, actor: Actor) -> CoreResult<UserWithRole> {
         let mut errors = FieldErrors::default();
         errors.add(validate_email(&draft.email))?;
@@ -114,6 +116,7 @@ impl Core {
         Ok(UserWithRole { user, role: Some(role) })
     }
 
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn update_user(
         &self,
         domain: &Domain,
@@ -215,6 +218,7 @@ impl Core {
         Ok(UserWithRole { user, role })
     }
 
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn delete_user(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<UserWithRole> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let role = self.role_of(&user).await?;
@@ -231,12 +235,14 @@ impl Core {
     }
 
     /// The user named `username`; text that cannot be a username names no one.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn user_by_username(&self, domain: &Domain, username: &str) -> CoreResult<Option<User>> {
         let Ok(username) = Username::parse(username) else { return Ok(None) };
         Ok(self.store.user_by_username(domain.id, &username).await?)
     }
 
     /// A user named by its numeric id or its documentId, as the user API's `id` arguments do.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn user_by_ref(&self, domain: &Domain, reference: &str) -> CoreResult<Option<User>> {
         if let Some(id) = UserId::parse(reference) {
             return Ok(self.store.user_by_id(domain.id, id).await?);
@@ -245,6 +251,7 @@ impl Core {
     }
 
     /// Invalidates every token issued to the user so far.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn revoke_tokens(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<()> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let changes = UserChanges { bump_token_version: true, ..Default::default() };
@@ -258,6 +265,7 @@ impl Core {
     }
 
     /// One page of the domain's users, each with its role.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn list_users(&self, domain: &Domain, query: &ListQuery) -> CoreResult<Vec<UserWithRole>> {
         let users = self.store.list_users(domain.id, query).await?;
         // Roles are few: one read serves every user of the page.
@@ -272,6 +280,7 @@ impl Core {
             .collect())
     }
 
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn count_users_matching(&self, domain: &Domain, filter: Option<&Filter>) -> CoreResult<i64> {
         Ok(self.store.count_users_matching(domain.id, filter).await?)
     }

@@ -18,6 +18,7 @@ use crate::model::{Domain, DomainStatus, User, now_millis};
 use crate::password::Verdict;
 use crate::ratelimit::Limited;
 use crate::types::{UserId, Username};
+use tracing::instrument;
 
 /// How long verified credentials are remembered.
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
@@ -65,6 +66,7 @@ fn cache_key(domain: &Domain, username: &str, password: &str) -> [u8; 32] {
 impl Core {
     /// The user of `domain` named `username` when `password` is its password. Verifications
     /// (not remembered ones) count against the login rate limit of the client.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(Debug, level = "debug"))]
     pub async fn authenticate_password(
         &self,
         domain: &Domain,

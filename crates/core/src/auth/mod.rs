@@ -17,6 +17,7 @@ use super::store::SessionScope;
 use super::types::{Action, Email, SessionId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
 use super::{Core, permissions};
+use tracing::instrument;
 
 /// A successful login, registration or password change.
 #[derive(Debug)]
@@ -73,6 +74,7 @@ impl TokenRefusal {
 }
 
 impl Core {
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn register(&self, domain: &Domain, input: Registration, client: &SessionClient) -> CoreResult<Session> {
         ensure_enabled(domain)?;
         let settings = &domain.settings;
@@ -147,6 +149,7 @@ impl Core {
         Ok(Session::signed_in(signed_in, UserWithRole { user, role: Some(role) }))
     }
 
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn login(
         &self,
         domain: &Domain,
@@ -216,12 +219,14 @@ impl Core {
     }
 
     /// The user a bearer token speaks for, checked against the current state of the account.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(Debug, level = "debug"))]
     pub async fn authenticate_token(&self, domain: &Domain, jwt: &str) -> Result<User, TokenRefusal> {
         self.authenticate_access(domain, jwt).await.map(|(user, _)| user)
     }
 
     /// [`Core::authenticate_token`], with the session the token belongs to (none for a legacy
     /// token). A session's token is refused once the session has ended.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(Debug, level = "debug"))]
     pub async fn authenticate_access(
         &self,
         domain: &Domain,
@@ -265,6 +270,7 @@ impl Core {
         }
     }
 
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn change_password(
         &self,
         domain: &Domain,
@@ -309,12 +315,14 @@ impl Core {
     }
 
     /// Whether `user` (or an anonymous caller, with the Public role) may perform `action`.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn is_allowed(&self, domain: &Domain, user: Option<&User>, action: &str) -> CoreResult<bool> {
         Ok(self.permissions_of(domain, user).await?.iter().any(|a| a == action))
     }
 
     /// The actions `user` may perform: its role's permissions (the Public role's for an
     /// anonymous caller; an authenticated user does not inherit them, as in Strapi).
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Arc<[Action]>> {
         let role_id = match user {
             Some(user) => user.role_id,
@@ -336,6 +344,7 @@ impl Core {
         Ok(actions)
     }
 
+    #[instrument(skip_all, level = "debug", fields(domain_id = user.domain_id.get()), err(level = "debug"))]
     pub async fn role_of(&self, user: &User) -> CoreResult<Option<super::model::Role>> {
         let Some(id) = user.role_id else { return Ok(None) };
         if let Some(role) = self.roles.get(user.domain_id, id) {

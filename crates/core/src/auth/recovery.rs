@@ -19,6 +19,7 @@ use crate::store::{SessionScope, TokenPurpose, UserChanges};
 use crate::types::Email;
 use crate::users::user_actor;
 use crate::validation::FieldError;
+use tracing::instrument;
 
 /// Reset tokens: 64 random bytes as 128 lower-case hex characters (Strapi's format).
 const RESET_TOKEN_BYTES: usize = 64;
@@ -43,6 +44,7 @@ impl Core {
     /// and the caller cannot tell: the answer is the same, and so is its time, since everything
     /// after the input checks (the lookup, the token, the mail) happens in the background. A
     /// failure there is logged and counted.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn forgot_password(self: &Arc<Self>, domain: &Domain, email: &str) -> CoreResult<()> {
         ensure_enabled(domain)?;
         validate_email(email)?;
@@ -82,6 +84,7 @@ impl Core {
     /// Sets a new password with the code of a reset mail, and signs the user in. The code
     /// works once; every token issued before is revoked. Receiving the mail proves the address,
     /// so the account is confirmed too.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn reset_password(
         &self,
         domain: &Domain,
@@ -126,6 +129,7 @@ impl Core {
     }
 
     /// Confirms the email of the user holding this confirmation token, and signs it in.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn confirm_email(&self, domain: &Domain, confirmation: &str) -> CoreResult<Session> {
         ensure_enabled(domain)?;
         if confirmation.is_empty() {
@@ -153,6 +157,7 @@ impl Core {
 
     /// Sends a new confirmation mail to the user with this email (Strapi's REST
     /// `send-email-confirmation`); the older link stops working. Unknown emails are ignored.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn resend_email_confirmation(&self, domain: &Domain, email: &str) -> CoreResult<()> {
         ensure_enabled(domain)?;
         validate_email(email)?;

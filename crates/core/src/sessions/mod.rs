@@ -22,6 +22,7 @@ use crate::model::{Domain, JwtManagement, Settings, User, now_millis};
 use crate::store::{NewSession, Rotation, RotationOutcome, SessionCounts, SessionScope, StoredSession};
 use crate::types::{SessionId, UserId};
 use crate::{Core, text};
+use tracing::instrument;
 
 /// Refresh tokens: 32 random bytes as 64 lower-case hex characters.
 const REFRESH_TOKEN_BYTES: usize = 32;
@@ -224,6 +225,7 @@ impl Core {
 
     /// Exchanges a refresh token for a new one and a new access token. A token that was already
     /// exchanged ends its session (someone else holds a copy) and is refused like an unknown one.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn refresh_session(&self, domain: &Domain, presented: &str) -> CoreResult<Refreshed> {
         crate::auth::ensure_enabled(domain)?;
         let settings = &domain.settings;
@@ -280,6 +282,7 @@ impl Core {
 
     /// Ends the live sessions in `scope` (of `owner` when it names a user), recording one
     /// `SESSION_ENDED` per session, or one for a whole domain's.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn end_sessions(
         &self,
         domain: &Domain,
@@ -321,6 +324,7 @@ impl Core {
     }
 
     /// Ends the sessions a logout of `user` names (see [`Logout`]).
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn logout(&self, domain: &Domain, user: &User, logout: Logout<'_>, actor: Actor) -> CoreResult<()> {
         let of_token = match logout.refresh_token {
             Some(token) => self.session_of_refresh_token(domain, token).await?.filter(|s| s.user_id == user.id),
@@ -338,6 +342,7 @@ impl Core {
     }
 
     /// Ends one of `user`'s sessions, named by its id; any other id is not found.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn end_own_session(&self, domain: &Domain, user: &User, id: &str, actor: Actor) -> CoreResult<()> {
         let not_found = || CoreError::not_found(Entity::Session, "Session not found");
         let id = SessionId::parse(id).map_err(|_| not_found())?;
@@ -350,26 +355,31 @@ impl Core {
     }
 
     /// The live session one of whose refresh tokens this is.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn session_of_refresh_token(&self, domain: &Domain, token: &str) -> CoreResult<Option<StoredSession>> {
         Ok(self.store.live_session_of_token(domain.id, &token_hash(token), now_millis()).await?)
     }
 
     /// The user's live sessions, the most recently used first.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn user_sessions(&self, domain: &Domain, user_id: UserId) -> CoreResult<Vec<StoredSession>> {
         Ok(self.store.user_sessions(domain.id, user_id, now_millis()).await?)
     }
 
     /// The domain's live sessions, the most recently used first.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn domain_sessions(&self, domain: &Domain, limit: i64) -> CoreResult<Vec<StoredSession>> {
         Ok(self.store.domain_sessions(domain.id, now_millis(), limit).await?)
     }
 
     /// Live sessions and online users, of a domain or of all.
+    #[instrument(skip_all, level = "debug", err(level = "debug"))]
     pub async fn count_sessions(&self, domain: Option<&Domain>) -> CoreResult<SessionCounts> {
         Ok(self.store.count_sessions(domain.map(|d| d.id), now_millis()).await?)
     }
 
     /// A live session of the domain by id, whatever its owner.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn live_session(&self, domain: &Domain, id: &SessionId) -> CoreResult<StoredSession> {
         self.store
             .live_session(domain.id, id, now_millis())
@@ -389,6 +399,7 @@ impl Core {
     }
 
     /// Deletes the sessions that ended or expired; returns how many.
+    #[instrument(skip_all, level = "debug", err(level = "debug"))]
     pub async fn sweep_sessions(&self) -> CoreResult<u64> {
         let mut swept = 0;
         loop {

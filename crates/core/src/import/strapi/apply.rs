@@ -18,6 +18,7 @@ use crate::roles::{type_from_name, validate_description, validate_kind, validate
 use crate::store::{BulkUser, ImportedRole, NumberedTable};
 use crate::text;
 use crate::types::{Action, Email, RoleId, UserId, Username};
+use tracing::instrument;
 
 /// Users per batch: one existence check and one transaction each.
 const BATCH: usize = 1000;
@@ -173,6 +174,7 @@ impl Core {
     /// hears how many of how many users have been handled. A role of a type the domain has
     /// takes Strapi's name, description and permissions; a user whose username (or email,
     /// with `unique_email`) the domain has is left as it is.
+    #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn import_from_strapi(
         &self,
         domain: &Domain,
