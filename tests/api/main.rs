@@ -24,6 +24,7 @@ mod rest_sessions;
 mod rest_support;
 mod rest_transport;
 mod rest_users;
+mod sqlite_shared_file;
 mod transport;
 mod transport_documents;
 mod user_authorization;

@@ -64,8 +64,11 @@ pub async fn open(url: &str, pool_size: u32) -> anyhow::Result<Arc<SqlStore>> {
         Backend::Postgres => &POSTGRES_MIGRATIONS,
     };
     // Several processes may start at once on a new database. PostgreSQL's migrations hold an
-    // advisory lock (sqlx takes it); SQLite's do not, so the database file itself is locked
-    // (flock, which does not meet SQLite's own fcntl locks) while they run.
+    // advisory lock (sqlx takes it); SQLite's do not, so a lock file beside the database is
+    // locked while they run. Never the database file itself: closing any descriptor of it
+    // drops every POSIX lock this process holds on it, SQLite's included, and another process
+    // closing its connection would then take itself for the last one and remove the WAL
+    // from under ours.
     let _migrating = match (backend, sqlite_file(&url)) {
         (Backend::Sqlite, Some(file)) => Some(lock_file(file).await?),
         _ => None,
@@ -86,10 +89,18 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.into())
 }
 
-/// An exclusive lock on `path`, held until the file is dropped.
-async fn lock_file(path: std::path::PathBuf) -> anyhow::Result<std::fs::File> {
+/// An exclusive lock on `<database>-migrate.lock`, held until the file is dropped.
+async fn lock_file(database: std::path::PathBuf) -> anyhow::Result<std::fs::File> {
+    let mut path = database.into_os_string();
+    path.push("-migrate.lock");
+    let path = std::path::PathBuf::from(path);
     tokio::task::spawn_blocking(move || {
-        let file = std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
         file.lock().with_context(|| format!("cannot lock {}", path.display()))?;
         Ok(file)
     })
