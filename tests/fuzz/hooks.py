@@ -33,6 +33,17 @@ schemathesis.graphql.scalar(
     "UserRef",
     st.one_of(st.builds(lambda u, d: f"{u}@{d}", NAMES, st.one_of(DOMAINS, HOSTNAMES)), ANY_TEXT).map(nodes.String),
 )
+schemathesis.graphql.scalar(
+    "FullUserRef",
+    st.one_of(
+        st.builds(lambda u, d, s: f"{u}@{d}/{s}", NAMES, st.one_of(DOMAINS, HOSTNAMES), ANY_TEXT),
+        ANY_TEXT,
+    ).map(nodes.String),
+)
+# Cursors are opaque: random text, and text of the URL-safe base64 alphabet they are made of.
+schemathesis.graphql.scalar(
+    "Cursor", st.one_of(ANY_TEXT, st.from_regex(r"[A-Za-z0-9_-]{0,60}", fullmatch=True)).map(nodes.String)
+)
 schemathesis.graphql.scalar("NonEmptyString", st.text(max_size=40).map(nodes.String))
 schemathesis.graphql.scalar("PosInt", st.integers(min_value=-3, max_value=2**32).map(nodes.Int))
 schemathesis.graphql.scalar("NonNegInt", st.integers(min_value=-3, max_value=2**32).map(nodes.Int))
