@@ -108,9 +108,9 @@ def measure(url, query, count, trigger, settle_seconds=1.0, timeout=15.0):
     return {"open_seconds": open_seconds, "sent": sent, "arrivals": arrivals, "expected": count}
 
 
-def first_events(subscribers, deadline):
-    """Reads every stream until its first event with data (or its end) or the deadline; returns
-    (perf counter, wall clock, event data) per arrival, stamped when the poll returned."""
+def _first_events(subscribers, deadline, read):
+    """Reads every stream until its first event with data (or its end) or the deadline (perf
+    counter); `read(sock, polled)` returns (bytes, stamp) and an arrival is (stamp, event data)."""
     selector = selectors.DefaultSelector()
     for s in subscribers:
         selector.register(s.sock, selectors.EVENT_READ, s)
@@ -118,21 +118,27 @@ def first_events(subscribers, deadline):
     try:
         while waiting and time.perf_counter() < deadline:
             ready = selector.select(timeout=0.5)
-            perf, wall = time.perf_counter(), time.time()
+            polled = (time.perf_counter(), time.time())
             for key, _ in ready:
                 s = key.data
                 try:
-                    data = s.sock.recv(65536)
+                    data, stamp = read(s.sock, polled)
                 except BlockingIOError:
                     continue
                 if s.feed(data):
-                    arrivals.append((perf, wall, s.event))
+                    arrivals.append((stamp, s.event))
                 if s.event is not None or s.closed:
                     selector.unregister(s.sock)
                     waiting -= 1
     finally:
         selector.close()
     return arrivals
+
+
+def first_events(subscribers, deadline):
+    """(perf counter, wall clock, event data) per arrival, stamped when the poll returned."""
+    arrivals = _first_events(subscribers, deadline, lambda sock, polled: (sock.recv(65536), polled))
+    return [(perf, wall, event) for (perf, wall), event in arrivals]
 
 
 def open_streams(url, query, count):
@@ -149,36 +155,23 @@ def open_streams(url, query, count):
 
 
 def first_events_stamped(subscribers, deadline):
-    """Like `first_events`, but each arrival is (kernel receive time, client lag, event data):
-    wall-clock seconds when the kernel received the bytes that completed the event, and how
-    long after that the loop read them."""
-    selector = selectors.DefaultSelector()
-    for s in subscribers:
-        selector.register(s.sock, selectors.EVENT_READ, s)
-    arrivals, waiting = [], len(subscribers)
+    """(kernel receive time, client lag, event data) per arrival: wall-clock seconds when the
+    kernel received the bytes that completed the event, and how long after that the loop read
+    them. `deadline` is a perf counter."""
     ancillary = socket.CMSG_SPACE(16)
-    try:
-        while waiting and time.time() < deadline:
-            for key, _ in selector.select(timeout=0.5):
-                s = key.data
-                try:
-                    data, cmsgs, _, _ = s.sock.recvmsg(65536, ancillary)
-                except BlockingIOError:
-                    continue
-                read_at = time.time()
-                stamp = read_at
-                for level, kind, payload in cmsgs:
-                    if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
-                        seconds, nanos = struct.unpack("qq", payload[:16])
-                        stamp = seconds + nanos / 1e9
-                if s.feed(data):
-                    arrivals.append((stamp, read_at - stamp, s.event))
-                if s.event is not None or s.closed:
-                    selector.unregister(s.sock)
-                    waiting -= 1
-    finally:
-        selector.close()
-    return arrivals
+
+    def read(sock, _polled):
+        data, cmsgs, _, _ = sock.recvmsg(65536, ancillary)
+        read_at = time.time()
+        stamp = read_at
+        for level, kind, payload in cmsgs:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
+                seconds, nanos = struct.unpack("qq", payload[:16])
+                stamp = seconds + nanos / 1e9
+        return data, (stamp, read_at - stamp)
+
+    arrivals = _first_events(subscribers, deadline, read)
+    return [(stamp, lag, event) for (stamp, lag), event in arrivals]
 
 
 def burst(url, query, count, trigger, timeout=30.0):
