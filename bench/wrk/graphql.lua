@@ -19,6 +19,9 @@ if method == "POST" then
 end
 wrk.method = method
 
+-- The shared result line, from beside this script.
+local result = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "result.lua")
+
 local threads = {}
 
 function setup(thread)
@@ -55,31 +58,6 @@ function response(status, headers, answer)
    end
 end
 
-local function json_string(s)
-   return '"' .. s:gsub('[%c"\\]', function(c)
-      return string.format("\\u%04x", c:byte())
-   end) .. '"'
-end
-
 function done(summary, latency, requests)
-   local status, errors, first = 0, 0, nil
-   for _, thread in ipairs(threads) do
-      status = status + thread:get("bad_status")
-      errors = errors + thread:get("graphql_errors")
-      first = first or thread:get("sample")
-   end
-   local e = summary.errors
-   io.write("BENCH_RESULT {",
-      '"requests":', summary.requests,
-      ',"duration_us":', summary.duration,
-      ',"bad_status":', status,
-      ',"graphql_errors":', errors,
-      ',"socket_errors":', e.connect + e.read + e.write + e.timeout,
-      ',"p50_us":', latency:percentile(50),
-      ',"p90_us":', latency:percentile(90),
-      ',"p99_us":', latency:percentile(99),
-      ',"mean_us":', latency.mean,
-      ',"max_us":', latency.max,
-      ',"sample_error":', first and json_string(first) or "null",
-      "}\n")
+   result.write(threads, summary, latency)
 end

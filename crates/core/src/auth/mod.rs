@@ -8,7 +8,7 @@ pub(crate) use basic::CredentialCache;
 
 use std::sync::Arc;
 
-use super::error::{CoreError, CoreResult, Entity, StoreError, UniqueKey};
+use super::error::{CoreError, CoreResult, Entity, StoreError, StoreResult, UniqueKey};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
 use super::password::Verdict;
@@ -219,7 +219,6 @@ impl Core {
     }
 
     /// The user a bearer token speaks for, checked against the current state of the account.
-    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(Debug, level = "debug"))]
     pub async fn authenticate_token(&self, domain: &Domain, jwt: &str) -> Result<User, TokenRefusal> {
         self.authenticate_access(domain, jwt).await.map(|(user, _)| user)
     }
@@ -240,19 +239,13 @@ impl Core {
             return Err(TokenRefusal::DomainDisabled);
         }
         let user_id = UserId::new(claims.id);
-        let user = match self.users.get(domain.id, user_id) {
-            Some(user) => user,
-            None => match self.store.user_by_id(domain.id, user_id).await {
-                Ok(Some(user)) => {
-                    self.users.put(&domain.name, &user);
-                    user
-                }
-                Ok(None) => return Err(TokenRefusal::OwnerNotAllowed),
-                Err(e) => {
-                    tracing::error!(error = %e, "token owner lookup failed");
-                    return Err(TokenRefusal::Invalid);
-                }
-            },
+        let user = match self.cached_user(domain, user_id).await {
+            Ok(Some(user)) => user,
+            Ok(None) => return Err(TokenRefusal::OwnerNotAllowed),
+            Err(e) => {
+                tracing::error!(error = %e, "token owner lookup failed");
+                return Err(TokenRefusal::Invalid);
+            }
         };
         check_owner(domain, &user)?;
         if user.token_version != claims.ver {
@@ -268,6 +261,18 @@ impl Core {
                 Err(TokenRefusal::Invalid)
             }
         }
+    }
+
+    /// The account behind a token, from the short-lived cache of recently presented ones.
+    pub(crate) async fn cached_user(&self, domain: &Domain, user_id: UserId) -> StoreResult<Option<User>> {
+        if let Some(user) = self.users.get(domain.id, user_id) {
+            return Ok(Some(user));
+        }
+        let user = self.store.user_by_id(domain.id, user_id).await?;
+        if let Some(user) = &user {
+            self.users.put(&domain.name, user);
+        }
+        Ok(user)
     }
 
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]

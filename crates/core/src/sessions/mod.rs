@@ -246,15 +246,7 @@ impl Core {
                 return Err(CoreError::InvalidRefreshToken);
             }
         };
-        let user = match self.users.get(domain.id, user_id) {
-            Some(user) => user,
-            None => {
-                let user = self.store.user_by_id(domain.id, user_id).await?;
-                let user = user.ok_or(CoreError::InvalidRefreshToken)?;
-                self.users.put(&domain.name, &user);
-                user
-            }
-        };
+        let user = self.cached_user(domain, user_id).await?.ok_or(CoreError::InvalidRefreshToken)?;
         if user.blocked {
             return Err(CoreError::InvalidRefreshToken);
         }
