@@ -137,6 +137,45 @@ async fn a_retried_refresh_is_taken_within_the_grace_window() {
     refresh(&app, &retried).await.ok(200);
 }
 
+/// Many refreshes at once (SQLite takes them in one write): each gets its own answer, and a
+/// token sent twice at once is treated as two refreshes in a row.
+#[tokio::test]
+async fn refreshes_sent_at_once_each_get_their_own_answer() {
+    use futures_util::future::join_all;
+    let app = refresh_app(json!({})).await;
+    let mut tokens = Vec::new();
+    for i in 0..12 {
+        tokens.push(register(&app, &format!("rita{i}")).await.1);
+    }
+    for _ in 0..2 {
+        let replies = join_all(tokens.iter().map(|token| refresh(&app, token))).await;
+        tokens = replies.iter().map(|reply| reply.ok(200)["refreshToken"].as_str().unwrap().to_string()).collect();
+    }
+    let mut unique = tokens.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), tokens.len(), "every session got a token of its own");
+    // Without a grace window, the second of two identical refreshes is a reuse: it ends the
+    // session, and the first one's new token with it; the other sessions live on.
+    let twice = join_all([refresh(&app, &tokens[0]), refresh(&app, &tokens[0]), refresh(&app, &tokens[1])]).await;
+    let mut statuses: Vec<u16> = twice[..2].iter().map(|reply| reply.status.as_u16()).collect();
+    statuses.sort();
+    assert_eq!(statuses, [200, 401], "{:?}", twice.iter().map(|reply| &reply.body).collect::<Vec<_>>());
+    let first = twice[..2].iter().find(|reply| reply.status == 200).unwrap();
+    refresh(&app, first.ok(200)["refreshToken"].as_str().unwrap()).await.plain_error(
+        401,
+        "UnauthorizedError",
+        "Invalid refresh token",
+    );
+    refresh(&app, twice[2].ok(200)["refreshToken"].as_str().unwrap()).await.ok(200);
+    // Within a grace window, every retry is answered.
+    set(&app, json!({ "refreshReuseGraceSeconds": 30 })).await;
+    let retries = join_all((0..8).map(|_| refresh(&app, &tokens[2]))).await;
+    for reply in &retries {
+        refresh(&app, reply.ok(200)["refreshToken"].as_str().unwrap()).await.ok(200);
+    }
+}
+
 #[tokio::test]
 async fn bad_refresh_requests_get_strapis_answers_and_change_nothing() {
     let app = refresh_app(json!({})).await;

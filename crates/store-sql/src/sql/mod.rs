@@ -11,12 +11,15 @@ mod meta;
 mod numbering;
 mod rates;
 mod roles;
+mod rotations;
 mod seek;
 mod sessions;
 mod statement;
 mod templates;
 mod unique;
 mod users;
+
+use std::sync::{Arc, OnceLock};
 
 use sqlx::AnyPool;
 use sqlx::Row;
@@ -30,14 +33,16 @@ pub struct SqlStore {
     backend: Backend,
     /// PostgreSQL: where event announcements are listened for (a dedicated connection).
     listen_url: Option<String>,
-    /// SQLite has one writer: the hot write transactions (refresh-token rotations) queue here
-    /// rather than in SQLite's busy handler, which sleeps between its retries.
-    write_gate: tokio::sync::Mutex<()>,
+    /// SQLite has one writer: the hot write transactions queue here rather than in SQLite's
+    /// busy handler, which sleeps between its retries.
+    write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the refresh-token rotations' writer, started by the first rotation.
+    rotations: OnceLock<rotations::Rotations>,
 }
 
 impl SqlStore {
     pub fn new(pool: AnyPool, backend: Backend) -> Self {
-        Self { pool, backend, listen_url: None, write_gate: tokio::sync::Mutex::new(()) }
+        Self { pool, backend, listen_url: None, write_gate: Arc::default(), rotations: OnceLock::new() }
     }
 
     /// The URL to open the `LISTEN` connection with (PostgreSQL only).
@@ -48,6 +53,11 @@ impl SqlStore {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The rotations' writer (SQLite), started on first use, from within the runtime.
+    fn rotations(&self) -> &rotations::Rotations {
+        self.rotations.get_or_init(|| rotations::Rotations::start(self.pool.clone(), self.write_gate.clone()))
     }
 
     /// Held for a write transaction on SQLite; nothing to wait for on PostgreSQL.

@@ -1,11 +1,12 @@
-//! Sessions and their refresh tokens. A rotation is one transaction that starts with a write,
-//! so that SQLite takes its write lock first and concurrent refreshes queue instead of failing.
+//! Sessions and their refresh tokens. A rotation is one statement; on SQLite the rotations
+//! waiting for the single writer are taken together (`rotations.rs`).
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
-use sqlx::{Row, query};
+use sqlx::{AnyPool, Row, query};
 
 use super::{SqlResult, SqlStore, get_id, sql};
+use crate::Backend;
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::model::Millis;
 use gatehouse_core::store::{
@@ -17,7 +18,7 @@ const SESSION_COLUMNS: &str = "id, domain_id, user_id, device_id, device_name, c
      last_used_at, expires_at, absolute_expires_at, ended_at";
 
 /// A live session, as a condition on the `sessions` row (`$now` is the given placeholder).
-fn live(now: &str) -> String {
+pub(super) fn live(now: &str) -> String {
     format!("ended_at IS NULL AND expires_at > {now} AND absolute_expires_at > {now}")
 }
 
@@ -35,6 +36,61 @@ fn session_from_row(row: &AnyRow) -> StoreResult<StoredSession> {
         expires_at: row.try_get("expires_at").db()?,
         absolute_expires_at: row.try_get("absolute_expires_at").db()?,
         ended_at: row.try_get("ended_at").db()?,
+    })
+}
+
+/// Exchanges the presented token, current or rotated within the grace window, for its
+/// successor, in one statement: the trigger of the migration inserts the successor and dates
+/// the session. The session is checked row by row (EXISTS): an IN would read the domain's
+/// sessions. `None`: not claimable.
+async fn claim(pool: &AnyPool, r: &Rotation<'_>) -> StoreResult<Option<RotationOutcome>> {
+    let claimed = query(sql(format!(
+        "UPDATE session_tokens SET rotated_at = COALESCE(rotated_at, $1), successor = $5, successor_at = $1, \
+         successor_idle_until = $6 \
+         WHERE hash = $2 AND (rotated_at IS NULL OR rotated_at > $1 - $3) \
+         AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = session_tokens.session_id AND s.domain_id = $4 AND {}) \
+         RETURNING session_id, user_id",
+        live("$1")
+    )))
+    .bind(r.now)
+    .bind(r.presented_hash)
+    .bind(r.grace_ms)
+    .bind(r.domain_id.get())
+    .bind(r.new_hash)
+    .bind(r.idle_until)
+    .fetch_optional(pool)
+    .await
+    .db()?;
+    claimed.as_ref().map(rotated).transpose()
+}
+
+/// The outcome of a row that names the session and user of a claimed token.
+pub(super) fn rotated(row: &AnyRow) -> StoreResult<RotationOutcome> {
+    Ok(RotationOutcome::Rotated {
+        session: SessionId::from_stored(row.try_get("session_id").db()?),
+        user: get_id(row, "user_id")?,
+    })
+}
+
+/// A token that could not be claimed: a rotated token of a live session is a reuse, which ends
+/// the session; anything else is invalid.
+pub(super) async fn end_if_reused(pool: &AnyPool, r: &Rotation<'_>) -> StoreResult<RotationOutcome> {
+    let reused = query(sql(format!(
+        "UPDATE sessions SET ended_at = $1, expires_at = $1 \
+         WHERE domain_id = $2 AND {} \
+         AND id = (SELECT session_id FROM session_tokens WHERE hash = $3 AND rotated_at IS NOT NULL) \
+         RETURNING {SESSION_COLUMNS}",
+        live("$1")
+    )))
+    .bind(r.now)
+    .bind(r.domain_id.get())
+    .bind(r.presented_hash)
+    .fetch_optional(pool)
+    .await
+    .db()?;
+    Ok(match reused {
+        Some(row) => RotationOutcome::Reused(session_from_row(&row)?),
+        None => RotationOutcome::Invalid,
     })
 }
 
@@ -74,49 +130,16 @@ impl SessionStore for SqlStore {
     }
 
     async fn rotate_refresh_token(&self, r: &Rotation<'_>) -> StoreResult<RotationOutcome> {
-        let _turn = self.write_turn().await;
-        // One statement: the presented token, current or rotated within the grace window, gets
-        // its successor, which the trigger of the migration inserts and dates the session with.
-        // The session is checked row by row (EXISTS): an IN would read the domain's sessions.
-        let claimed = query(sql(format!(
-            "UPDATE session_tokens SET rotated_at = COALESCE(rotated_at, $1), successor = $5, successor_at = $1, \
-             successor_idle_until = $6 \
-             WHERE hash = $2 AND (rotated_at IS NULL OR rotated_at > $1 - $3) \
-             AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = session_tokens.session_id AND s.domain_id = $4 AND {}) \
-             RETURNING session_id, user_id",
-            live("$1")
-        )))
-        .bind(r.now)
-        .bind(r.presented_hash)
-        .bind(r.grace_ms)
-        .bind(r.domain_id.get())
-        .bind(r.new_hash)
-        .bind(r.idle_until)
-        .fetch_optional(&self.pool)
-        .await
-        .db()?;
-        if let Some(claimed) = claimed {
-            let session = SessionId::from_stored(claimed.try_get("session_id").db()?);
-            return Ok(RotationOutcome::Rotated { session, user: get_id(&claimed, "user_id")? });
+        match self.backend {
+            // SQLite's single writer takes the rotations waiting together in one statement.
+            Backend::Sqlite => self.rotations().rotate(r).await,
+            Backend::Postgres => {
+                if let Some(claimed) = claim(&self.pool, r).await? {
+                    return Ok(claimed);
+                }
+                end_if_reused(&self.pool, r).await
+            }
         }
-        // Not claimable: a rotated token of a live session is a reuse, which ends the session.
-        let reused = query(sql(format!(
-            "UPDATE sessions SET ended_at = $1, expires_at = $1 \
-             WHERE domain_id = $2 AND {} \
-             AND id = (SELECT session_id FROM session_tokens WHERE hash = $3 AND rotated_at IS NOT NULL) \
-             RETURNING {SESSION_COLUMNS}",
-            live("$1")
-        )))
-        .bind(r.now)
-        .bind(r.domain_id.get())
-        .bind(r.presented_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .db()?;
-        Ok(match reused {
-            Some(row) => RotationOutcome::Reused(session_from_row(&row)?),
-            None => RotationOutcome::Invalid,
-        })
     }
 
     async fn live_session(
