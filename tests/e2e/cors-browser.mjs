@@ -30,7 +30,7 @@ function page(restUrl, identifier, password) {
 }
 
 /** Serves `html` on a free loopback port; resolves to its origin and a stop function. */
-function serve(html) {
+export function serve(html) {
   const server = http.createServer((request, response) => {
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     response.end(html);

@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { apolloPersistedQueriesCheck } from './apollo-apq.mjs';
 import { audit } from './audit.mjs';
 import { corsBrowserCheck } from './cors-browser.mjs';
+import { refreshCookieBrowserCheck } from './refresh-cookie-browser.mjs';
 import { graphiqlCheck, operationRoutingCheck } from './graphiql.mjs';
 import { failedLogin, login, register, uniqueName, userRequest } from './lib/events.mjs';
 import { ADMIN, basic, data, startGatehouse } from './lib/gatehouse.mjs';
@@ -46,6 +47,8 @@ const EVENTS = `subscription($d: DomainName, $t: [EventType!], $n: PosInt) {
   audit { subscribeForEvents(domain: $d, types: $t, limit: $n) { id type domain user actor at details } } }`;
 
 const GET_ROLE = 'query($d: DomainName!, $r: String!) { role { getRole(domain: $d, role: $r) { permissions } } }';
+const SET_DOMAIN_SETTINGS = `mutation($d: DomainName!, $s: DomainSettingsInput!) {
+  domain { updateDomainSettings(domain: $d, settings: $s) { jwtManagement } } }`;
 const SET_ROLE_PERMISSIONS = `mutation($d: DomainName!, $r: String!, $a: [String!]!) {
   role { setRolePermissions(domain: $d, role: $r, actions: $a) { type } } }`;
 
@@ -207,6 +210,17 @@ try {
       },
       markerOf: (result) => eventOf(result).details.identifier,
     });
+  });
+
+  await check("Refresh mode's httpOnly cookie in headless Chromium: log in, refresh by cookie, log out", async () => {
+    const username = await register(urls.user);
+    const mode = (settings) => data(urls.admin, SET_DOMAIN_SETTINGS, { d: 'localhost', s: settings }, adminAuth);
+    await mode({ jwtManagement: 'REFRESH', refreshHttpOnly: true });
+    try {
+      return await refreshCookieBrowserCheck(`${gatehouse.origin('user')}/api`, username, 'e2e-password');
+    } finally {
+      await mode({ jwtManagement: 'LEGACY', refreshHttpOnly: false });
+    }
   });
 } finally {
   await gatehouse.stop();

@@ -37,6 +37,7 @@ name = "other.test"
 [[listen]]
 handler = "user"
 address = "127.0.0.1:0"
+cors_credentials = true
 
 [[listen]]
 handler = "admin"
