@@ -55,6 +55,8 @@ BURSTS, BURST_STREAMS, BURST_MARGIN_MIB = 8, 2000, 30
 SSE_MANY, SSE_MANY_P99_MS, SSE_MANY_KIB, SSE_MANY_ME_P99 = 10_000, 50, 20, 2.0
 # Scenario 11: slow connections held on the user listener while the `me` load runs.
 SLOW_CLIENTS, SLOW_SHARE = 5000, 0.8
+# Logins per second as a share of the raw Argon2id rate measured just before them.
+LOGIN_SHARE = 0.9
 
 
 class NotAvailable(Exception):
@@ -85,7 +87,6 @@ class Bench:
         self.ceiling_binary = ceiling_binary
         self.rows = []
         self.token = None
-        self.raw_rate = None
         self.ceiling = None
         self.rate_limit_note = ""
         self.big_seeded = False
@@ -131,20 +132,20 @@ class Bench:
         except (OSError, graphql.GraphQLError) as error:
             raise NotAvailable(f"register answers {error}") from None
 
-    def raw_argon2_rate(self):
-        """The machine's raw Argon2id verification rate, measured once per run (server idle)."""
-        if self.raw_rate is None:
-            out = subprocess.run(
-                [str(self.argon2_rate_binary), str(self.seconds), str(self.cores)],
-                capture_output=True, text=True, check=True,
-            ).stdout
-            self.raw_rate = float(re.search(r"rate=([\d.]+)/s", out).group(1))
-            self.add(
-                2, "raw Argon2id verification rate (no server involved)",
-                load=f"crates/core/examples/argon2_rate, {self.cores} threads, {self.seconds}s",
-                result=f"{self.raw_rate:,.1f} verifications/s",
-            )
-        return self.raw_rate
+    def raw_argon2_rate(self, scenario):
+        """The machine's raw Argon2id verification rate (server idle), measured right before
+        each login load that is compared with it, so that both see the same machine."""
+        out = subprocess.run(
+            [str(self.argon2_rate_binary), str(self.seconds), str(self.cores)],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        rate = float(re.search(r"rate=([\d.]+)/s", out).group(1))
+        self.add(
+            scenario, "raw Argon2id verification rate (no server involved)",
+            load=f"crates/core/examples/argon2_rate, {self.cores} threads, {self.seconds}s",
+            result=f"{rate:,.1f} verifications/s",
+        )
+        return rate
 
     def jwt_secret(self):
         """The secret Gatehouse generated on its first start and keeps in the database (no
@@ -292,7 +293,7 @@ class Bench:
     def s2_login(self):
         body = login_body("bench")
         self.probe(self.user, body, what="login")
-        raw = self.raw_argon2_rate()
+        raw = self.raw_argon2_rate(2)
         r = self.load(self.user, body, 4 * self.cores, label=self.rate_limit_note)
         self._login_row(2, "`login`: throughput vs the raw Argon2id rate", r, raw)
 
@@ -302,8 +303,8 @@ class Bench:
         self.add(
             scenario, measure, load=r.params,
             result=f"{r.rate:,.1f} req/s = {ratio:.0%} of raw {raw:,.1f}/s (p99 {r.p99_ms:.0f} ms)" + _note(note),
-            target="≥ 80% of raw", verdict=verdict(ratio >= 0.8, note),
-            summary=at_least(name, f"{r.rate:,.1f} req/s = {ratio:.2f} of raw Argon2id", ratio, 0.8, "≥ 0.80"),
+            target=f"≥ {LOGIN_SHARE:.0%} of raw", verdict=verdict(ratio >= LOGIN_SHARE, note),
+            summary=at_least(name, f"{r.rate:,.1f} req/s = {ratio:.2f} of raw Argon2id", ratio, LOGIN_SHARE, f"≥ {LOGIN_SHARE:.2f}"),
         )
 
     def s3_register(self):
@@ -376,7 +377,7 @@ class Bench:
             self.unavailable(4, "admin listings and counts on 1M", admin_error)
         body, host = login_body("user500000"), {"Host": BIG_DOMAIN}
         self.probe(self.user, body, host, "login on the 1M-user domain")
-        raw = self.raw_argon2_rate()
+        raw = self.raw_argon2_rate(4)
         r = self.load(self.user, body, 4 * self.cores, headers=host, label=self.rate_limit_note)
         self._login_row(4, "`login` on the 1M-user domain vs the raw Argon2id rate", r, raw, "login on 1M users")
 
