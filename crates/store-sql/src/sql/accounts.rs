@@ -2,7 +2,8 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Row, query};
 
-use super::seek::nth_user_key;
+use super::positions::Order;
+use super::seek::{bind_seek, nth_user_key_from};
 use super::{SqlResult, SqlStore, sql};
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::store::{AccountStore, UserCounts};
@@ -25,17 +26,13 @@ impl AccountStore for SqlStore {
         // (PostgreSQL databases are created with the C collation); the page starts at the
         // username at `offset`, sought from the nearer end (`seek.rs`). PostgreSQL has no
         // negative LIMIT: "all" is the largest limit.
+        let seek = self.seek(domain_id, Order::Username, offset, false).await?;
         let text = format!(
             "SELECT username FROM users WHERE domain_id = $1 AND username >= ({}) ORDER BY username LIMIT $3",
-            nth_user_key("username", false)
+            nth_user_key_from("username", false, seek.as_ref())
         );
-        let rows = query(sql(text))
-            .bind(domain_id.get())
-            .bind(offset)
-            .bind(limit.unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
-            .await
-            .db()?;
+        let statement = query(sql(text)).bind(domain_id.get()).bind(offset).bind(limit.unwrap_or(i64::MAX));
+        let rows = bind_seek(statement, seek.as_ref()).fetch_all(&self.pool).await.db()?;
         usernames(&rows)
     }
 

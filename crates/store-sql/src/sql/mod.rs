@@ -9,6 +9,7 @@ mod events;
 mod filters;
 mod meta;
 mod numbering;
+mod positions;
 mod rates;
 mod roles;
 mod rotations;
@@ -38,11 +39,20 @@ pub struct SqlStore {
     write_gate: Arc<tokio::sync::Mutex<()>>,
     /// SQLite: the refresh-token rotations' writer, started by the first rotation.
     rotations: OnceLock<rotations::Rotations>,
+    /// Checkpoints of users' positions in large domains.
+    positions: positions::Positions,
 }
 
 impl SqlStore {
     pub fn new(pool: AnyPool, backend: Backend) -> Self {
-        Self { pool, backend, listen_url: None, write_gate: Arc::default(), rotations: OnceLock::new() }
+        Self {
+            pool,
+            backend,
+            listen_url: None,
+            write_gate: Arc::default(),
+            rotations: OnceLock::new(),
+            positions: Default::default(),
+        }
     }
 
     /// The URL to open the `LISTEN` connection with (PostgreSQL only).

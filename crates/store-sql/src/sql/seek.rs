@@ -5,10 +5,45 @@
 //! is found by walking index entries alone, from whichever end of the domain is nearer (the
 //! domain's user count is kept by the triggers of migration 0004), and the page is then the
 //! range of the index that starts at that key: the same rows as the OFFSET, in one statement
-//! (one snapshot). The walk still costs one index entry per position skipped from the nearer
-//! end; a listing that must be fast at any depth pages by key instead (`username > $after`).
+//! (one snapshot). The walk costs one index entry per position skipped from the nearer end,
+//! unless a checkpoint of `positions.rs` is near: then it starts there. A listing that must be
+//! fast at any depth whatever changes pages by key instead (`username > $after`).
 
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+
+use super::positions::{Key, Seek};
 use gatehouse_core::query::{Column, ListQuery, Sort};
+
+/// [`nth_user_key`], from the checkpoint of `seek` while the domain's users have not changed
+/// since it was found (`$4` the change counter, `$5` its key, `$6` the entries from it), and
+/// from the nearer end otherwise.
+pub(crate) fn nth_user_key_from(key: &str, descending: bool, seek: Option<&Seek>) -> String {
+    let walk = nth_user_key(key, descending);
+    match seek {
+        None => walk,
+        Some(_) => format!(
+            "CASE WHEN (SELECT user_changes FROM domains WHERE id = $1) = $4 \
+             THEN (SELECT {key} FROM users WHERE domain_id = $1 AND {key} >= $5 ORDER BY {key} LIMIT 1 OFFSET $6) \
+             ELSE {walk} END"
+        ),
+    }
+}
+
+/// Binds `$4`–`$6` of [`nth_user_key_from`] when it was given a seek.
+pub(crate) fn bind_seek<'q>(
+    statement: Query<'q, Any, AnyArguments>,
+    seek: Option<&Seek>,
+) -> Query<'q, Any, AnyArguments> {
+    let Some(seek) = seek else { return statement };
+    let statement = statement.bind(seek.changes);
+    let statement = match &seek.from {
+        Key::Id(id) => statement.bind(*id),
+        Key::Name(name) => statement.bind(name.clone()),
+    };
+    statement.bind(seek.walk)
+}
 
 /// The key of the user at a position of the domain's users in `key` order (unique within a
 /// domain, indexed with the domain first), as an SQL expression: NULL past the last user,
@@ -43,10 +78,10 @@ pub(crate) fn deep_in_id_order(query: &ListQuery) -> Option<bool> {
 
 /// `columns` of the domain's users in id order from the position `$2` on, at most `$3` of
 /// them; `$1` is the domain id. The rows of `ORDER BY id LIMIT $3 OFFSET $2`.
-pub(crate) fn users_from_position(columns: &str, descending: bool) -> String {
+pub(crate) fn users_from_position(columns: &str, descending: bool, seek: Option<&Seek>) -> String {
     let (from, order) = if descending { ("<=", "DESC") } else { (">=", "ASC") };
     format!(
         "SELECT {columns} FROM users WHERE domain_id = $1 AND id {from} ({}) ORDER BY id {order} LIMIT $3",
-        nth_user_key("id", descending)
+        nth_user_key_from("id", descending, seek)
     )
 }

@@ -6,7 +6,8 @@ use sqlx::{Any, Row, query};
 
 use super::binds::{Bind, Binds};
 use super::filters::{count, listing};
-use super::seek::{deep_in_id_order, users_from_position};
+use super::positions::Order;
+use super::seek::{bind_seek, deep_in_id_order, users_from_position};
 use super::{SqlResult, SqlStore, get_bool, get_id, sql};
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::model::{Millis, NewUser, User, new_document_id, now_millis};
@@ -208,10 +209,14 @@ impl UserStore for SqlStore {
 
     async fn list_users(&self, domain_id: DomainId, list: &ListQuery) -> StoreResult<Vec<User>> {
         let statement = match deep_in_id_order(list) {
-            Some(descending) => query(sql(users_from_position(USER_COLUMNS, descending)))
-                .bind(domain_id.get())
-                .bind(list.window.start)
-                .bind(list.window.limit.unwrap_or(i64::MAX)),
+            Some(descending) => {
+                let seek = self.seek(domain_id, Order::Id, list.window.start, descending).await?;
+                let statement = query(sql(users_from_position(USER_COLUMNS, descending, seek.as_ref())))
+                    .bind(domain_id.get())
+                    .bind(list.window.start)
+                    .bind(list.window.limit.unwrap_or(i64::MAX));
+                bind_seek(statement, seek.as_ref())
+            }
             None => self.bound(&listing(Subject::User, USER_COLUMNS, domain_id.get(), list)?)?,
         };
         let rows = statement.fetch_all(&self.pool).await.db()?;
