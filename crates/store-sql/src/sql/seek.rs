@@ -31,11 +31,14 @@ pub(crate) fn nth_user_key_from(key: &str, descending: bool, seek: Option<&Seek>
     }
 }
 
-/// Binds `$4`–`$6` of [`nth_user_key_from`] when it was given a seek.
+/// Binds `$4`–`$6` of [`nth_user_key_from`] when it was given a seek. The statement is planned
+/// for its own values each time: a plan kept for all values (PostgreSQL's generic plan, which
+/// it may choose after a few executions near one end) could walk the domain from the other.
 pub(crate) fn bind_seek<'q>(
     statement: Query<'q, Any, AnyArguments>,
     seek: Option<&Seek>,
 ) -> Query<'q, Any, AnyArguments> {
+    let statement = statement.persistent(false);
     let Some(seek) = seek else { return statement };
     let statement = statement.bind(seek.changes);
     let statement = match &seek.from {
