@@ -52,6 +52,8 @@ impl ShareKey {
 enum Shared {
     /// One result, serialised.
     Json(Bytes),
+    /// The last result, then the end.
+    Last(Bytes),
     /// The execution completed.
     End,
 }
@@ -89,7 +91,7 @@ impl Fanout {
         // Under the lock: the execution cannot send its first result before this stream listens.
         let receiver = execution.sender.subscribe();
         drop(joinable);
-        Some(Subscription { receiver: BroadcastStream::new(receiver), _execution: execution })
+        Some(Subscription::new(receiver, execution))
     }
 
     /// Shares `results`, an execution for `key` that has not produced anything yet, and
@@ -105,7 +107,7 @@ impl Fanout {
             let pump = tokio::spawn(pump(upstream.clone(), sender.clone(), self.clone(), key.clone(), this.clone()));
             Execution { key, sender, upstream, pump, fanout: self.clone() }
         });
-        Subscription { receiver: BroadcastStream::new(receiver), _execution: execution }
+        Subscription::new(receiver, execution)
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<ShareKey, Weak<Execution>>> {
@@ -142,6 +144,15 @@ impl Drop for Execution {
     }
 }
 
+/// The execution's next result: `Some(None)` at its end, `None` once every stream left.
+fn poll_upstream(upstream: &Mutex<Option<Results>>, cx: &mut Context<'_>) -> Poll<Option<Option<GraphqlResponse>>> {
+    let mut slot = upstream.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    match slot.as_mut() {
+        Some(results) => results.poll_next_unpin(cx).map(Some),
+        None => Poll::Ready(None),
+    }
+}
+
 /// Polls the shared execution and broadcasts each result, serialised once.
 async fn pump(
     upstream: Arc<Mutex<Option<Results>>>,
@@ -150,46 +161,63 @@ async fn pump(
     key: ShareKey,
     execution: Weak<Execution>,
 ) {
+    let mut next = std::future::poll_fn(|cx| poll_upstream(&upstream, cx)).await;
     let mut open = true;
     loop {
-        let next = std::future::poll_fn(|cx: &mut Context<'_>| {
-            let mut slot = upstream.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            match slot.as_mut() {
-                Some(results) => results.poll_next_unpin(cx).map(Some),
-                // Every stream left.
-                None => Poll::Ready(None),
-            }
-        })
-        .await;
-        let Some(next) = next else { return };
+        let Some(result) = next else { return };
         if open {
             fanout.close(&key, execution.as_ptr());
             open = false;
         }
-        match next {
-            Some(response) => {
-                // No stream listening is not an error: the last one is leaving.
-                let _ = sender.send(Shared::Json(serialise(&response)));
-            }
-            None => {
-                let _ = sender.send(Shared::End);
+        // In the sends below, no stream listening is not an error: the last one is leaving.
+        let Some(response) = result else {
+            let _ = sender.send(Shared::End);
+            return;
+        };
+        let json = serialise(&response);
+        // An end that follows at once (a `limit` reached) travels with the last result, so
+        // that each stream is woken once and writes both together.
+        next = match std::future::poll_fn(|cx| Poll::Ready(poll_upstream(&upstream, cx))).await {
+            Poll::Ready(Some(None)) => {
+                let _ = sender.send(Shared::Last(json));
                 return;
             }
-        }
+            Poll::Ready(ready) => {
+                let _ = sender.send(Shared::Json(json));
+                ready
+            }
+            Poll::Pending => {
+                let _ = sender.send(Shared::Json(json));
+                std::future::poll_fn(|cx| poll_upstream(&upstream, cx)).await
+            }
+        };
     }
 }
 
 /// One stream's place in a shared execution.
 pub struct Subscription {
     receiver: BroadcastStream<Shared>,
+    /// The execution's last result was received.
+    ended: bool,
     _execution: Arc<Execution>,
 }
 
 impl Subscription {
+    fn new(receiver: broadcast::Receiver<Shared>, execution: Arc<Execution>) -> Self {
+        Self { receiver: BroadcastStream::new(receiver), ended: false, _execution: execution }
+    }
+
     /// The next result; `None` once the execution completed.
     pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Delivery>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
         self.receiver.poll_next_unpin(cx).map(|received| match received {
             Some(Ok(Shared::Json(json))) => Some(Delivery::Json(json)),
+            Some(Ok(Shared::Last(json))) => {
+                self.ended = true;
+                Some(Delivery::Json(json))
+            }
             Some(Err(BroadcastStreamRecvError::Lagged(missed))) => Some(Delivery::Lagged(missed)),
             Some(Ok(Shared::End)) | None => None,
         })
