@@ -53,6 +53,10 @@ CHANGE_RATE_LIMIT = 'mutation { domain { updateDomainSettings(domain: "localhost
 BURSTS, BURST_STREAMS, BURST_MARGIN_MIB = 8, 2000, 30
 # Scenario 12: many idle subscribers, one event to all of them, `me` served meanwhile.
 SSE_MANY, SSE_MANY_P99_MS, SSE_MANY_KIB, SSE_MANY_ME_P99 = 10_000, 50, 20, 2.0
+# Scenario 12's client reads the streams this long after the trigger: on the server's 2 cores,
+# its parsing of 10,000 streams would take the CPU the server delivers with. The kernel's
+# receive times keep the figures exact.
+SSE_MANY_READ_AFTER_S = 1.0
 # Scenario 11: slow connections held on the user listener while the `me` load runs.
 SLOW_CLIENTS, SLOW_SHARE = 5000, 0.8
 # Logins per second as a share of the raw Argon2id rate measured just before them.
@@ -554,6 +558,7 @@ class Bench:
             during = wrk.Run(self.user, body, threads=self.cores, connections=4, seconds=seconds, headers=headers)
             time.sleep(seconds / 2)
             graphql.post(self.user, LOGIN, {"identifier": "bench", "password": "wrong-password"})
+            time.sleep(SSE_MANY_READ_AFTER_S)
             arrivals = sse.first_events_stamped(subscribers, time.perf_counter() + 30)
             busy = during.result()
         finally:
@@ -582,7 +587,8 @@ class Bench:
         self.add(
             12, f"SSE: one event to {count:,} subscribers, delivery time (kernel receive time − event's `at`)", load=load,
             result=f"p99 {p99:.1f} ms, median {delays[len(delays) // 2]:.1f} ms, last {delays[-1]:.1f} ms; "
-            f"client lag (read − received) median {lags[len(lags) // 2]:.1f} ms, max {lags[-1]:.1f} ms" + _note(missing),
+            f"client read from {SSE_MANY_READ_AFTER_S:.1f} s after the trigger, "
+            f"{lags[len(lags) // 2]:.0f} ms after arrival (median)" + _note(missing),
             target=f"p99 ≤ {SSE_MANY_P99_MS} ms", verdict=verdict(complete and p99 <= SSE_MANY_P99_MS),
             summary=at_most(f"SSE to {count:,}", f"p99 {p99:.1f} ms" + _note(missing), p99, SSE_MANY_P99_MS, f"≤ {SSE_MANY_P99_MS} ms"),
         )

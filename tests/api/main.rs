@@ -12,6 +12,7 @@ mod connections;
 mod endpoints_pages;
 mod endpoints_sdl;
 mod endpoints_sse;
+mod endpoints_sse_shared;
 mod foundation;
 mod fuzz_inputs;
 mod hardening;

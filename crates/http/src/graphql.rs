@@ -25,7 +25,7 @@ use super::limits::{self, DocumentLimits};
 use super::negotiate::{self, MediaType};
 use super::rejection::Rejection;
 use super::request::{self, Params};
-use super::sse::{self, Shutdown};
+use super::sse::{self, Fanout, ShareKey, Shutdown};
 use super::trace;
 use crate::LimitsConfig;
 
@@ -96,6 +96,13 @@ pub trait Endpoint: Send + Sync + 'static {
         None
     }
 
+    /// Which callers may share one execution of a subscription: those of the same scope
+    /// (global admin, admin of one domain), for whom the same request always gives the same
+    /// results. `None`: each of this caller's streams runs its own execution.
+    fn stream_scope(&self, _caller: &Self::Caller) -> Option<String> {
+        None
+    }
+
     /// Held for as long as an event stream of this endpoint is open (the open-streams gauge).
     fn stream_opened(&self) -> Option<Box<dyn Send>> {
         None
@@ -110,6 +117,8 @@ pub struct Mounted<E> {
     pub sse_keepalive_seconds: u64,
     /// Parsed documents and persisted queries of this endpoint.
     pub documents: Documents,
+    /// The subscription executions its event streams share.
+    pub fanout: Fanout,
 }
 
 pub type Shared<E> = Arc<Mounted<E>>;
@@ -118,6 +127,8 @@ pub type Shared<E> = Arc<Mounted<E>>;
 pub struct Prepared {
     pub request: async_graphql::Request,
     pub media: MediaType,
+    /// For an event stream whose caller has a scope: what its execution may be shared under.
+    pub share: Option<ShareKey>,
 }
 
 /// The operation a request will run, when it can be told before execution.
@@ -230,7 +241,11 @@ pub async fn prepare<E: Endpoint>(
     }
     // Parsed once: execution reuses this document.
     request.set_parsed_query(ExecutableDocument::clone(&document));
-    Ok(Prepared { request: request.data(caller), media })
+    let share = match transport {
+        Transport::EventStream => endpoint.stream_scope(&caller).map(|scope| ShareKey::new(scope, &request)),
+        Transport::Post | Transport::Get => None,
+    };
+    Ok(Prepared { request: request.data(caller), media, share })
 }
 
 /// The request with the query text its persisted-query hash stands for, if it sent one.

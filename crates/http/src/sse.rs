@@ -8,7 +8,19 @@
 //! Both send a `:` comment at once and then every `sse_keepalive_seconds`, end when the
 //! subscription completes or the server shuts down, and free the subscription (dropping its
 //! stream) as soon as the client goes away.
+//!
+//! Subscriptions with the same request and the same caller scope share one execution
+//! (`fanout`): each result is executed and serialised once, and each stream only frames it.
+//! A stream that falls [`fanout::BACKLOG`] results behind gets one last event, an error saying
+//! so, and its end (`complete` first in graphql-sse), instead of skipping results silently.
 
+mod fanout;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io::Write as _;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_graphql::{Executor, Response as GraphqlResponse};
@@ -17,15 +29,18 @@ use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{self, BoxStream};
+use futures_util::stream::{self, BoxStream, Stream};
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::watch;
 use tracing::field::Empty;
 use tracing::instrument;
 
+pub use fanout::{BACKLOG, Fanout, ShareKey};
+use fanout::{Delivery, Subscription, serialise};
+
 use super::graphql::{
-    Endpoint, Mounted, RequestHead, Shared, Transport, check_content_type, is_request_error, prepare, read_body,
-    request_error_rejection,
+    Endpoint, Mounted, Prepared, RequestHead, Shared, Transport, check_content_type, is_request_error, prepare,
+    read_body, request_error_rejection,
 };
 use super::negotiate::MediaType;
 use super::rejection::Rejection;
@@ -47,52 +62,125 @@ pub enum Framing {
 
 pub const KEEPALIVE: &[u8] = b":\n\n";
 pub const COMPLETE: &[u8] = b"event: complete\ndata:\n\n";
+/// The last event of a stream that fell behind.
+const LAGGED: &str = "This stream fell behind and missed results; subscribe again";
 
 /// One result as an SSE event. Compact JSON has no raw newline, so one `data:` line suffices.
 pub fn frame(framing: Framing, id: u64, response: &GraphqlResponse) -> Bytes {
-    let json = serde_json::to_string(response)
-        .unwrap_or_else(|_| r#"{"errors":[{"message":"unserialisable result"}]}"#.into());
-    debug_assert!(!json.contains('\n'));
+    frame_json(framing, id, &serialise(response))
+}
+
+/// An event around JSON already serialised (shared by every stream of an execution): one
+/// allocation and one copy of the JSON per stream.
+fn frame_json(framing: Framing, id: u64, json: &[u8]) -> Bytes {
+    debug_assert!(!json.contains(&b'\n'));
+    let mut event = Vec::with_capacity(json.len() + 32);
     match framing {
-        Framing::Numbered => format!("id: {id}\ndata: {json}\n\n").into(),
-        Framing::GraphqlSse => format!("event: next\ndata: {json}\n\n").into(),
+        Framing::Numbered => {
+            let _ = write!(event, "id: {id}\ndata: ");
+        }
+        Framing::GraphqlSse => event.extend_from_slice(b"event: next\ndata: "),
+    }
+    event.extend_from_slice(json);
+    event.extend_from_slice(b"\n\n");
+    event.into()
+}
+
+/// Where a stream's results come from.
+enum Results {
+    /// An execution of its own.
+    Own(BoxStream<'static, GraphqlResponse>),
+    /// An execution shared with the streams of the same request and scope.
+    Shared(Subscription),
+}
+
+impl Results {
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Delivery>> {
+        match self {
+            Results::Own(results) => {
+                results.poll_next_unpin(cx).map(|next| next.map(|response| Delivery::Json(serialise(&response))))
+            }
+            Results::Shared(subscription) => subscription.poll_next(cx),
+        }
     }
 }
 
-struct StreamState {
-    results: BoxStream<'static, GraphqlResponse>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Open,
+    /// `complete` is the next and last event.
+    Completing,
+    Ended,
+}
+
+/// The response body: results as events, keep-alive comments, and the end of the stream.
+/// Its futures live as long as the stream, so that an event wakes it without registering
+/// anything anew.
+struct EventStream {
+    results: Results,
     framing: Framing,
     next_id: u64,
     keepalive: Option<tokio::time::Interval>,
-    shutdown: Option<watch::Receiver<bool>>,
-    finished: bool,
+    shutdown: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    phase: Phase,
     /// The endpoint's token for an open stream (the open-streams gauge), dropped with the stream.
     _open: Option<Box<dyn Send>>,
 }
 
-async fn tick(keepalive: &mut Option<tokio::time::Interval>) {
-    match keepalive {
-        Some(interval) => {
-            interval.tick().await;
-        }
-        None => std::future::pending().await,
+impl EventStream {
+    /// The end of the stream in its framing: `complete` for graphql-sse.
+    fn end(&mut self) -> Option<Bytes> {
+        self.phase = Phase::Ended;
+        (self.framing == Framing::GraphqlSse).then(|| Bytes::from_static(COMPLETE))
     }
 }
 
-async fn stopped(shutdown: &mut Option<watch::Receiver<bool>>) {
-    match shutdown {
+impl Stream for EventStream {
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        match this.phase {
+            Phase::Open => {}
+            Phase::Completing => return Poll::Ready(this.end().map(Ok)),
+            Phase::Ended => return Poll::Ready(None),
+        }
         // A dropped sender means the server is gone: stop too.
-        Some(receiver) => {
-            let _ = receiver.wait_for(|stop| *stop).await;
+        if let Some(shutdown) = &mut this.shutdown
+            && shutdown.as_mut().poll(cx).is_ready()
+        {
+            this.phase = Phase::Ended;
+            return Poll::Ready(None);
         }
-        None => std::future::pending().await,
+        match this.results.poll_next(cx) {
+            Poll::Ready(Some(Delivery::Json(json))) => {
+                let event = frame_json(this.framing, this.next_id, &json);
+                this.next_id += 1;
+                return Poll::Ready(Some(Ok(event)));
+            }
+            Poll::Ready(Some(Delivery::Lagged(missed))) => {
+                tracing::warn!(missed, "an event stream fell behind and was closed");
+                let error = serde_json::json!({ "errors": [{ "message": LAGGED }] }).to_string();
+                let event = frame_json(this.framing, this.next_id, error.as_bytes());
+                this.phase = Phase::Completing;
+                return Poll::Ready(Some(Ok(event)));
+            }
+            Poll::Ready(None) => return Poll::Ready(this.end().map(Ok)),
+            Poll::Pending => {}
+        }
+        if let Some(keepalive) = &mut this.keepalive
+            && keepalive.poll_tick(cx).is_ready()
+        {
+            return Poll::Ready(Some(Ok(Bytes::from_static(KEEPALIVE))));
+        }
+        Poll::Pending
     }
 }
 
-/// The response body: results as events, keep-alive comments, and the end of the stream.
-pub fn event_body<E: Endpoint>(
+/// The response body of a stream of `results`.
+fn event_body<E: Endpoint>(
     mounted: &Mounted<E>,
-    results: BoxStream<'static, GraphqlResponse>,
+    results: Results,
     framing: Framing,
     shutdown: Option<watch::Receiver<bool>>,
 ) -> Body {
@@ -103,34 +191,48 @@ pub fn event_body<E: Endpoint>(
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         interval
     });
-    let open = mounted.endpoint.stream_opened();
-    let state = StreamState { results, framing, next_id: 1, keepalive, shutdown, finished: false, _open: open };
-    let events = stream::unfold(state, |mut state| async move {
-        if state.finished {
-            return None;
-        }
-        let bytes = tokio::select! {
-            biased;
-            _ = stopped(&mut state.shutdown) => return None,
-            result = state.results.next() => match result {
-                Some(response) => {
-                    let bytes = frame(state.framing, state.next_id, &response);
-                    state.next_id += 1;
-                    bytes
-                }
-                None => {
-                    state.finished = true;
-                    match state.framing {
-                        Framing::GraphqlSse => Bytes::from_static(COMPLETE),
-                        Framing::Numbered => return None,
-                    }
-                }
-            },
-            _ = tick(&mut state.keepalive) => Bytes::from_static(KEEPALIVE),
+    let shutdown = shutdown.map(|mut receiver| {
+        let stopped = async move {
+            let _ = receiver.wait_for(|stop| *stop).await;
         };
-        Some((Ok::<_, std::convert::Infallible>(bytes), state))
+        Box::pin(stopped) as Pin<Box<dyn Future<Output = ()> + Send>>
     });
-    Body::from_stream(events)
+    let open = mounted.endpoint.stream_opened();
+    Body::from_stream(EventStream {
+        results,
+        framing,
+        next_id: 1,
+        keepalive,
+        shutdown,
+        phase: Phase::Open,
+        _open: open,
+    })
+}
+
+/// The first thing a new execution does, found without waiting: validation, and a resolver
+/// that answers or fails before its first await.
+enum Start {
+    /// A result at once (or the end): the stream runs on its own.
+    Immediate(Option<Box<GraphqlResponse>>, BoxStream<'static, GraphqlResponse>),
+    /// Nothing yet: the execution waits for events.
+    Waiting(Results),
+}
+
+/// Joins the shared execution of the same request and scope, or starts one.
+fn start<E: Endpoint>(mounted: &Mounted<E>, prepared: Prepared) -> Start {
+    if let Some(key) = &prepared.share
+        && let Some(subscription) = mounted.fanout.join(key)
+    {
+        return Start::Waiting(Results::Shared(subscription));
+    }
+    let mut results = mounted.endpoint.executor().execute_stream(prepared.request, None);
+    match results.next().now_or_never() {
+        Some(first) => Start::Immediate(first.map(Box::new), results),
+        None => Start::Waiting(match prepared.share {
+            Some(key) => Results::Shared(mounted.fanout.share(key, results)),
+            None => Results::Own(results),
+        }),
+    }
 }
 
 fn stream_response(body: Body) -> Response {
@@ -177,23 +279,21 @@ pub async fn get<E: Endpoint>(
             Ok(prepared) => prepared,
             Err(rejection) => return json_refusal(rejection),
         };
-        let mut results = mounted.endpoint.executor().execute_stream(prepared.request, None);
         // Validation runs on the first poll without waiting on anything; so does a resolver that
         // fails before its first await. Either is answered as JSON instead of opening a stream.
-        let first = match results.next().now_or_never() {
-            Some(Some(response)) if is_request_error(&response) => {
-                return json_refusal(request_error_rejection(&mounted, response, MediaType::GraphqlResponse));
+        let results = match start(&mounted, prepared) {
+            Start::Immediate(Some(response), _) if is_request_error(&response) => {
+                return json_refusal(request_error_rejection(&mounted, *response, MediaType::GraphqlResponse));
             }
-            Some(Some(response)) if response.data == async_graphql::Value::Null && response.is_err() => {
+            Start::Immediate(Some(response), _) if response.data == async_graphql::Value::Null && response.is_err() => {
                 let body = serde_json::to_string(&response).unwrap_or_default();
                 return (StatusCode::OK, [(header::CONTENT_TYPE, MediaType::Json.content_type())], body)
                     .into_response();
             }
-            Some(Some(response)) => Some(response),
-            Some(None) => return stream_response(Body::empty()),
-            None => None,
+            Start::Immediate(Some(response), rest) => Results::Own(stream::iter([*response]).chain(rest).boxed()),
+            Start::Immediate(None, _) => return stream_response(Body::empty()),
+            Start::Waiting(results) => results,
         };
-        let results = stream::iter(first).chain(results).boxed();
         let body = event_body(&mounted, results, Framing::Numbered, shutdown.map(|s| s.0.0));
         stream_response(body)
     })
@@ -250,7 +350,10 @@ pub async fn distinct<E: Endpoint>(
         Ok(prepared) => prepared,
         Err(rejection) => return json_refusal(rejection),
     };
-    let results = mounted.endpoint.executor().execute_stream(prepared.request, None);
+    let results = match start(mounted, prepared) {
+        Start::Immediate(first, rest) => Results::Own(stream::iter(first.map(|first| *first)).chain(rest).boxed()),
+        Start::Waiting(results) => results,
+    };
     let body = event_body(mounted, results, Framing::GraphqlSse, shutdown.map(|s| s.0));
     stream_response(body)
 }

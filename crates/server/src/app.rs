@@ -76,6 +76,7 @@ impl App {
                         limits: config.limits.clone(),
                         sse_keepalive_seconds: config.server.sse_keepalive_seconds,
                         documents: Default::default(),
+                        fanout: Default::default(),
                     });
                     let graphql = track(graphql, listen.handler.name());
                     match &rest_prefix {
@@ -105,6 +106,7 @@ impl App {
                         limits: config.limits.clone(),
                         sse_keepalive_seconds: config.server.sse_keepalive_seconds,
                         documents: Default::default(),
+                        fanout: Default::default(),
                     });
                     track(routes, listen.handler.name())
                 }

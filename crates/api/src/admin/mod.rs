@@ -116,6 +116,16 @@ impl Endpoint for AdminEndpoint {
         !matches!(self.realm, AdminRealm::Global { credentials: None })
     }
 
+    /// The caller's clearance decides everything its subscriptions receive (the audit stream
+    /// of a domain admin is cut to its domain), so equal clearances share.
+    fn stream_scope(&self, caller: &AdminCaller) -> Option<String> {
+        Some(match &caller.0 {
+            Clearance::GlobalAdmin => "global".to_string(),
+            Clearance::DomainAdmin(domain) => format!("domain:{domain}"),
+            Clearance::Unauthenticated => "anonymous".to_string(),
+        })
+    }
+
     fn stream_opened(&self) -> Option<Box<dyn Send>> {
         let core = self.schema.data::<Arc<Core>>()?;
         Some(Box::new(core.metrics().stream_opened()))
