@@ -47,7 +47,6 @@ impl Core {
             });
         }
         let domain = bootstrap::create_domain(self.store.as_ref(), name, false).await?;
-        self.domains.clear();
         self.record(NewEvent::new(EventKind::DomainAdded, name, actor)).await;
         Ok(domain)
     }
@@ -59,7 +58,6 @@ impl Core {
         let domain = self.dynamic_domain(name).await?;
         self.end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainRemoved, actor.clone()).await?;
         self.store.delete_domain(domain.id).await?;
-        self.domains.clear();
         self.record(NewEvent::new(EventKind::DomainRemoved, &domain.name, actor)).await;
         Ok(domain)
     }
@@ -69,7 +67,6 @@ impl Core {
         let mut domain = self.dynamic_domain(name).await?;
         if domain.status != status {
             self.store.set_domain_status(domain.id, status).await?;
-            self.domains.clear();
             let kind = match status {
                 DomainStatus::Enabled => EventKind::DomainEnabled,
                 DomainStatus::Disabled => EventKind::DomainDisabled,
@@ -88,7 +85,6 @@ impl Core {
     pub async fn update_settings(&self, domain: &Domain, settings: Settings, actor: Actor) -> CoreResult<Domain> {
         self.validate_settings(domain, &settings).await?;
         self.store.set_domain_settings(domain.id, &settings).await?;
-        self.domains.clear();
         let changed = changed_settings(&domain.settings, &settings);
         if !changed.is_empty() {
             self.record(
@@ -106,7 +102,6 @@ impl Core {
     #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn force_settings(&self, domain: &Domain, settings: Settings) -> CoreResult<Domain> {
         self.store.set_domain_settings(domain.id, &settings).await?;
-        self.domains.clear();
         Ok(Domain { settings, ..domain.clone() })
     }
 
@@ -162,7 +157,6 @@ impl Core {
         }
         let hash = self.passwords.hash(password).await?;
         self.store.set_domain_admin_hash(domain.id, Some(&hash)).await?;
-        self.domains.clear();
         self.record(NewEvent::new(EventKind::DomainPasswordSet, &domain.name, actor)).await;
         Ok(())
     }
@@ -176,7 +170,6 @@ impl Core {
             return Err(no_password());
         }
         self.store.set_domain_admin_hash(domain.id, None).await?;
-        self.domains.clear();
         self.record(NewEvent::new(EventKind::DomainPasswordDeleted, &domain.name, actor)).await;
         Ok(())
     }

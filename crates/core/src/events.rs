@@ -158,10 +158,7 @@ impl Core {
     /// Records an event in the audit log and publishes it. A failure to record is logged,
     /// never turned into a failure of the operation that caused it.
     pub async fn record(&self, event: NewEvent) {
-        // Before anything can fail: the change this event reports has already been written.
-        if event.kind.may_change_accounts() {
-            self.forget_accounts(event.domain.as_deref());
-        }
+        // The caching layer forgets what the event changed as it stores it.
         match event.kind {
             EventKind::LoginSucceeded => self.metrics.login(true),
             EventKind::LoginFailed => self.metrics.login(false),
@@ -189,13 +186,6 @@ impl Core {
         if let Err(e) = self.store.announce_event(&self.events.node).await {
             tracing::warn!(error = %e, "cannot wake the other nodes");
         }
-    }
-
-    /// Drops what the caches hold of a domain's accounts (an event changed them).
-    pub(crate) fn forget_accounts(&self, domain: Option<&str>) {
-        self.users.forget_domain(domain);
-        self.sessions.forget_domain(domain);
-        self.roles.clear();
     }
 
     /// The events recorded from now on, on this node and (with PostgreSQL) the others.

@@ -5,7 +5,6 @@ pub mod accounts;
 pub mod admin_auth;
 pub mod auth;
 mod bootstrap;
-mod cache;
 pub mod domains;
 pub mod error;
 pub mod events;
@@ -41,17 +40,13 @@ use password::PasswordHasher;
 use store::Store;
 use token::TokenService;
 
-/// Everything a request needs, shared by every endpoint. Its store and caches are its own:
-/// callers go through its methods, which keep the caches in step with what they change.
+/// Everything a request needs, shared by every endpoint. Its store is the caching layer
+/// ([`store::CachedStore`]) in front of the one it was started with.
 pub struct Core {
     store: Arc<dyn Store>,
     passwords: PasswordHasher,
     tokens: TokenService,
     public_url: String,
-    domains: cache::DomainCache,
-    users: cache::UserCache,
-    roles: cache::RoleCache,
-    sessions: cache::SessionCache,
     events: events::EventBus,
     /// Counters for `/metrics`; see `metrics` for who counts what.
     metrics: Arc<metrics::Metrics>,
@@ -83,6 +78,7 @@ impl Core {
             Some(secret) => secret,
             None => bootstrap::stored_jwt_secret(store.as_ref()).await?,
         };
+        let store: Arc<dyn Store> = Arc::new(store::CachedStore::new(store));
         let mailer = Arc::new(mailer);
         let rate_limits = ratelimit::RateLimits::new(store.clone());
         let core = Core {
@@ -90,10 +86,6 @@ impl Core {
             tokens: TokenService::new(secret.as_bytes()),
             store,
             public_url,
-            domains: cache::DomainCache::default(),
-            users: cache::UserCache::default(),
-            roles: cache::RoleCache::default(),
-            sessions: cache::SessionCache::default(),
             events: events::EventBus::default(),
             metrics: Arc::new(metrics::Metrics::new(mailer.clone())),
             mailer,
@@ -129,16 +121,11 @@ impl Core {
             .ok_or_else(|| CoreError::not_found(Entity::Domain, "Domain does not exist"))
     }
 
-    /// The domain a request names (its `Host` header, its credentials) through the cache, for
-    /// request routing; a name that cannot be a domain names none.
+    /// The domain a request names (its `Host` header, its credentials), for request routing;
+    /// a name that cannot be a domain names none.
     pub async fn cached_domain(&self, name: &str) -> CoreResult<Option<Arc<Domain>>> {
         let Ok(name) = DomainName::parse(name) else { return Ok(None) };
-        if let Some(hit) = self.domains.get(&name) {
-            return Ok(hit);
-        }
-        let domain = self.store.domain_by_name(&name).await?.map(Arc::new);
-        self.domains.put(&name, domain.clone());
-        Ok(domain)
+        Ok(self.store.request_domain(&name).await?)
     }
 
     /// Looks up a user of the domain, if any.

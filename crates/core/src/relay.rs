@@ -124,11 +124,9 @@ impl Core {
             let batch = self.store.events_after(cursor.last(), BATCH).await?;
             let full = batch.len() as i64 == BATCH;
             let fresh = cursor.advance(batch, from_gaps.take().unwrap_or_default(), Instant::now());
-            // This node's own events were published when they were recorded.
+            // This node's own events were published when they were recorded. The caching layer
+            // forgot what the others' changed as it read them.
             for NodeEvent { event, .. } in fresh.into_iter().filter(|e| e.node.as_deref() != Some(&self.events.node)) {
-                if event.kind.may_change_accounts() {
-                    self.forget_accounts(event.domain.as_deref());
-                }
                 self.events.publish(event);
             }
             if !full {

@@ -4,11 +4,10 @@
 //! not each cost a password hash; a remembered entry is void once the user's token version has
 //! changed (password change, block, revocation).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
 use super::{TokenRefusal, check_owner};
@@ -22,35 +21,21 @@ use tracing::instrument;
 
 /// How long verified credentials are remembered.
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
-const CACHE_MAX: usize = 10_000;
+const CACHE_MAX: u64 = 10_000;
 
 #[derive(Clone, Copy)]
 struct Verified {
     user_id: UserId,
     token_version: i64,
-    at: Instant,
 }
 
-#[derive(Default)]
-pub struct CredentialCache {
-    entries: Mutex<HashMap<[u8; 32], Verified>>,
-}
+/// Not a cache of the store (no store call answers "is this the password?"): what a password
+/// verification concluded, by a hash of the credentials.
+pub struct CredentialCache(Cache<[u8; 32], Verified>);
 
-impl CredentialCache {
-    fn get(&self, key: &[u8; 32]) -> Option<Verified> {
-        let entries = self.entries.lock().ok()?;
-        entries.get(key).filter(|v| v.at.elapsed() < CACHE_TTL).copied()
-    }
-
-    fn put(&self, key: [u8; 32], verified: Verified) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CACHE_MAX {
-                entries.retain(|_, v| v.at.elapsed() < CACHE_TTL);
-            }
-            if entries.len() < CACHE_MAX {
-                entries.insert(key, verified);
-            }
-        }
+impl Default for CredentialCache {
+    fn default() -> Self {
+        Self(Cache::builder().time_to_live(CACHE_TTL).max_capacity(CACHE_MAX).build())
     }
 }
 
@@ -82,7 +67,7 @@ impl Core {
             TokenRefusal::Invalid
         };
         let key = cache_key(domain, username, password);
-        if let Some(verified) = self.credentials.get(&key) {
+        if let Some(verified) = self.credentials.0.get(&key) {
             let user = self.store.user_by_id(domain.id, verified.user_id).await.map_err(lookup_failed)?;
             if let Some(user) = user.filter(|u| u.token_version == verified.token_version) {
                 check_owner(domain, &user)?;
@@ -117,7 +102,7 @@ impl Core {
             }
         };
         check_owner(domain, &user)?;
-        self.credentials.put(key, Verified { user_id: user.id, token_version: user.token_version, at: Instant::now() });
+        self.credentials.0.insert(key, Verified { user_id: user.id, token_version: user.token_version });
         if let Err(e) = self.store.record_login(domain.id, user.id, now_millis()).await {
             tracing::warn!(error = %e, "cannot record the login time");
         }

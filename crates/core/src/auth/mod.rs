@@ -8,6 +8,7 @@ pub(crate) use basic::CredentialCache;
 
 use std::sync::Arc;
 
+use super::Core;
 use super::error::{CoreError, CoreResult, Entity, StoreError, StoreResult, UniqueKey};
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
@@ -16,7 +17,6 @@ use super::sessions::{EndReason, SessionClient, SignedIn};
 use super::store::SessionScope;
 use super::types::{Action, Email, SessionId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
-use super::{Core, permissions};
 use tracing::instrument;
 
 /// A successful login, registration or password change.
@@ -263,16 +263,9 @@ impl Core {
         }
     }
 
-    /// The account behind a token, from the short-lived cache of recently presented ones.
+    /// The account behind a token (which the caching layer remembers briefly).
     pub(crate) async fn cached_user(&self, domain: &Domain, user_id: UserId) -> StoreResult<Option<User>> {
-        if let Some(user) = self.users.get(domain.id, user_id) {
-            return Ok(Some(user));
-        }
-        let user = self.store.user_by_id(domain.id, user_id).await?;
-        if let Some(user) = &user {
-            self.users.put(&domain.name, user);
-        }
-        Ok(user)
+        self.store.token_owner(domain.id, user_id).await
     }
 
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
@@ -331,35 +324,16 @@ impl Core {
     pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Arc<[Action]>> {
         let role_id = match user {
             Some(user) => user.role_id,
-            None => match self.roles.public_role(domain.id) {
-                Some(role_id) => role_id,
-                None => {
-                    let role_id = self.store.role_by_kind(domain.id, permissions::PUBLIC).await?.map(|r| r.id);
-                    self.roles.put_public_role(domain.id, role_id);
-                    role_id
-                }
-            },
+            None => self.store.public_role(domain.id).await?,
         };
         let Some(role_id) = role_id else { return Ok(Arc::from([])) };
-        if let Some(actions) = self.roles.permissions(role_id) {
-            return Ok(actions);
-        }
-        let actions: Arc<[Action]> = self.store.role_permissions(domain.id, role_id).await?.into();
-        self.roles.put_permissions(role_id, actions.clone());
-        Ok(actions)
+        Ok(self.store.role_actions(domain.id, role_id).await?)
     }
 
     #[instrument(skip_all, level = "debug", fields(domain_id = user.domain_id.get()), err(level = "debug"))]
     pub async fn role_of(&self, user: &User) -> CoreResult<Option<super::model::Role>> {
         let Some(id) = user.role_id else { return Ok(None) };
-        if let Some(role) = self.roles.get(user.domain_id, id) {
-            return Ok(Some(role));
-        }
-        let role = self.store.role_by_id(user.domain_id, id).await?;
-        if let Some(role) = &role {
-            self.roles.put(role);
-        }
-        Ok(role)
+        Ok(self.store.user_role(user.domain_id, id).await?)
     }
 
     pub fn issue_jwt(&self, domain: &Domain, user: &User) -> CoreResult<String> {

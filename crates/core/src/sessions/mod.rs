@@ -379,14 +379,11 @@ impl Core {
             .ok_or_else(|| CoreError::not_found(Entity::Session, "No active session"))
     }
 
-    /// Whether the session of an access token is live and `user`'s; through the cache, which
-    /// every `SESSION_ENDED` (here or on another node) clears.
+    /// Whether the session of an access token is live and `user`'s; the caching layer
+    /// remembers the answer briefly, and forgets it at every `SESSION_ENDED` (here or on
+    /// another node).
     pub(crate) async fn session_is_live(&self, domain: &Domain, id: &SessionId, user: UserId) -> CoreResult<bool> {
-        if let Some(owner) = self.sessions.get(id) {
-            return Ok(owner == Some(user));
-        }
-        let owner = self.store.live_session(domain.id, id, now_millis()).await?.map(|s| s.user_id);
-        self.sessions.put(&domain.name, id, owner);
+        let owner = self.store.live_session_owner(domain.id, id, now_millis()).await?;
         Ok(owner == Some(user))
     }
 
