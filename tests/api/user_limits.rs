@@ -139,7 +139,7 @@ async fn the_core_records_every_change_and_auth_outcome() {
     core.delete_role(&domain, role.id, Actor::GlobalAdmin).await.unwrap();
 
     let filter = EventFilter { domain: Some("localhost".parse().unwrap()), limit: 100, ..Default::default() };
-    let events = core.list_events(&filter).await.unwrap();
+    let events = core.audit().list_events(&filter).await.unwrap();
     let mut kinds: Vec<String> = events.iter().rev().map(|e| e.kind.as_str()).collect();
     kinds.dedup();
     assert_eq!(

@@ -152,8 +152,8 @@ impl Core {
         let user =
             self.store.update_user(domain.id, user.id, &changes, now_millis()).await?.ok_or_else(no_such_user)?;
         let event = |kind| NewEvent::new(kind, &domain.name, actor.clone()).user(&user.username, &domain.name);
-        self.record(event(EventKind::UserUpdated).details(json!({ "changed": ["blocked"] }))).await;
-        self.record(event(EventKind::UserBlocked).details(json!({ "reason": reason }))).await;
+        self.audit.record(event(EventKind::UserUpdated).details(json!({ "changed": ["blocked"] }))).await;
+        self.audit.record(event(EventKind::UserBlocked).details(json!({ "reason": reason }))).await;
         self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserBlocked, actor).await?;
         Ok(user)
     }
@@ -203,7 +203,8 @@ impl Core {
         }
         let (jwt, expires_at) =
             self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
-        self.record(NewEvent::new(EventKind::TokenIssued, &domain.name, actor).user(&user.username, &domain.name))
+        self.audit
+            .record(NewEvent::new(EventKind::TokenIssued, &domain.name, actor).user(&user.username, &domain.name))
             .await;
         Ok(IssuedToken { jwt, expires_at })
     }

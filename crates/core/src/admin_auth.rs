@@ -154,7 +154,7 @@ impl AdminGate {
             actor: Actor::Anonymous,
             details: json!({ "admin": realm, "reason": "wrong_credentials", "client": client.to_string() }),
         };
-        self.core.record(event).await;
+        self.core.audit().record(event).await;
     }
 }
 

@@ -47,7 +47,7 @@ impl Core {
             });
         }
         let domain = bootstrap::create_domain(self.store.as_ref(), name, false).await?;
-        self.record(NewEvent::new(EventKind::DomainAdded, name, actor)).await;
+        self.audit.record(NewEvent::new(EventKind::DomainAdded, name, actor)).await;
         Ok(domain)
     }
 
@@ -58,7 +58,7 @@ impl Core {
         let domain = self.dynamic_domain(name).await?;
         self.end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainRemoved, actor.clone()).await?;
         self.store.delete_domain(domain.id).await?;
-        self.record(NewEvent::new(EventKind::DomainRemoved, &domain.name, actor)).await;
+        self.audit.record(NewEvent::new(EventKind::DomainRemoved, &domain.name, actor)).await;
         Ok(domain)
     }
 
@@ -71,7 +71,7 @@ impl Core {
                 DomainStatus::Enabled => EventKind::DomainEnabled,
                 DomainStatus::Disabled => EventKind::DomainDisabled,
             };
-            self.record(NewEvent::new(kind, &domain.name, actor.clone())).await;
+            self.audit.record(NewEvent::new(kind, &domain.name, actor.clone())).await;
             if status == DomainStatus::Disabled {
                 self.end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainDisabled, actor).await?;
             }
@@ -87,10 +87,12 @@ impl Core {
         self.store.set_domain_settings(domain.id, &settings).await?;
         let changed = changed_settings(&domain.settings, &settings);
         if !changed.is_empty() {
-            self.record(
-                NewEvent::new(EventKind::SettingsChanged, &domain.name, actor).details(json!({ "changed": changed })),
-            )
-            .await;
+            self.audit
+                .record(
+                    NewEvent::new(EventKind::SettingsChanged, &domain.name, actor)
+                        .details(json!({ "changed": changed })),
+                )
+                .await;
         }
         Ok(Domain { settings, ..domain.clone() })
     }
@@ -157,7 +159,7 @@ impl Core {
         }
         let hash = self.passwords.hash(password).await?;
         self.store.set_domain_admin_hash(domain.id, Some(&hash)).await?;
-        self.record(NewEvent::new(EventKind::DomainPasswordSet, &domain.name, actor)).await;
+        self.audit.record(NewEvent::new(EventKind::DomainPasswordSet, &domain.name, actor)).await;
         Ok(())
     }
 
@@ -170,7 +172,7 @@ impl Core {
             return Err(no_password());
         }
         self.store.set_domain_admin_hash(domain.id, None).await?;
-        self.record(NewEvent::new(EventKind::DomainPasswordDeleted, &domain.name, actor)).await;
+        self.audit.record(NewEvent::new(EventKind::DomainPasswordDeleted, &domain.name, actor)).await;
         Ok(())
     }
 

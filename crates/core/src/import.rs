@@ -107,13 +107,14 @@ impl Core {
         }
 
         summary.invalid.sort_by_key(|(line, _)| *line);
-        self.record(NewEvent::new(EventKind::UserCreated, &domain.name, actor).details(json!({
-            "import": true,
-            "created": summary.created.len(),
-            "existing": summary.existing.len(),
-            "invalid": summary.invalid.len(),
-        })))
-        .await;
+        self.audit
+            .record(NewEvent::new(EventKind::UserCreated, &domain.name, actor).details(json!({
+                "import": true,
+                "created": summary.created.len(),
+                "existing": summary.existing.len(),
+                "invalid": summary.invalid.len(),
+            })))
+            .await;
         Ok(summary)
     }
 

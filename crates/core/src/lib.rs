@@ -18,7 +18,6 @@ pub mod password;
 pub mod permissions;
 pub mod query;
 pub mod ratelimit;
-mod relay;
 pub mod roles;
 pub mod sessions;
 pub mod store;
@@ -29,8 +28,8 @@ pub mod users;
 pub mod validation;
 
 pub use error::{CoreError, CoreResult, Entity};
+pub use events::EventRelay;
 pub use model::*;
-pub use relay::EventRelay;
 pub use types::{Action, DomainId, DomainName, Email, ParseError, RoleId, SessionId, UserId, Username};
 pub use users::{UserDraft, UserPatch};
 
@@ -47,7 +46,7 @@ pub struct Core {
     passwords: PasswordHasher,
     tokens: TokenService,
     public_url: String,
-    events: events::EventBus,
+    audit: Arc<events::Audit>,
     /// Counters for `/metrics`; see `metrics` for who counts what.
     metrics: Arc<metrics::Metrics>,
     mailer: Arc<mail::Mailer>,
@@ -81,13 +80,15 @@ impl Core {
         let store: Arc<dyn Store> = Arc::new(store::CachedStore::new(store));
         let mailer = Arc::new(mailer);
         let rate_limits = ratelimit::RateLimits::new(store.clone());
+        let metrics = Arc::new(metrics::Metrics::new(mailer.clone()));
+        let audit = Arc::new(events::Audit::new(store.clone(), metrics.clone()));
         let core = Core {
             passwords: PasswordHasher::new(hash_threads),
             tokens: TokenService::new(secret.as_bytes()),
             store,
             public_url,
-            events: events::EventBus::default(),
-            metrics: Arc::new(metrics::Metrics::new(mailer.clone())),
+            audit,
+            metrics,
             mailer,
             rate_limits,
             credentials: auth::CredentialCache::default(),
@@ -106,6 +107,11 @@ impl Core {
     /// The storage backend: `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         self.store.backend()
+    }
+
+    /// The audit log: events recorded, listed and streamed.
+    pub fn audit(&self) -> &Arc<events::Audit> {
+        &self.audit
     }
 
     /// The counters `/metrics` renders; transports count requests and streams into them.

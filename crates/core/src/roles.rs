@@ -97,11 +97,12 @@ impl Core {
         if !actions.is_empty() {
             self.store.set_role_permissions(domain.id, role.id, &actions).await?;
         }
-        self.record(
-            NewEvent::new(EventKind::RoleCreated, &domain.name, actor)
-                .details(serde_json::json!({ "role": role.kind, "name": role.name, "permissions": actions })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::RoleCreated, &domain.name, actor)
+                    .details(serde_json::json!({ "role": role.kind, "name": role.name, "permissions": actions })),
+            )
+            .await;
         Ok(role)
     }
 
@@ -136,7 +137,7 @@ impl Core {
         if let Some(actions) = actions {
             details["permissions"] = serde_json::json!(actions);
         }
-        self.record(NewEvent::new(EventKind::RoleUpdated, &domain.name, actor).details(details)).await;
+        self.audit.record(NewEvent::new(EventKind::RoleUpdated, &domain.name, actor).details(details)).await;
         Ok(role)
     }
 
@@ -154,11 +155,12 @@ impl Core {
             .ok_or_else(|| CoreError::Internal(anyhow::anyhow!("domain {} has no public role", domain.name)))?;
         let moved = self.store.count_users_with_role(domain.id, role.id).await?;
         self.store.delete_role(domain.id, role.id, public.id).await?;
-        self.record(
-            NewEvent::new(EventKind::RoleDeleted, &domain.name, actor)
-                .details(serde_json::json!({ "role": role.kind, "name": role.name, "usersMovedToPublic": moved })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::RoleDeleted, &domain.name, actor)
+                    .details(serde_json::json!({ "role": role.kind, "name": role.name, "usersMovedToPublic": moved })),
+            )
+            .await;
         Ok(())
     }
 

@@ -105,14 +105,15 @@ impl Core {
         };
         // A username taken since the check above is a conflict like any other.
         let user = self.store.insert_user(&new_user).await?;
-        self.record(
-            NewEvent::new(EventKind::UserCreated, &domain.name, actor).user(&user.username, &domain.name).details(
-                serde_json::json!({
-                    "email": user.email, "confirmed": user.confirmed, "blocked": user.blocked, "role": role.kind
-                }),
-            ),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::UserCreated, &domain.name, actor).user(&user.username, &domain.name).details(
+                    serde_json::json!({
+                        "email": user.email, "confirmed": user.confirmed, "blocked": user.blocked, "role": role.kind
+                    }),
+                ),
+            )
+            .await;
         Ok(UserWithRole { user, role: Some(role) })
     }
 
@@ -196,14 +197,14 @@ impl Core {
         };
         if !changed.is_empty() {
             let event = |kind| NewEvent::new(kind, &domain.name, actor.clone()).user(&user.username, &domain.name);
-            self.record(event(EventKind::UserUpdated).details(serde_json::json!({ "changed": changed }))).await;
+            self.audit.record(event(EventKind::UserUpdated).details(serde_json::json!({ "changed": changed }))).await;
             match blocked_now {
-                Some(true) => self.record(event(EventKind::UserBlocked)).await,
-                Some(false) => self.record(event(EventKind::UserUnblocked)).await,
+                Some(true) => self.audit.record(event(EventKind::UserBlocked)).await,
+                Some(false) => self.audit.record(event(EventKind::UserUnblocked)).await,
                 None => {}
             }
             if patch.password.is_some() {
-                self.record(event(EventKind::PasswordChanged)).await;
+                self.audit.record(event(EventKind::PasswordChanged)).await;
             }
             // A blocked user's sessions, or every session after a new password, end (ASVS 7.4.2).
             let ending = match (blocked_now, patch.password.is_some()) {
@@ -225,12 +226,13 @@ impl Core {
         self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserDeleted, actor.clone())
             .await?;
         self.store.delete_user(domain.id, user.id).await?;
-        self.record(
-            NewEvent::new(EventKind::UserDeleted, &domain.name, actor)
-                .user(&user.username, &domain.name)
-                .details(serde_json::json!({ "email": user.email })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::UserDeleted, &domain.name, actor)
+                    .user(&user.username, &domain.name)
+                    .details(serde_json::json!({ "email": user.email })),
+            )
+            .await;
         Ok(UserWithRole { user, role })
     }
 
@@ -256,10 +258,11 @@ impl Core {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let changes = UserChanges { bump_token_version: true, ..Default::default() };
         self.store.update_user(domain.id, user.id, &changes, now_millis()).await?;
-        self.record(
-            NewEvent::new(EventKind::TokenRevoked, &domain.name, actor.clone()).user(&user.username, &domain.name),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::TokenRevoked, &domain.name, actor.clone()).user(&user.username, &domain.name),
+            )
+            .await;
         self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::TokensRevoked, actor).await?;
         Ok(())
     }

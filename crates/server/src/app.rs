@@ -53,7 +53,7 @@ impl App {
         let mut tasks = Vec::new();
         // Events recorded by other nodes sharing the database reach this node's subscribers.
         // Started before the listeners accept, so that no subscriber misses an event.
-        if let Some(relay) = core.start_relay().await? {
+        if let Some(relay) = core.audit().start_relay().await? {
             tasks.push(tokio::spawn(relay.run(stop.clone())));
         }
         // One admin schema and one credential gate for both admin listeners.

@@ -97,7 +97,7 @@ impl Core {
                 if let Some(user) = &user {
                     event = event.user(&user.username, &domain.name);
                 }
-                self.record(event).await;
+                self.audit.record(event).await;
                 return Err(TokenRefusal::Invalid);
             }
         };
@@ -106,12 +106,13 @@ impl Core {
         if let Err(e) = self.store.record_login(domain.id, user.id, now_millis()).await {
             tracing::warn!(error = %e, "cannot record the login time");
         }
-        self.record(
-            NewEvent::new(EventKind::LoginSucceeded, &domain.name, crate::users::user_actor(&user, domain))
-                .user(&user.username, &domain.name)
-                .details(serde_json::json!({ "method": "basic" })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::LoginSucceeded, &domain.name, crate::users::user_actor(&user, domain))
+                    .user(&user.username, &domain.name)
+                    .details(serde_json::json!({ "method": "basic" })),
+            )
+            .await;
         Ok(user)
     }
 }

@@ -133,12 +133,13 @@ impl Core {
             }
             other => other?,
         };
-        self.record(
-            NewEvent::new(EventKind::UserRegistered, &domain.name, Actor::Anonymous)
-                .user(&user.username, &domain.name)
-                .details(serde_json::json!({ "email": user.email, "confirmed": user.confirmed })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::UserRegistered, &domain.name, Actor::Anonymous)
+                    .user(&user.username, &domain.name)
+                    .details(serde_json::json!({ "email": user.email, "confirmed": user.confirmed })),
+            )
+            .await;
         if settings.email_confirmation && !user.confirmed {
             // The user is kept when the mail cannot be sent, as in Strapi.
             self.send_confirmation(domain, &user).await?;
@@ -186,16 +187,16 @@ impl Core {
         let user = match (user, verdict) {
             (Some(user), Verdict::Correct | Verdict::CorrectNeedsRehash) => user,
             (user, _) => {
-                self.record(failed("invalid_credentials", user.as_ref())).await;
+                self.audit.record(failed("invalid_credentials", user.as_ref())).await;
                 return Err(CoreError::InvalidCredentials);
             }
         };
         if domain.settings.email_confirmation && !user.confirmed {
-            self.record(failed("not_confirmed", Some(&user))).await;
+            self.audit.record(failed("not_confirmed", Some(&user))).await;
             return Err(CoreError::refused("Your account email is not confirmed"));
         }
         if user.blocked {
-            self.record(failed("blocked", Some(&user))).await;
+            self.audit.record(failed("blocked", Some(&user))).await;
             return Err(CoreError::refused("Your account has been blocked by an administrator"));
         }
         let now = now_millis();
@@ -204,15 +205,16 @@ impl Core {
             self.store.set_password_hash(domain.id, user.id, &hash, false, now).await?;
         }
         self.store.record_login(domain.id, user.id, now).await?;
-        self.record(
-            NewEvent::new(
-                EventKind::LoginSucceeded,
-                &domain.name,
-                Actor::User(format!("{}@{}", user.username, domain.name)),
+        self.audit
+            .record(
+                NewEvent::new(
+                    EventKind::LoginSucceeded,
+                    &domain.name,
+                    Actor::User(format!("{}@{}", user.username, domain.name)),
+                )
+                .user(&user.username, &domain.name),
             )
-            .user(&user.username, &domain.name),
-        )
-        .await;
+            .await;
         let signed_in = self.sign_in(domain, &user, client, true).await?;
         let role = self.role_of(&user).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
@@ -301,10 +303,11 @@ impl Core {
             .await?
             .ok_or_else(|| CoreError::not_found(Entity::User, "User not found"))?;
         let me = Actor::User(format!("{}@{}", user.username, domain.name));
-        self.record(
-            NewEvent::new(EventKind::PasswordChanged, &domain.name, me.clone()).user(&user.username, &domain.name),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::PasswordChanged, &domain.name, me.clone()).user(&user.username, &domain.name),
+            )
+            .await;
         // Every session of the user ends (ASVS 7.4.2); the caller gets a new one.
         self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::PasswordChanged, me).await?;
         let signed_in = self.sign_in(domain, &user, client, false).await?;

@@ -71,11 +71,12 @@ impl Core {
             .await?;
         let url = domain.settings.email_reset_password.clone().unwrap_or_default();
         let mail = self.compose(domain, TemplateKind::ResetPassword, &user, &url, &token).await?;
-        self.record(
-            NewEvent::new(EventKind::PasswordResetRequested, &domain.name, Actor::Anonymous)
-                .user(&user.username, &domain.name),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::PasswordResetRequested, &domain.name, Actor::Anonymous)
+                    .user(&user.username, &domain.name),
+            )
+            .await;
         // Failures are logged and counted by the mailer.
         let _ = self.mailer.send(mail).await;
         Ok(())
@@ -118,11 +119,12 @@ impl Core {
             .consume_user_token(domain.id, TokenPurpose::ResetPassword, &hash, now_millis(), &changes)
             .await?
             .ok_or_else(incorrect)?;
-        self.record(
-            NewEvent::new(EventKind::PasswordReset, &domain.name, user_actor(&user, domain))
-                .user(&user.username, &domain.name),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::PasswordReset, &domain.name, user_actor(&user, domain))
+                    .user(&user.username, &domain.name),
+            )
+            .await;
         let scope = SessionScope::User(user.id);
         self.end_sessions(domain, Some(&user), scope, EndReason::PasswordReset, user_actor(&user, domain)).await?;
         self.signed_in(domain, user, client).await
@@ -147,11 +149,12 @@ impl Core {
             )
             .await?
             .ok_or_else(|| CoreError::invalid("Invalid token"))?;
-        self.record(
-            NewEvent::new(EventKind::EmailConfirmed, &domain.name, user_actor(&user, domain))
-                .user(&user.username, &domain.name),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::EmailConfirmed, &domain.name, user_actor(&user, domain))
+                    .user(&user.username, &domain.name),
+            )
+            .await;
         self.signed_in(domain, user, &SessionClient::default()).await
     }
 

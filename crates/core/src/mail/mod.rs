@@ -126,11 +126,12 @@ impl Core {
             html: template.html.clone(),
         };
         self.store.put_email_template(domain.id, &stored, now_millis()).await?;
-        self.record(
-            NewEvent::new(EventKind::SettingsChanged, &domain.name, actor)
-                .details(serde_json::json!({ "emailTemplate": template.kind.as_str() })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::SettingsChanged, &domain.name, actor)
+                    .details(serde_json::json!({ "emailTemplate": template.kind.as_str() })),
+            )
+            .await;
         Ok(template)
     }
 

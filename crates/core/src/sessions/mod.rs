@@ -192,28 +192,29 @@ impl Core {
                 device_id: device_id.as_deref(),
                 device_name: device_name.as_deref(),
                 client_address: address.as_deref(),
-                node: &self.events.node,
+                node: self.audit.node(),
                 now,
                 expires_at: now + settings.idle_refresh_token_lifespan * 1000,
                 absolute_expires_at: now + settings.max_refresh_token_lifespan * 1000,
                 token_hash: &token_hash(&token),
             })
             .await?;
-        self.record(
-            NewEvent::new(
-                EventKind::SessionStarted,
-                &domain.name,
-                Actor::User(format!("{}@{}", user.username, domain.name)),
+        self.audit
+            .record(
+                NewEvent::new(
+                    EventKind::SessionStarted,
+                    &domain.name,
+                    Actor::User(format!("{}@{}", user.username, domain.name)),
+                )
+                .user(&user.username, &domain.name)
+                .details(json!({
+                    "session": session.id.as_str(),
+                    "deviceId": session.device_id,
+                    "deviceName": session.device_name,
+                    "address": session.client_address,
+                })),
             )
-            .user(&user.username, &domain.name)
-            .details(json!({
-                "session": session.id.as_str(),
-                "deviceId": session.device_id,
-                "deviceName": session.device_name,
-                "address": session.client_address,
-            })),
-        )
-        .await;
+            .await;
         Ok((session, token))
     }
 
@@ -260,16 +261,18 @@ impl Core {
             Some(user) => event.user(&user.username, &domain.name),
             None => event,
         };
-        self.record(with_user(
-            NewEvent::new(EventKind::RefreshTokenReused, &domain.name, Actor::Anonymous)
-                .details(json!({ "session": session.id.as_str() })),
-        ))
-        .await;
-        self.record(with_user(
-            NewEvent::new(EventKind::SessionEnded, &domain.name, Actor::Anonymous)
-                .details(json!({ "session": session.id.as_str(), "reason": EndReason::RefreshTokenReused.code() })),
-        ))
-        .await;
+        self.audit
+            .record(with_user(
+                NewEvent::new(EventKind::RefreshTokenReused, &domain.name, Actor::Anonymous)
+                    .details(json!({ "session": session.id.as_str() })),
+            ))
+            .await;
+        self.audit
+            .record(with_user(
+                NewEvent::new(EventKind::SessionEnded, &domain.name, Actor::Anonymous)
+                    .details(json!({ "session": session.id.as_str(), "reason": EndReason::RefreshTokenReused.code() })),
+            ))
+            .await;
     }
 
     /// Ends the live sessions in `scope` (of `owner` when it names a user), recording one
@@ -291,7 +294,7 @@ impl Core {
         if matches!(scope, SessionScope::Domain) {
             if !ended.is_empty() {
                 details["sessions"] = json!(ended.len());
-                self.record(NewEvent::new(EventKind::SessionEnded, &domain.name, actor).details(details)).await;
+                self.audit.record(NewEvent::new(EventKind::SessionEnded, &domain.name, actor).details(details)).await;
             }
             return Ok(ended);
         }
@@ -302,7 +305,7 @@ impl Core {
             if let Some(user) = owner {
                 event = event.user(&user.username, &domain.name);
             }
-            self.record(event).await;
+            self.audit.record(event).await;
         }
         Ok(ended)
     }

@@ -214,13 +214,14 @@ impl Core {
         }
         self.import_strapi_users(domain, folded.users, &roles, &settings, dry_run, &mut summary, progress).await?;
         if !dry_run {
-            self.record(NewEvent::new(EventKind::UserCreated, &domain.name, actor).details(json!({
-                "import": "strapi",
-                "created": summary.users_created,
-                "existing": summary.users_existing,
-                "refused": summary.refused.len(),
-            })))
-            .await;
+            self.audit
+                .record(NewEvent::new(EventKind::UserCreated, &domain.name, actor).details(json!({
+                    "import": "strapi",
+                    "created": summary.users_created,
+                    "existing": summary.users_existing,
+                    "refused": summary.refused.len(),
+                })))
+                .await;
         }
         Ok(summary)
     }
@@ -299,7 +300,7 @@ impl Core {
                     } else {
                         let role = self.store.insert_imported_role(domain.id, &imported).await?;
                         self.store.set_role_permissions(domain.id, role.id, &plan.actions).await?;
-                        self.record(NewEvent::new(EventKind::RoleCreated, &domain.name, actor.clone()).details(
+                        self.audit.record(NewEvent::new(EventKind::RoleCreated, &domain.name, actor.clone()).details(
                             json!({ "role": role.kind, "name": role.name, "permissions": plan.actions, "import": "strapi" }),
                         ))
                         .await;
@@ -347,12 +348,11 @@ impl Core {
         }
         self.store.update_role(domain.id, role.id, &plan.name, plan.description.as_deref()).await?;
         self.store.set_role_permissions(domain.id, role.id, &plan.actions).await?;
-        self.record(
-            NewEvent::new(EventKind::RoleUpdated, &domain.name, actor.clone()).details(
+        self.audit
+            .record(NewEvent::new(EventKind::RoleUpdated, &domain.name, actor.clone()).details(
                 json!({ "role": plan.kind, "name": plan.name, "permissions": plan.actions, "import": "strapi" }),
-            ),
-        )
-        .await;
+            ))
+            .await;
         Ok(())
     }
 
