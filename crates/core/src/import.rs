@@ -12,6 +12,7 @@ use super::model::Domain;
 use super::password::{hash_now, is_supported_hash};
 use super::store::BulkUser;
 use super::types::{Email, RoleId, Username};
+use crate::auth::policy;
 use tracing::instrument;
 
 pub mod strapi;
@@ -167,7 +168,7 @@ impl Core {
         let secret = match (record.password, record.password_hash) {
             (Some(_), Some(_)) => return Err("give password or password_hash, not both".into()),
             (Some(password), None) => {
-                self.validate_password(domain, &password).map_err(|e| e.to_string())?;
+                policy::validate_password(domain, &password).map_err(|e| e.to_string())?;
                 Secret::Plain(password)
             }
             (None, Some(hash)) if is_supported_hash(&hash) => Secret::Hash(hash),

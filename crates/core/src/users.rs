@@ -12,6 +12,7 @@ use super::sessions::EndReason;
 use super::store::{SessionScope, UserChanges};
 use super::types::{Email, RoleId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
+use crate::auth::policy;
 use tracing::instrument;
 
 /// A user to create. Names and email are the text the client sent: the core parses each where
@@ -71,7 +72,7 @@ impl Core {
         errors.add(validate_email(&draft.email))?;
         errors.add(validate_username(&draft.username))?;
         if let Some(password) = &draft.password {
-            errors.add(self.validate_password(domain, password))?;
+            errors.add(policy::validate_password(domain, password))?;
         }
         errors.finish()?;
         let email = Email::parse(&draft.email)?;
@@ -139,7 +140,7 @@ impl Core {
             errors.add(validate_email(email))?;
         }
         if let Some(password) = &patch.password {
-            errors.add(self.validate_password(domain, password))?;
+            errors.add(policy::validate_password(domain, password))?;
         }
         errors.finish()?;
         let mut changes = UserChanges::default();

@@ -2,6 +2,7 @@
 //! flows are in `recovery`, HTTP Basic credentials in `basic`.
 
 mod basic;
+pub mod policy;
 mod recovery;
 
 pub(crate) use basic::CredentialCache;
@@ -97,11 +98,11 @@ impl Core {
         if input.username.is_empty() {
             errors.push(FieldError::new("username", "username is a required field", &input.username));
         }
-        errors.add(self.check_password_given(domain, "password", &input.password))?;
+        errors.add(policy::check_password_given(domain, "password", &input.password))?;
         errors.finish()?;
         let mut errors = FieldErrors::default();
         errors.add(crate::users::validate_username(&input.username))?;
-        errors.add(self.check_password_length(domain, "password", &input.password))?;
+        errors.add(policy::check_password_length(domain, "password", &input.password))?;
         errors.finish()?;
         let email = Email::parse(&input.email)?;
         let username = Username::parse(&input.username)?;
@@ -281,7 +282,7 @@ impl Core {
         client: &SessionClient,
     ) -> CoreResult<Session> {
         ensure_enabled(domain)?;
-        let mut errors = self.check_new_password(domain, password, confirmation)?;
+        let mut errors = policy::check_new_password(domain, password, confirmation)?;
         if current.is_empty() {
             errors.push(FieldError::secret("currentPassword", "currentPassword is a required field"));
         }
@@ -294,7 +295,7 @@ impl Core {
             return Err(CoreError::invalid("Your new password must be different than your current password"));
         }
         // The user model's rule comes last, as in Strapi.
-        self.check_password_length(domain, "password", password)?;
+        policy::check_password_length(domain, "password", password)?;
         let hash = self.passwords.hash(password).await?;
         self.store.set_password_hash(domain.id, user.id, &hash, true, now_millis()).await?;
         let user = self
@@ -343,58 +344,6 @@ impl Core {
         let (jwt, _) =
             self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
         Ok(jwt)
-    }
-
-    /// The first checks of a new password (change and reset), in Strapi's order: the
-    /// confirmation given and equal, then the password given and within the byte limit. The
-    /// failing fields are returned for the caller to add its own and report them all.
-    pub(crate) fn check_new_password(
-        &self,
-        domain: &Domain,
-        password: &str,
-        confirmation: &str,
-    ) -> CoreResult<FieldErrors> {
-        let mut errors = FieldErrors::default();
-        if confirmation.is_empty() {
-            errors.push(FieldError::secret("passwordConfirmation", "passwordConfirmation is a required field"));
-        } else if confirmation != password {
-            errors.push(FieldError::secret("passwordConfirmation", "Passwords do not match"));
-        }
-        errors.add(self.check_password_given(domain, "password", password))?;
-        Ok(errors)
-    }
-
-    /// The domain's password policy: long enough, and not over the byte limit.
-    pub fn validate_password(&self, domain: &Domain, password: &str) -> CoreResult<()> {
-        let mut errors = FieldErrors::default();
-        errors.add(self.check_password_length(domain, "password", password))?;
-        errors.add(self.check_password_bytes(domain, "password", password))?;
-        errors.finish()
-    }
-
-    /// A password is required, and within the domain's byte limit (Strapi's body rules).
-    fn check_password_given(&self, domain: &Domain, field: &str, password: &str) -> CoreResult<()> {
-        if password.is_empty() {
-            return Err(FieldError::secret(field, format!("{field} is a required field")).into());
-        }
-        self.check_password_bytes(domain, field, password)
-    }
-
-    fn check_password_bytes(&self, domain: &Domain, field: &str, password: &str) -> CoreResult<()> {
-        let max = domain.settings.password_max_bytes;
-        if password.len() > max as usize {
-            return Err(FieldError::secret(field, format!("Password must be less than {} bytes", max + 1)).into());
-        }
-        Ok(())
-    }
-
-    /// The domain's minimum length, in characters (Strapi's user model rule).
-    pub(crate) fn check_password_length(&self, domain: &Domain, field: &str, password: &str) -> CoreResult<()> {
-        let min = domain.settings.password_min_length;
-        if password.chars().count() < min as usize {
-            return Err(FieldError::secret(field, format!("{field} must be at least {min} characters")).into());
-        }
-        Ok(())
     }
 }
 

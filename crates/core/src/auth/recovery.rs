@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::{Session, ensure_enabled, validate_email};
+use super::{Session, ensure_enabled, policy, validate_email};
 use crate::Core;
 use crate::error::{CoreError, CoreResult};
 use crate::events::{Actor, EventKind, NewEvent};
@@ -95,7 +95,7 @@ impl Core {
         client: &SessionClient,
     ) -> CoreResult<Session> {
         ensure_enabled(domain)?;
-        let mut errors = self.check_new_password(domain, password, confirmation)?;
+        let mut errors = policy::check_new_password(domain, password, confirmation)?;
         if code.is_empty() {
             errors.push(FieldError::new("code", "code is a required field", code));
         }
@@ -107,7 +107,7 @@ impl Core {
             return Err(incorrect());
         }
         // The user model's rule comes last, as in Strapi.
-        self.check_password_length(domain, "password", password)?;
+        policy::check_password_length(domain, "password", password)?;
         let changes = UserChanges {
             password_hash: Some(self.passwords.hash(password).await?),
             confirmed: Some(true),
