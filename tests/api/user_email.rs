@@ -182,7 +182,7 @@ async fn templates_are_per_domain_and_escape_html() {
     let app = spawn_app().await;
     let domain = domain(&app).await;
     let core = &app.app.core;
-    let defaults = core.email_templates(&domain).await.unwrap();
+    let defaults = core.emails().email_templates(&domain).await.unwrap();
     assert_eq!(defaults.len(), 2);
     assert!(defaults[0].html.contains("<%= URL %>?code=<%= TOKEN %>"));
     let template = EmailTemplate {
@@ -191,9 +191,13 @@ async fn templates_are_per_domain_and_escape_html() {
         text: "Reset: <%= SERVER_URL %> <%= TOKEN %> <%= USER.email %> <%= UNKNOWN %>".into(),
         html: "<p><%= USER.username %> <%= TOKEN %></p>".into(),
     };
-    core.set_email_template(&domain, template, Actor::GlobalAdmin).await.unwrap();
+    core.emails().set_email_template(&domain, template, Actor::GlobalAdmin).await.unwrap();
     let other = core.domain(&"other.test".parse().unwrap()).await.unwrap();
-    assert_eq!(core.email_templates(&other).await.unwrap()[0].subject, "Reset password", "other domains keep theirs");
+    assert_eq!(
+        core.emails().email_templates(&other).await.unwrap()[0].subject,
+        "Reset password",
+        "other domains keep theirs"
+    );
 
     app.user()
         .query(

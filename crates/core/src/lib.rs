@@ -45,11 +45,10 @@ pub struct Core {
     store: Arc<dyn Store>,
     passwords: PasswordHasher,
     tokens: TokenService,
-    public_url: String,
     audit: Arc<events::Audit>,
     /// Counters for `/metrics`; see `metrics` for who counts what.
     metrics: Arc<metrics::Metrics>,
-    mailer: Arc<mail::Mailer>,
+    emails: Arc<mail::Emails>,
     rate_limits: ratelimit::RateLimits,
     credentials: auth::CredentialCache,
 }
@@ -82,14 +81,14 @@ impl Core {
         let rate_limits = ratelimit::RateLimits::new(store.clone());
         let metrics = Arc::new(metrics::Metrics::new(mailer.clone()));
         let audit = Arc::new(events::Audit::new(store.clone(), metrics.clone()));
+        let emails = Arc::new(mail::Emails::new(store.clone(), audit.clone(), mailer, public_url));
         let core = Core {
             passwords: PasswordHasher::new(hash_threads),
             tokens: TokenService::new(secret.as_bytes()),
             store,
-            public_url,
             audit,
             metrics,
-            mailer,
+            emails,
             rate_limits,
             credentials: auth::CredentialCache::default(),
         };
@@ -112,6 +111,11 @@ impl Core {
     /// The audit log: events recorded, listed and streamed.
     pub fn audit(&self) -> &Arc<events::Audit> {
         &self.audit
+    }
+
+    /// The domains' mail templates.
+    pub fn emails(&self) -> &Arc<mail::Emails> {
+        &self.emails
     }
 
     /// The counters `/metrics` renders; transports count requests and streams into them.

@@ -42,7 +42,7 @@ impl DomainAdminQuery {
     #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["domain".into()]))]
     async fn email_templates(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<Vec<EmailTemplate>>> {
         let found = find_domain(ctx, &domain).await?;
-        let templates = core(ctx).email_templates(&found).await.or_admin()?;
+        let templates = core(ctx).emails().email_templates(&found).await.or_admin()?;
         Ok(Some(templates.into_iter().map(EmailTemplate::from).collect()))
     }
 }
@@ -131,7 +131,7 @@ impl DomainAdminMutation {
     ) -> AdminResult<Option<EmailTemplate>> {
         let found = find_domain(ctx, &domain).await?;
         let template = CoreTemplate { kind: kind.into(), subject, text, html };
-        let saved = core(ctx).set_email_template(&found, template, caller(ctx).actor()).await.or_admin()?;
+        let saved = core(ctx).emails().set_email_template(&found, template, caller(ctx).actor()).await.or_admin()?;
         Ok(Some(saved.into()))
     }
 }

@@ -70,7 +70,7 @@ impl Core {
             .set_user_token(domain.id, user.id, TokenPurpose::ResetPassword, &token_hash(&token), expires_at)
             .await?;
         let url = domain.settings.email_reset_password.clone().unwrap_or_default();
-        let mail = self.compose(domain, TemplateKind::ResetPassword, &user, &url, &token).await?;
+        let mail = self.emails.compose(domain, TemplateKind::ResetPassword, &user, &url, &token).await?;
         self.audit
             .record(
                 NewEvent::new(EventKind::PasswordResetRequested, &domain.name, Actor::Anonymous)
@@ -78,7 +78,7 @@ impl Core {
             )
             .await;
         // Failures are logged and counted by the mailer.
-        let _ = self.mailer.send(mail).await;
+        let _ = self.emails.send(mail).await;
         Ok(())
     }
 
@@ -183,9 +183,13 @@ impl Core {
             .set_user_token(domain.id, user.id, TokenPurpose::EmailConfirmation, &token_hash(&token), expires_at)
             .await?;
         // The link leads to the front end's confirmation page when the domain names one.
-        let url = domain.settings.email_confirmation_redirection.clone().unwrap_or_else(|| self.public_url.clone());
-        let mail = self.compose(domain, TemplateKind::EmailConfirmation, user, &url, &token).await?;
-        self.mailer.send(mail).await.map_err(|_| CoreError::refused("Error sending confirmation email"))
+        let url = domain
+            .settings
+            .email_confirmation_redirection
+            .clone()
+            .unwrap_or_else(|| self.emails.public_url().to_string());
+        let mail = self.emails.compose(domain, TemplateKind::EmailConfirmation, user, &url, &token).await?;
+        self.emails.send(mail).await.map_err(|_| CoreError::refused("Error sending confirmation email"))
     }
 
     /// A new session (or legacy token) for a user the mail flows signed in; Strapi names the

@@ -410,7 +410,7 @@ impl Core {
                 return Ok(());
             }
         };
-        let current = self.email_templates(domain).await?;
+        let current = self.emails.email_templates(domain).await?;
         for StrapiTemplate { template, sender } in templates {
             let kind = template.kind.as_str();
             if let Some(sender) = sender {
@@ -426,7 +426,7 @@ impl Core {
                 continue;
             }
             if !dry_run {
-                match self.set_email_template(domain, template, actor.clone()).await {
+                match self.emails.set_email_template(domain, template, actor.clone()).await {
                     Ok(_) => {}
                     Err(CoreError::Invalid(invalid)) => {
                         summary.refused.push((format!("{kind} template"), CoreError::Invalid(invalid).to_string()));
