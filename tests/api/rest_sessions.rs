@@ -299,8 +299,8 @@ async fn expired_sessions_are_refused_and_swept() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     me(&app, &jwt).await.plain_error(401, "UnauthorizedError", "Missing or invalid credentials");
     refresh(&app, &token).await.plain_error(401, "UnauthorizedError", "Invalid refresh token");
-    assert_eq!(app.app.core.sweep_sessions().await.unwrap(), 1);
-    assert_eq!(app.app.core.sweep_sessions().await.unwrap(), 0);
+    assert_eq!(app.app.core.sessions().sweep_sessions().await.unwrap(), 1);
+    assert_eq!(app.app.core.sessions().sweep_sessions().await.unwrap(), 0);
 }
 
 #[tokio::test]

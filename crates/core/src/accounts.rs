@@ -154,7 +154,9 @@ impl Core {
         let event = |kind| NewEvent::new(kind, &domain.name, actor.clone()).user(&user.username, &domain.name);
         self.audit.record(event(EventKind::UserUpdated).details(json!({ "changed": ["blocked"] }))).await;
         self.audit.record(event(EventKind::UserBlocked).details(json!({ "reason": reason }))).await;
-        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserBlocked, actor).await?;
+        self.sessions
+            .end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserBlocked, actor)
+            .await?;
         Ok(user)
     }
 

@@ -56,7 +56,9 @@ impl Core {
     #[instrument(skip_all, level = "info", fields(domain = %name), err(level = "debug"))]
     pub async fn remove_domain(&self, name: &DomainName, actor: Actor) -> CoreResult<Domain> {
         let domain = self.dynamic_domain(name).await?;
-        self.end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainRemoved, actor.clone()).await?;
+        self.sessions
+            .end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainRemoved, actor.clone())
+            .await?;
         self.store.delete_domain(domain.id).await?;
         self.audit.record(NewEvent::new(EventKind::DomainRemoved, &domain.name, actor)).await;
         Ok(domain)
@@ -73,7 +75,9 @@ impl Core {
             };
             self.audit.record(NewEvent::new(kind, &domain.name, actor.clone())).await;
             if status == DomainStatus::Disabled {
-                self.end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainDisabled, actor).await?;
+                self.sessions
+                    .end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainDisabled, actor)
+                    .await?;
             }
             domain.status = status;
         }

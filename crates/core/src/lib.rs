@@ -44,7 +44,8 @@ use token::TokenService;
 pub struct Core {
     store: Arc<dyn Store>,
     passwords: PasswordHasher,
-    tokens: TokenService,
+    tokens: Arc<TokenService>,
+    sessions: Arc<sessions::Sessions>,
     audit: Arc<events::Audit>,
     /// Counters for `/metrics`; see `metrics` for who counts what.
     metrics: Arc<metrics::Metrics>,
@@ -82,9 +83,12 @@ impl Core {
         let metrics = Arc::new(metrics::Metrics::new(mailer.clone()));
         let audit = Arc::new(events::Audit::new(store.clone(), metrics.clone()));
         let emails = Arc::new(mail::Emails::new(store.clone(), audit.clone(), mailer, public_url));
+        let tokens = Arc::new(TokenService::new(secret.as_bytes()));
+        let sessions = Arc::new(sessions::Sessions::new(store.clone(), tokens.clone(), audit.clone()));
         let core = Core {
             passwords: PasswordHasher::new(hash_threads),
-            tokens: TokenService::new(secret.as_bytes()),
+            tokens,
+            sessions: sessions.clone(),
             store,
             audit,
             metrics,
@@ -94,7 +98,7 @@ impl Core {
         };
         bootstrap::static_domains(&core, &static_domains).await?;
         let core = Arc::new(core);
-        core.start_session_sweeper();
+        sessions.start_sweeper();
         Ok(core)
     }
 
@@ -116,6 +120,11 @@ impl Core {
     /// The domains' mail templates.
     pub fn emails(&self) -> &Arc<mail::Emails> {
         &self.emails
+    }
+
+    /// Access tokens and sessions.
+    pub fn sessions(&self) -> &Arc<sessions::Sessions> {
+        &self.sessions
     }
 
     /// The counters `/metrics` renders; transports count requests and streams into them.

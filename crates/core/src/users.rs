@@ -214,7 +214,9 @@ impl Core {
                 _ => None,
             };
             if let Some(reason) = ending {
-                self.end_sessions(domain, Some(&user), SessionScope::User(user.id), reason, actor.clone()).await?;
+                self.sessions
+                    .end_sessions(domain, Some(&user), SessionScope::User(user.id), reason, actor.clone())
+                    .await?;
             }
         }
         Ok(UserWithRole { user, role })
@@ -224,7 +226,8 @@ impl Core {
     pub async fn delete_user(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<UserWithRole> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let role = self.role_of(&user).await?;
-        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserDeleted, actor.clone())
+        self.sessions
+            .end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserDeleted, actor.clone())
             .await?;
         self.store.delete_user(domain.id, user.id).await?;
         self.audit
@@ -264,7 +267,9 @@ impl Core {
                 NewEvent::new(EventKind::TokenRevoked, &domain.name, actor.clone()).user(&user.username, &domain.name),
             )
             .await;
-        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::TokensRevoked, actor).await?;
+        self.sessions
+            .end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::TokensRevoked, actor)
+            .await?;
         Ok(())
     }
 

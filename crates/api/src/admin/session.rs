@@ -97,7 +97,7 @@ impl SessionAdminQuery {
         };
         let mut listed = Vec::new();
         for domain in domains {
-            let sessions = core.domain_sessions(&domain, LIST_LIMIT).await.or_admin()?;
+            let sessions = core.sessions().domain_sessions(&domain, LIST_LIMIT).await.or_admin()?;
             listed.extend(named(core, &domain, sessions).await.or_admin()?);
         }
         Ok(listed)
@@ -110,7 +110,7 @@ impl SessionAdminQuery {
             Some(name) => Some(find_domain(ctx, &name).await?),
             None => None,
         };
-        Ok(core(ctx).count_sessions(found.as_ref()).await.or_admin()?.sessions)
+        Ok(core(ctx).sessions().count_sessions(found.as_ref()).await.or_admin()?.sessions)
     }
 
     /// The user's live sessions, the most recently used first.
@@ -119,7 +119,7 @@ impl SessionAdminQuery {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
         let core = core(ctx);
         let found = core.account(&domain, &user.username).await.or_admin_about("user", &user)?;
-        let sessions = core.user_sessions(&domain, found.id).await.or_admin()?;
+        let sessions = core.sessions().user_sessions(&domain, found.id).await.or_admin()?;
         Ok(sessions.iter().map(|s| session(s, &found.username, &domain)).collect())
     }
 }
@@ -143,7 +143,8 @@ impl SessionAdminMutation {
         let found = core.account(&domain, &user.user.username).await.or_admin_about("user", &user.user)?;
         let reason = EndReason::Kicked(reason.unwrap_or_else(|| DEFAULT_REASON.into()));
         let scope = SessionScope::OneOfUser(found.id, &user.session);
-        let ended = core.end_sessions(&domain, Some(&found), scope, reason, caller(ctx).actor()).await.or_admin()?;
+        let ended =
+            core.sessions().end_sessions(&domain, Some(&found), scope, reason, caller(ctx).actor()).await.or_admin()?;
         if ended.is_empty() {
             let gone = CoreError::not_found(gatehouse_core::Entity::Session, "No active session");
             return Err(gone).or_admin_about("user", &user);
@@ -164,7 +165,8 @@ impl SessionAdminMutation {
         let found = core.account(&domain, &user.username).await.or_admin_about("user", &user)?;
         let reason = EndReason::Kicked(reason.unwrap_or_else(|| DEFAULT_REASON.into()));
         let scope = SessionScope::User(found.id);
-        let ended = core.end_sessions(&domain, Some(&found), scope, reason, caller(ctx).actor()).await.or_admin()?;
+        let ended =
+            core.sessions().end_sessions(&domain, Some(&found), scope, reason, caller(ctx).actor()).await.or_admin()?;
         Ok(ended.into_iter().map(|s| kicked(FullUserRef { user: user.clone(), session: s.id })).collect())
     }
 
@@ -178,8 +180,11 @@ impl SessionAdminMutation {
     ) -> AdminResult<i64> {
         let found = find_domain(ctx, &domain).await?;
         let reason = EndReason::Kicked(reason.unwrap_or_else(|| DEFAULT_REASON.into()));
-        let ended =
-            core(ctx).end_sessions(&found, None, SessionScope::Domain, reason, caller(ctx).actor()).await.or_admin()?;
+        let ended = core(ctx)
+            .sessions()
+            .end_sessions(&found, None, SessionScope::Domain, reason, caller(ctx).actor())
+            .await
+            .or_admin()?;
         Ok(ended.len() as i64)
     }
 }

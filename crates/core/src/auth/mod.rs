@@ -147,7 +147,7 @@ impl Core {
             return Ok(Session { jwt: None, refresh_token: None, user: UserWithRole { user, role: Some(role) } });
         }
         // Strapi's register takes no device id: the session gets a random one.
-        let signed_in = self.sign_in(domain, &user, client, false).await?;
+        let signed_in = self.sessions.sign_in(domain, &user, client, false).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role: Some(role) }))
     }
 
@@ -216,7 +216,7 @@ impl Core {
                 .user(&user.username, &domain.name),
             )
             .await;
-        let signed_in = self.sign_in(domain, &user, client, true).await?;
+        let signed_in = self.sessions.sign_in(domain, &user, client, true).await?;
         let role = self.role_of(&user).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
     }
@@ -256,7 +256,7 @@ impl Core {
         }
         let Some(session) = claims.sid else { return Ok((user, None)) };
         let session = SessionId::parse(&session).map_err(|_| TokenRefusal::Invalid)?;
-        match self.session_is_live(domain, &session, user.id).await {
+        match self.sessions.session_is_live(domain, &session, user.id).await {
             Ok(true) => Ok((user, Some(session))),
             Ok(false) => Err(TokenRefusal::Invalid),
             Err(e) => {
@@ -310,8 +310,10 @@ impl Core {
             )
             .await;
         // Every session of the user ends (ASVS 7.4.2); the caller gets a new one.
-        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::PasswordChanged, me).await?;
-        let signed_in = self.sign_in(domain, &user, client, false).await?;
+        self.sessions
+            .end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::PasswordChanged, me)
+            .await?;
+        let signed_in = self.sessions.sign_in(domain, &user, client, false).await?;
         let role = self.role_of(&user).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
     }
@@ -338,12 +340,6 @@ impl Core {
     pub async fn role_of(&self, user: &User) -> CoreResult<Option<super::model::Role>> {
         let Some(id) = user.role_id else { return Ok(None) };
         Ok(self.store.user_role(user.domain_id, id).await?)
-    }
-
-    pub fn issue_jwt(&self, domain: &Domain, user: &User) -> CoreResult<String> {
-        let (jwt, _) =
-            self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
-        Ok(jwt)
     }
 }
 

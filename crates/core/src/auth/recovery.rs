@@ -126,7 +126,9 @@ impl Core {
             )
             .await;
         let scope = SessionScope::User(user.id);
-        self.end_sessions(domain, Some(&user), scope, EndReason::PasswordReset, user_actor(&user, domain)).await?;
+        self.sessions
+            .end_sessions(domain, Some(&user), scope, EndReason::PasswordReset, user_actor(&user, domain))
+            .await?;
         self.signed_in(domain, user, client).await
     }
 
@@ -195,7 +197,7 @@ impl Core {
     /// A new session (or legacy token) for a user the mail flows signed in; Strapi names the
     /// device itself.
     async fn signed_in(&self, domain: &Domain, user: User, client: &SessionClient) -> CoreResult<Session> {
-        let signed_in = self.sign_in(domain, &user, client, false).await?;
+        let signed_in = self.sessions.sign_in(domain, &user, client, false).await?;
         let role = self.role_of(&user).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
     }

@@ -17,11 +17,13 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::error::{CoreError, CoreResult, Entity};
+use crate::events::Audit;
 use crate::events::{Actor, EventKind, NewEvent};
 use crate::model::{Domain, JwtManagement, Settings, User, now_millis};
-use crate::store::{NewSession, Rotation, RotationOutcome, SessionCounts, SessionScope, StoredSession};
+use crate::store::{NewSession, Rotation, RotationOutcome, SessionCounts, SessionScope, Store, StoredSession};
+use crate::text;
+use crate::token::TokenService;
 use crate::types::{SessionId, UserId};
-use crate::{Core, text};
 use tracing::instrument;
 
 /// Refresh tokens: 32 random bytes as 64 lower-case hex characters.
@@ -149,7 +151,25 @@ fn random_device_id() -> String {
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
-impl Core {
+/// Signing in: access tokens, and the sessions of the domains using refresh tokens.
+pub struct Sessions {
+    store: Arc<dyn Store>,
+    tokens: Arc<TokenService>,
+    audit: Arc<Audit>,
+}
+
+impl Sessions {
+    pub(crate) fn new(store: Arc<dyn Store>, tokens: Arc<TokenService>, audit: Arc<Audit>) -> Self {
+        Self { store, tokens, audit }
+    }
+
+    /// A legacy access token (no session) for the user, valid for the domain's JWT lifetime.
+    pub fn issue_jwt(&self, domain: &Domain, user: &User) -> CoreResult<String> {
+        let (jwt, _) =
+            self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
+        Ok(jwt)
+    }
+
     /// The tokens of a successful sign-in: a legacy token, or a new session's tokens when the
     /// domain uses refresh tokens. `named_device` is false where Strapi names the device itself.
     pub(crate) async fn sign_in(
@@ -247,7 +267,7 @@ impl Core {
                 return Err(CoreError::InvalidRefreshToken);
             }
         };
-        let user = self.cached_user(domain, user_id).await?.ok_or(CoreError::InvalidRefreshToken)?;
+        let user = self.store.token_owner(domain.id, user_id).await?.ok_or(CoreError::InvalidRefreshToken)?;
         if user.blocked {
             return Err(CoreError::InvalidRefreshToken);
         }
@@ -405,16 +425,16 @@ impl Core {
         }
     }
 
-    /// Sweeps sessions in the background while the core lives.
-    pub(crate) fn start_session_sweeper(self: &Arc<Self>) {
-        let core: Weak<Core> = Arc::downgrade(self);
+    /// Sweeps sessions in the background while the service lives.
+    pub(crate) fn start_sweeper(self: &Arc<Self>) {
+        let sessions: Weak<Sessions> = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut timer = tokio::time::interval(SWEEP_EVERY);
             timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 timer.tick().await;
-                let Some(core) = core.upgrade() else { return };
-                if let Err(e) = core.sweep_sessions().await {
+                let Some(sessions) = sessions.upgrade() else { return };
+                if let Err(e) = sessions.sweep_sessions().await {
                     tracing::warn!(error = %e, "cannot sweep sessions; will retry");
                 }
             }

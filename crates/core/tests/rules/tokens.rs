@@ -13,19 +13,19 @@ async fn revocation_blocking_and_deletion_void_issued_tokens() {
     let h = start().await;
     let (core, domain) = (&h.core, &h.domain);
     let alice = h.user("alice").await;
-    let token = core.issue_jwt(domain, &alice).unwrap();
+    let token = core.sessions().issue_jwt(domain, &alice).unwrap();
     assert_eq!(core.authenticate_token(domain, &token).await.unwrap().id, alice.id);
 
     core.revoke_tokens(domain, alice.id, Actor::GlobalAdmin).await.unwrap();
     assert_eq!(core.authenticate_token(domain, &token).await.unwrap_err(), TokenRefusal::Invalid);
-    let fresh = core.issue_jwt(domain, &h.reload(&alice).await).unwrap();
+    let fresh = core.sessions().issue_jwt(domain, &h.reload(&alice).await).unwrap();
     assert!(core.authenticate_token(domain, &fresh).await.is_ok(), "a token issued after is good");
 
     let block = UserPatch { blocked: Some(true), ..Default::default() };
     let blocked = core.update_user(domain, alice.id, block, Actor::GlobalAdmin).await.unwrap().user;
     // The owner is checked first: a blocked owner is refused as such (Strapi's answer).
     assert_eq!(core.authenticate_token(domain, &fresh).await.unwrap_err(), TokenRefusal::OwnerNotAllowed);
-    let while_blocked = core.issue_jwt(domain, &blocked).unwrap();
+    let while_blocked = core.sessions().issue_jwt(domain, &blocked).unwrap();
     assert_eq!(core.authenticate_token(domain, &while_blocked).await.unwrap_err(), TokenRefusal::OwnerNotAllowed);
 
     core.delete_user(domain, alice.id, Actor::GlobalAdmin).await.unwrap();
@@ -38,7 +38,7 @@ async fn a_password_change_revokes_every_other_token() {
     let h = start().await;
     let (core, domain) = (&h.core, &h.domain);
     let alice = h.user_in(domain, "alice", Some("secret123")).await;
-    let old = core.issue_jwt(domain, &alice).unwrap();
+    let old = core.sessions().issue_jwt(domain, &alice).unwrap();
 
     let wrong = core
         .change_password(domain, &alice, "wrong-one", "another1", "another1", &SessionClient::default())
@@ -61,7 +61,7 @@ async fn a_token_is_good_only_for_its_enabled_domain() {
     let h = start().await;
     let core = &h.core;
     let alice = h.user("alice").await;
-    let token = core.issue_jwt(&h.domain, &alice).unwrap();
+    let token = core.sessions().issue_jwt(&h.domain, &alice).unwrap();
     assert_eq!(core.authenticate_token(&h.other, &token).await.unwrap_err(), TokenRefusal::Invalid);
     assert_eq!(core.authenticate_token(&h.domain, "not.a.token").await.unwrap_err(), TokenRefusal::Invalid);
 
