@@ -134,7 +134,11 @@ async fn three_nodes_started_at_once_on_an_empty_database_agree() {
     assert_eq!(names.len(), 2, "{names:?}");
     for domain in &domains {
         for kind in ["authenticated", "public"] {
-            assert!(nodes[1].core.role_by_type(domain, kind).await.unwrap().is_some(), "{} {kind}", domain.name);
+            assert!(
+                nodes[1].core.roles().role_by_type(domain, kind).await.unwrap().is_some(),
+                "{} {kind}",
+                domain.name
+            );
         }
     }
     for node in nodes {

@@ -226,8 +226,9 @@ async fn no_oauth_provider_is_enabled() {
     // Without auth.connect in the Public role, it is forbidden.
     let core = &app.app.core;
     let domain = crate::user_support::domain(&app).await;
-    let public = core.role_by_type(&domain, "public").await.unwrap().unwrap();
+    let public = core.roles().role_by_type(&domain, "public").await.unwrap().unwrap();
     let kept: Vec<String> = core
+        .roles()
         .role_permissions(&public)
         .await
         .unwrap()
@@ -235,7 +236,8 @@ async fn no_oauth_provider_is_enabled() {
         .map(|a| a.as_str().to_string())
         .filter(|a| *a != format!("{P}auth.connect"))
         .collect();
-    core.update_role(&domain, public.id, None, None, Some(kept), gatehouse_core::events::Actor::GlobalAdmin)
+    core.roles()
+        .update_role(&domain, public.id, None, None, Some(kept), gatehouse_core::events::Actor::GlobalAdmin)
         .await
         .unwrap();
     rest(&app).get("/connect/github").await.forbidden();

@@ -28,10 +28,11 @@ pub async fn set_settings(app: &TestApp, change: impl FnOnce(&mut Settings)) {
 pub async fn grant(app: &TestApp, kind: &str, actions: &[&str]) {
     let core = &app.app.core;
     let domain = domain(app).await;
-    let role = core.role_by_type(&domain, kind).await.unwrap().unwrap();
-    let mut set: Vec<String> = core.role_permissions(&role).await.unwrap().into_iter().map(String::from).collect();
+    let role = core.roles().role_by_type(&domain, kind).await.unwrap().unwrap();
+    let mut set: Vec<String> =
+        core.roles().role_permissions(&role).await.unwrap().into_iter().map(String::from).collect();
     set.extend(actions.iter().map(|a| a.to_string()));
-    core.update_role(&domain, role.id, None, None, Some(set), Actor::GlobalAdmin).await.unwrap();
+    core.roles().update_role(&domain, role.id, None, None, Some(set), Actor::GlobalAdmin).await.unwrap();
 }
 
 /// Creates a user without a password (no hashing: fast), returning its numeric id.

@@ -183,6 +183,7 @@ impl Core {
         actor: Actor,
     ) -> CoreResult<UserWithRole> {
         let role = self
+            .roles
             .role_by_type(domain, role)
             .await?
             .ok_or_else(|| CoreError::not_found(Entity::Role, format!("Role {role} does not exist")))?;

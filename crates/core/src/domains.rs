@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::error::{CoreError, CoreResult, Entity};
 use super::events::{Actor, EventKind, NewEvent};
-use super::model::{Domain, DomainStatus, Role, Settings};
+use super::model::{Domain, DomainStatus, Settings};
 use super::sessions::EndReason;
 use super::store::SessionScope;
 use super::types::DomainName;
@@ -22,12 +22,6 @@ impl Core {
     #[instrument(skip_all, level = "debug", err(level = "debug"))]
     pub async fn all_domains(&self) -> CoreResult<Vec<Domain>> {
         Ok(self.store.list_domains().await?)
-    }
-
-    /// The domain's roles, in creation order.
-    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
-    pub async fn domain_roles(&self, domain: &Domain) -> CoreResult<Vec<Role>> {
-        Ok(self.store.list_roles(domain.id).await?)
     }
 
     /// The domain named `name`, or "Given domain does not exist".

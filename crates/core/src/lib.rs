@@ -46,6 +46,7 @@ pub struct Core {
     passwords: PasswordHasher,
     tokens: Arc<TokenService>,
     sessions: Arc<sessions::Sessions>,
+    roles: Arc<roles::Roles>,
     audit: Arc<events::Audit>,
     /// Counters for `/metrics`; see `metrics` for who counts what.
     metrics: Arc<metrics::Metrics>,
@@ -89,6 +90,7 @@ impl Core {
             passwords: PasswordHasher::new(hash_threads),
             tokens,
             sessions: sessions.clone(),
+            roles: Arc::new(roles::Roles::new(store.clone(), audit.clone())),
             store,
             audit,
             metrics,
@@ -127,6 +129,11 @@ impl Core {
         &self.sessions
     }
 
+    /// Roles, permissions and authorization.
+    pub fn roles(&self) -> &Arc<roles::Roles> {
+        &self.roles
+    }
+
     /// The counters `/metrics` renders; transports count requests and streams into them.
     pub fn metrics(&self) -> &Arc<metrics::Metrics> {
         &self.metrics
@@ -150,14 +157,5 @@ impl Core {
     /// Looks up a user of the domain, if any.
     pub async fn user(&self, domain: &Domain, id: UserId) -> CoreResult<Option<User>> {
         Ok(self.store.user_by_id(domain.id, id).await?)
-    }
-
-    /// Looks up a role of the domain, if any.
-    pub async fn role(&self, domain: &Domain, id: RoleId) -> CoreResult<Option<Role>> {
-        Ok(self.store.role_by_id(domain.id, id).await?)
-    }
-
-    pub async fn role_permissions(&self, role: &Role) -> CoreResult<Vec<Action>> {
-        Ok(self.store.role_permissions(role.domain_id, role.id).await?)
     }
 }

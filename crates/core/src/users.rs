@@ -128,7 +128,7 @@ impl Core {
     ) -> CoreResult<UserWithRole> {
         let before = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         if patch.is_empty() {
-            let role = self.role_of(&before).await?;
+            let role = self.roles.role_of(&before).await?;
             return Ok(UserWithRole { user: before, role });
         }
         let new_email = patch.email.as_deref().filter(|e| e.trim().to_lowercase() != before.email);
@@ -194,7 +194,7 @@ impl Core {
             self.store.update_user(domain.id, user_id, &changes, now_millis()).await?.ok_or_else(user_not_found)?;
         let role = match role {
             Some(role) => Some(role),
-            None => self.role_of(&user).await?,
+            None => self.roles.role_of(&user).await?,
         };
         if !changed.is_empty() {
             let event = |kind| NewEvent::new(kind, &domain.name, actor.clone()).user(&user.username, &domain.name);
@@ -225,7 +225,7 @@ impl Core {
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn delete_user(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<UserWithRole> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
-        let role = self.role_of(&user).await?;
+        let role = self.roles.role_of(&user).await?;
         self.sessions
             .end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserDeleted, actor.clone())
             .await?;

@@ -48,7 +48,7 @@ pub async fn me(State(api): State<Shared>, call: Call) -> Result<Response, RestE
     let core = &api.core;
     let user = call.require_user(core, permissions::USER_ME).await?;
     let shape = listing::shape(&call.query)?;
-    let role = shown_role(core, &call, &shape, async || core.role_of(user).await).await?;
+    let role = shown_role(core, &call, &shape, async || core.roles().role_of(user).await).await?;
     Ok(reply::ok(user_view(user, &shape, &role)))
 }
 
@@ -100,7 +100,7 @@ pub async fn find_one(
     let Some(user) = core.user_by_ref(&call.caller.domain, &id.to_string()).await? else {
         return Ok(reply::no_content());
     };
-    let role = shown_role(core, &call, &shape, async || core.role_of(&user).await).await?;
+    let role = shown_role(core, &call, &shape, async || core.roles().role_of(&user).await).await?;
     Ok(reply::ok(user_view(&user, &shape, &role)))
 }
 
@@ -153,7 +153,7 @@ fn role_choice(fields: &Fields, updating: bool) -> Result<RoleChoice, RestError>
 /// The numeric id of the role a body names.
 async fn role_id(core: &Core, call: &Call, choice: RoleChoice) -> Result<Option<RoleId>, RestError> {
     let RoleChoice::Named(reference) = choice else { return Ok(None) };
-    match core.role_by_ref(&call.caller.domain, &reference).await? {
+    match core.roles().role_by_ref(&call.caller.domain, &reference).await? {
         Some(role) => Ok(Some(role.id)),
         None => Err(RestError::application(format!("Document with id \"{reference}\", locale \"null\" not found"))),
     }

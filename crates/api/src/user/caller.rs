@@ -51,7 +51,10 @@ impl UserCaller {
         let set = self
             .permissions
             .get_or_try_init(|| async {
-                core.permissions_of(&self.domain, self.user.as_ref()).await.map(|list| list.iter().cloned().collect())
+                core.roles()
+                    .permissions_of(&self.domain, self.user.as_ref())
+                    .await
+                    .map(|list| list.iter().cloned().collect())
             })
             .await?;
         Ok(set.contains(action))
@@ -66,7 +69,7 @@ impl UserCaller {
     /// [`UserCaller::allows_or_public`], for any API.
     pub async fn may_attempt(&self, core: &Core, action: &str) -> Result<bool, CoreError> {
         Ok(self.may(core, action).await?
-            || (self.user.is_some() && core.is_allowed(&self.domain, None, action).await?))
+            || (self.user.is_some() && core.roles().is_allowed(&self.domain, None, action).await?))
     }
 
     /// The authenticated user, for the fields whose guard requires one.

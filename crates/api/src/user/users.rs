@@ -36,7 +36,7 @@ pub struct UsersPermissionsUserInput {
 async fn role_id(ctx: &Context<'_>, reference: Option<ID>) -> ApiResult<Option<RoleId>> {
     let Some(reference) = reference else { return Ok(None) };
     let (core, caller) = parts(ctx);
-    let role = core.role_by_ref(&caller.domain, &reference).await.or_strapi()?;
+    let role = core.roles().role_by_ref(&caller.domain, &reference).await.or_strapi()?;
     let role = role.ok_or_else(|| CoreError::not_found(Entity::Role, "Role not found")).or_strapi()?;
     Ok(Some(role.id))
 }
@@ -70,7 +70,7 @@ impl UserQuery {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
             let Some(user) = core.user_by_ref(&caller.domain, &document_id).await.or_strapi()? else { return Ok(None) };
-            let role = core.role_of(&user).await.or_strapi()?;
+            let role = core.roles().role_of(&user).await.or_strapi()?;
             Ok(Some(UsersPermissionsUser { user, role }))
         })
         .await

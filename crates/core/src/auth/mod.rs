@@ -7,8 +7,6 @@ mod recovery;
 
 pub(crate) use basic::CredentialCache;
 
-use std::sync::Arc;
-
 use super::Core;
 use super::error::{CoreError, CoreResult, Entity, StoreError, StoreResult, UniqueKey};
 use super::events::{Actor, EventKind, NewEvent};
@@ -16,7 +14,7 @@ use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis
 use super::password::Verdict;
 use super::sessions::{EndReason, SessionClient, SignedIn};
 use super::store::SessionScope;
-use super::types::{Action, Email, SessionId, UserId, Username};
+use super::types::{Email, SessionId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
 use tracing::instrument;
 
@@ -217,7 +215,7 @@ impl Core {
             )
             .await;
         let signed_in = self.sessions.sign_in(domain, &user, client, true).await?;
-        let role = self.role_of(&user).await?;
+        let role = self.roles.role_of(&user).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
     }
 
@@ -314,32 +312,8 @@ impl Core {
             .end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::PasswordChanged, me)
             .await?;
         let signed_in = self.sessions.sign_in(domain, &user, client, false).await?;
-        let role = self.role_of(&user).await?;
+        let role = self.roles.role_of(&user).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
-    }
-
-    /// Whether `user` (or an anonymous caller, with the Public role) may perform `action`.
-    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
-    pub async fn is_allowed(&self, domain: &Domain, user: Option<&User>, action: &str) -> CoreResult<bool> {
-        Ok(self.permissions_of(domain, user).await?.iter().any(|a| a == action))
-    }
-
-    /// The actions `user` may perform: its role's permissions (the Public role's for an
-    /// anonymous caller; an authenticated user does not inherit them, as in Strapi).
-    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
-    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Arc<[Action]>> {
-        let role_id = match user {
-            Some(user) => user.role_id,
-            None => self.store.public_role(domain.id).await?,
-        };
-        let Some(role_id) = role_id else { return Ok(Arc::from([])) };
-        Ok(self.store.role_actions(domain.id, role_id).await?)
-    }
-
-    #[instrument(skip_all, level = "debug", fields(domain_id = user.domain_id.get()), err(level = "debug"))]
-    pub async fn role_of(&self, user: &User) -> CoreResult<Option<super::model::Role>> {
-        let Some(id) = user.role_id else { return Ok(None) };
-        Ok(self.store.user_role(user.domain_id, id).await?)
     }
 }
 

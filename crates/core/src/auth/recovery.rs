@@ -198,7 +198,7 @@ impl Core {
     /// device itself.
     async fn signed_in(&self, domain: &Domain, user: User, client: &SessionClient) -> CoreResult<Session> {
         let signed_in = self.sessions.sign_in(domain, &user, client, false).await?;
-        let role = self.role_of(&user).await?;
+        let role = self.roles.role_of(&user).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
     }
 }

@@ -75,7 +75,7 @@ async fn another_domains_users_and_roles_are_out_of_reach() {
     let core = &h.core;
     let ours = h.user("alice").await;
     let theirs = h.user_in(&h.other, "mallory", None).await;
-    let their_role = core.role_by_type(&h.other, "authenticated").await.unwrap().unwrap();
+    let their_role = core.roles().role_by_type(&h.other, "authenticated").await.unwrap().unwrap();
 
     let rename = UserPatch { username: Some("renamed".into()), ..patch() };
     let missing = core.update_user(&h.domain, theirs.id, rename, Actor::GlobalAdmin).await.unwrap_err();
@@ -90,7 +90,7 @@ async fn another_domains_users_and_roles_are_out_of_reach() {
     let foreign_role = UserPatch { role_id: Some(their_role.id), ..patch() };
     let refused = core.update_user(&h.domain, ours.id, foreign_role, Actor::GlobalAdmin).await.unwrap_err();
     assert!(matches!(&refused, CoreError::NotFound { message, .. } if message == "Role not found"), "{refused:?}");
-    assert!(core.role(&h.domain, their_role.id).await.unwrap().is_none());
+    assert!(core.roles().role(&h.domain, their_role.id).await.unwrap().is_none());
 
     assert_eq!(h.reload(&theirs).await.username, "mallory", "left as it was");
     assert_eq!(h.reload(&ours).await.role_id, ours.role_id);
