@@ -118,7 +118,7 @@ async fn the_domain_comes_from_the_host_as_on_the_graphql_path() {
     let body = json!({ "username": "bob", "email": "bob@example.com", "password": "Passw0rd!" });
     let reply = rest(&app).header("host", "other.test").post("/auth/local/register", body).await;
     let other_jwt = reply.ok(200)["jwt"].as_str().unwrap().to_string();
-    let other = app.app.core.domain(&gatehouse_core::DomainName::parse("other.test").unwrap()).await.unwrap();
+    let other = app.app.core.domains().domain(&gatehouse_core::DomainName::parse("other.test").unwrap()).await.unwrap();
     assert!(app.app.core.user_by_username(&other, "bob").await.unwrap().is_some());
     assert!(app.app.core.user_by_username(&domain(&app).await, "bob").await.unwrap().is_none());
     // A token is never accepted in another domain.

@@ -192,7 +192,7 @@ async fn templates_are_per_domain_and_escape_html() {
         html: "<p><%= USER.username %> <%= TOKEN %></p>".into(),
     };
     core.emails().set_email_template(&domain, template, Actor::GlobalAdmin).await.unwrap();
-    let other = core.domain(&"other.test".parse().unwrap()).await.unwrap();
+    let other = core.domains().domain(&"other.test".parse().unwrap()).await.unwrap();
     assert_eq!(
         core.emails().email_templates(&other).await.unwrap()[0].subject,
         "Reset password",

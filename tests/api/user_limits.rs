@@ -84,7 +84,7 @@ async fn settings_are_read_at_every_decision() {
 async fn auth_operations_follow_the_public_role() {
     let app = spawn_app().await;
     let core = &app.app.core;
-    let domain = core.domain(&"localhost".parse().unwrap()).await.unwrap();
+    let domain = core.domains().domain(&"localhost".parse().unwrap()).await.unwrap();
     let public = core.roles().role_by_type(&domain, "public").await.unwrap().unwrap();
     let kept: Vec<String> = core
         .roles()

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use gatehouse_testkit::TestApp;
 
 pub async fn domain(app: &TestApp) -> Domain {
-    app.app.core.domain(&"localhost".parse().unwrap()).await.unwrap()
+    app.app.core.domains().domain(&"localhost".parse().unwrap()).await.unwrap()
 }
 
 /// Changes the settings of the `localhost` domain.
@@ -21,7 +21,7 @@ pub async fn set_settings(app: &TestApp, change: impl FnOnce(&mut Settings)) {
     let domain = domain(app).await;
     let mut settings = domain.settings.clone();
     change(&mut settings);
-    app.app.core.force_settings(&domain, settings).await.unwrap();
+    app.app.core.domains().force_settings(&domain, settings).await.unwrap();
 }
 
 /// Adds `actions` to the permissions of the role of type `kind`.

@@ -95,7 +95,7 @@ impl AdminGate {
             _ => None,
         };
         let domain = match domain {
-            Some(name) => self.core.cached_domain(&name).await.map_err(unavailable)?,
+            Some(name) => self.core.domains().cached_domain(&name).await.map_err(unavailable)?,
             None => None,
         };
         let stored = match &domain {

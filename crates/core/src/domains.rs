@@ -2,22 +2,57 @@
 //! password of their admin. Static domains (from the config file) cannot be removed or
 //! disabled.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value, json};
 
 use super::error::{CoreError, CoreResult, Entity};
-use super::events::{Actor, EventKind, NewEvent};
+use super::events::{Actor, Audit, EventKind, NewEvent};
 use super::model::{Domain, DomainStatus, Settings};
-use super::sessions::EndReason;
-use super::store::SessionScope;
+use super::password::PasswordHasher;
+use super::sessions::{EndReason, Sessions};
+use super::store::{SessionScope, Store};
 use super::types::DomainName;
-use super::{Core, bootstrap, text};
+use super::{bootstrap, text};
 use tracing::instrument;
 
 fn domain_not_found() -> CoreError {
     CoreError::not_found(Entity::Domain, "Given domain does not exist")
 }
 
-impl Core {
+/// Domains: their state, their settings and their admin's password.
+pub struct Domains {
+    store: Arc<dyn Store>,
+    passwords: Arc<PasswordHasher>,
+    audit: Arc<Audit>,
+    sessions: Arc<Sessions>,
+}
+
+impl Domains {
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        passwords: Arc<PasswordHasher>,
+        audit: Arc<Audit>,
+        sessions: Arc<Sessions>,
+    ) -> Self {
+        Self { store, passwords, audit, sessions }
+    }
+
+    /// The domain named `name`, with an error when it does not exist.
+    pub async fn domain(&self, name: &DomainName) -> CoreResult<Domain> {
+        self.store
+            .domain_by_name(name)
+            .await?
+            .ok_or_else(|| CoreError::not_found(Entity::Domain, "Domain does not exist"))
+    }
+
+    /// The domain a request names (its `Host` header, its credentials), for request routing;
+    /// a name that cannot be a domain names none.
+    pub async fn cached_domain(&self, name: &str) -> CoreResult<Option<Arc<Domain>>> {
+        let Ok(name) = DomainName::parse(name) else { return Ok(None) };
+        Ok(self.store.request_domain(&name).await?)
+    }
+
     /// Every domain, static and dynamic, by name.
     #[instrument(skip_all, level = "debug", err(level = "debug"))]
     pub async fn all_domains(&self) -> CoreResult<Vec<Domain>> {

@@ -43,7 +43,8 @@ use token::TokenService;
 /// ([`store::CachedStore`]) in front of the one it was started with.
 pub struct Core {
     store: Arc<dyn Store>,
-    passwords: PasswordHasher,
+    passwords: Arc<PasswordHasher>,
+    domains: Arc<domains::Domains>,
     tokens: Arc<TokenService>,
     sessions: Arc<sessions::Sessions>,
     roles: Arc<roles::Roles>,
@@ -86,8 +87,13 @@ impl Core {
         let emails = Arc::new(mail::Emails::new(store.clone(), audit.clone(), mailer, public_url));
         let tokens = Arc::new(TokenService::new(secret.as_bytes()));
         let sessions = Arc::new(sessions::Sessions::new(store.clone(), tokens.clone(), audit.clone()));
+        let passwords = Arc::new(PasswordHasher::new(hash_threads));
+        let domains =
+            Arc::new(domains::Domains::new(store.clone(), passwords.clone(), audit.clone(), sessions.clone()));
+        bootstrap::static_domains(store.as_ref(), &static_domains).await?;
         let core = Core {
-            passwords: PasswordHasher::new(hash_threads),
+            passwords,
+            domains,
             tokens,
             sessions: sessions.clone(),
             roles: Arc::new(roles::Roles::new(store.clone(), audit.clone())),
@@ -98,7 +104,6 @@ impl Core {
             rate_limits,
             credentials: auth::CredentialCache::default(),
         };
-        bootstrap::static_domains(&core, &static_domains).await?;
         let core = Arc::new(core);
         sessions.start_sweeper();
         Ok(core)
@@ -124,6 +129,11 @@ impl Core {
         &self.emails
     }
 
+    /// Domains, their settings and their admins.
+    pub fn domains(&self) -> &Arc<domains::Domains> {
+        &self.domains
+    }
+
     /// Access tokens and sessions.
     pub fn sessions(&self) -> &Arc<sessions::Sessions> {
         &self.sessions
@@ -137,21 +147,6 @@ impl Core {
     /// The counters `/metrics` renders; transports count requests and streams into them.
     pub fn metrics(&self) -> &Arc<metrics::Metrics> {
         &self.metrics
-    }
-
-    /// The domain named `name`, with an error when it does not exist.
-    pub async fn domain(&self, name: &DomainName) -> CoreResult<Domain> {
-        self.store
-            .domain_by_name(name)
-            .await?
-            .ok_or_else(|| CoreError::not_found(Entity::Domain, "Domain does not exist"))
-    }
-
-    /// The domain a request names (its `Host` header, its credentials), for request routing;
-    /// a name that cannot be a domain names none.
-    pub async fn cached_domain(&self, name: &str) -> CoreResult<Option<Arc<Domain>>> {
-        let Ok(name) = DomainName::parse(name) else { return Ok(None) };
-        Ok(self.store.request_domain(&name).await?)
     }
 
     /// Looks up a user of the domain, if any.

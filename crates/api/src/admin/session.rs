@@ -93,7 +93,7 @@ impl SessionAdminQuery {
         let core = core(ctx);
         let domains = match domain {
             Some(name) => vec![find_domain(ctx, &name).await?],
-            None => core.all_domains().await.or_admin()?,
+            None => core.domains().all_domains().await.or_admin()?,
         };
         let mut listed = Vec::new();
         for domain in domains {

@@ -72,7 +72,7 @@ impl StatsAdminQuery {
     async fn global_stats(&self, ctx: &Context<'_>) -> AdminResult<Option<GlobalStats>> {
         let core = core(ctx);
         let stats = core.account_stats(None).await.or_admin()?;
-        let domains = core.all_domains().await.or_admin()?.len() as i64;
+        let domains = core.domains().all_domains().await.or_admin()?.len() as i64;
         let sessions = core.sessions().count_sessions(None).await.or_admin()?;
         Ok(Some(GlobalStats {
             uptime_seconds: ctx.data_unchecked::<ServerInfo>().started.elapsed().as_secs() as i64,

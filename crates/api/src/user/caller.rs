@@ -112,7 +112,7 @@ pub async fn identify(
     };
     let mut by_host = None;
     if let Some(host) = host_name(headers) {
-        by_host = core.cached_domain(&host).await.map_err(storage)?;
+        by_host = core.domains().cached_domain(&host).await.map_err(storage)?;
     }
     if let Some(credentials) = basic_login(headers) {
         let invalid = || Refusal::Credentials(TokenRefusal::Invalid);
@@ -121,7 +121,7 @@ pub async fn identify(
         let domain = match by_host {
             Some(domain) if domain.name != credentials.domain => return Err(invalid()),
             Some(domain) => domain,
-            None => core.cached_domain(&credentials.domain).await.map_err(storage)?.ok_or_else(invalid)?,
+            None => core.domains().cached_domain(&credentials.domain).await.map_err(storage)?.ok_or_else(invalid)?,
         };
         let user = core
             .authenticate_password(&domain, &credentials.username, &credentials.password, ip)
@@ -131,7 +131,7 @@ pub async fn identify(
     }
     let domain = match by_host {
         Some(domain) => domain,
-        None => core.cached_domain(default_domain).await.map_err(storage)?.ok_or(Refusal::UnknownDomain)?,
+        None => core.domains().cached_domain(default_domain).await.map_err(storage)?.ok_or(Refusal::UnknownDomain)?,
     };
     let (user, session) = match bearer_token(headers) {
         Some(token) => {

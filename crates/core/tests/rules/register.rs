@@ -84,7 +84,8 @@ async fn refusals_come_in_strapis_order_and_create_no_one() {
     let closed = core.register(&h.domain, invalid("b", "not-an-address"), &SessionClient::default()).await.unwrap_err();
     assert_eq!(message(closed), "Register action is currently disabled", "before any field");
 
-    let disabled = core.set_domain_status(&h.domain.name, DomainStatus::Disabled, Actor::GlobalAdmin).await.unwrap();
+    let disabled =
+        core.domains().set_domain_status(&h.domain.name, DomainStatus::Disabled, Actor::GlobalAdmin).await.unwrap();
     let refused =
         core.register(&disabled, invalid("b", "not-an-address"), &SessionClient::default()).await.unwrap_err();
     assert!(matches!(refused, CoreError::DomainDisabled), "{refused:?}");

@@ -40,8 +40,8 @@ pub async fn start() -> Harness {
     };
     let core = Core::start(options).await.unwrap();
     let add = |name: &str| DomainName::parse(name).unwrap();
-    let domain = core.add_domain(&add("example.com"), Actor::GlobalAdmin).await.unwrap();
-    let other = core.add_domain(&add("other.test"), Actor::GlobalAdmin).await.unwrap();
+    let domain = core.domains().add_domain(&add("example.com"), Actor::GlobalAdmin).await.unwrap();
+    let other = core.domains().add_domain(&add("other.test"), Actor::GlobalAdmin).await.unwrap();
     Harness { core, domain, other, _dir: dir }
 }
 
@@ -50,7 +50,7 @@ impl Harness {
     pub async fn settings(&mut self, change: impl FnOnce(&mut Settings)) {
         let mut settings = self.domain.settings.clone();
         change(&mut settings);
-        self.domain = self.core.update_settings(&self.domain, settings, Actor::GlobalAdmin).await.unwrap();
+        self.domain = self.core.domains().update_settings(&self.domain, settings, Actor::GlobalAdmin).await.unwrap();
     }
 
     /// A confirmed user of `domain` with the domain's default role, without a password

@@ -65,6 +65,7 @@ async fn a_token_is_good_only_for_its_enabled_domain() {
     assert_eq!(core.authenticate_token(&h.other, &token).await.unwrap_err(), TokenRefusal::Invalid);
     assert_eq!(core.authenticate_token(&h.domain, "not.a.token").await.unwrap_err(), TokenRefusal::Invalid);
 
-    let disabled = core.set_domain_status(&h.domain.name, DomainStatus::Disabled, Actor::GlobalAdmin).await.unwrap();
+    let disabled =
+        core.domains().set_domain_status(&h.domain.name, DomainStatus::Disabled, Actor::GlobalAdmin).await.unwrap();
     assert_eq!(core.authenticate_token(&disabled, &token).await.unwrap_err(), TokenRefusal::DomainDisabled);
 }

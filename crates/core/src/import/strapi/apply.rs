@@ -383,7 +383,7 @@ impl Core {
         if dry_run || changed.is_empty() {
             return Ok(settings);
         }
-        match self.update_settings(domain, settings, actor.clone()).await {
+        match self.domains.update_settings(domain, settings, actor.clone()).await {
             Ok(domain) => Ok(domain.settings),
             Err(CoreError::Invalid(invalid)) => {
                 summary.refused.push(("advanced settings".into(), CoreError::Invalid(invalid).to_string()));
