@@ -254,10 +254,10 @@ async fn imported_bcrypt_hashes_verify_and_are_rehashed_to_argon2id() {
     };
     let summary = core.import_users(&domain, vec![record], gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
     assert_eq!(summary.created.len(), 1, "{:?}", summary.invalid);
-    let user = core.user_by_username(&domain, "legacy").await.unwrap().unwrap();
+    let user = core.users().user_by_username(&domain, "legacy").await.unwrap().unwrap();
     assert_eq!(app.login("legacy", "wrong").await.error_message(), "Invalid identifier or password");
     app.login("legacy", "strapi-password").await.data();
-    let stored = core.user(&domain, user.id).await.unwrap().unwrap();
+    let stored = core.users().user(&domain, user.id).await.unwrap().unwrap();
     assert!(stored.password_hash.unwrap().starts_with("$argon2id$"), "rehashed at the successful login");
     app.login("legacy", "strapi-password").await.data();
 }

@@ -359,9 +359,14 @@ async fn blocking_deleting_and_new_passwords_end_the_users_sessions() {
     admin(&app, "mutation { account { removeUser(user: \"removed@localhost\") { message } } }").await;
     admin(&app, "mutation { token { revokeToken(user: \"revoked@localhost\") } }").await;
     let domain = crate::user_support::domain(&app).await;
-    let blocked = app.app.core.user_by_username(&domain, "blocked").await.unwrap().unwrap();
+    let blocked = app.app.core.users().user_by_username(&domain, "blocked").await.unwrap().unwrap();
     let patch = gatehouse_core::UserPatch { blocked: Some(true), ..Default::default() };
-    app.app.core.update_user(&domain, blocked.id, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
+    app.app
+        .core
+        .users()
+        .update_user(&domain, blocked.id, patch, gatehouse_core::events::Actor::GlobalAdmin)
+        .await
+        .unwrap();
     for (name, (jwt, refresh_token)) in &sessions {
         assert_eq!(refresh(&app, refresh_token).await.status, 401, "{name}");
         assert_eq!(me(&app, jwt).await.status, 401, "{name}");

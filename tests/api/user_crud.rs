@@ -132,11 +132,11 @@ async fn every_crud_operation_is_denied_without_its_permission_and_allowed_with_
         assert!(!data[field].is_null(), "{action} allowed: {}", allowed.body);
     }
     // The effects happened.
-    let target = app.app.core.user(&domain, target.parse().unwrap()).await.unwrap().unwrap();
+    let target = app.app.core.users().user(&domain, target.parse().unwrap()).await.unwrap().unwrap();
     assert!(target.blocked);
     assert!(app.app.core.roles().role_by_type(&domain, "editor").await.unwrap().is_none(), "editor deleted");
-    assert!(app.app.core.user_by_username(&domain, "made").await.unwrap().is_some());
-    assert!(app.app.core.user_by_username(&domain, "spare").await.unwrap().is_none());
+    assert!(app.app.core.users().user_by_username(&domain, "made").await.unwrap().is_some());
+    assert!(app.app.core.users().user_by_username(&domain, "spare").await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -255,7 +255,7 @@ async fn roles_are_created_updated_and_deleted_with_their_permissions() {
     let member = seed_user(&app, "member", false, Some(editor.id)).await;
     let answer = call(DELETE_ROLE, json!({ "id": editor.document_id })).await;
     assert_eq!(answer.data()["deleteUsersPermissionsRole"]["ok"], true);
-    let member = core.user(&domain, member).await.unwrap().unwrap();
+    let member = core.users().user(&domain, member).await.unwrap().unwrap();
     assert_eq!(member.role_id, Some(public.id));
     assert_eq!(call(DELETE_ROLE, json!({ "id": editor.document_id })).await.error_message(), "Role not found");
 }

@@ -166,9 +166,9 @@ async fn blocked_users_get_no_reset_mail() {
     register(&app, "blocked1").await.data();
     let domain = domain(&app).await;
     let core = &app.app.core;
-    let user = core.user_by_username(&domain, "blocked1").await.unwrap().unwrap();
+    let user = core.users().user_by_username(&domain, "blocked1").await.unwrap().unwrap();
     let patch = gatehouse_core::UserPatch { blocked: Some(true), ..Default::default() };
-    core.update_user(&domain, user.id, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
+    core.users().update_user(&domain, user.id, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
     assert_eq!(forgot(&app, "blocked1@example.com").await.data()["forgotPassword"]["ok"], true);
     assert_eq!(forgot(&app, "not-an-email").await.error_message(), "email must be a valid email");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;

@@ -130,12 +130,13 @@ async fn the_core_records_every_change_and_auth_outcome() {
         .data();
     let core = &app.app.core;
     let domain = crate::user_support::domain(&app).await;
-    let user = core.user_by_username(&domain, "audited").await.unwrap().unwrap();
-    core.update_user(&domain, user.id, UserPatch { blocked: Some(true), ..Default::default() }, Actor::GlobalAdmin)
+    let user = core.users().user_by_username(&domain, "audited").await.unwrap().unwrap();
+    core.users()
+        .update_user(&domain, user.id, UserPatch { blocked: Some(true), ..Default::default() }, Actor::GlobalAdmin)
         .await
         .unwrap();
-    core.revoke_tokens(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
-    core.delete_user(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
+    core.users().revoke_tokens(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
+    core.users().delete_user(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
     let role = core.roles().create_role(&domain, "Auditor", None, None, None, Actor::GlobalAdmin).await.unwrap();
     core.roles().update_role(&domain, role.id, None, Some("Reads".into()), None, Actor::GlobalAdmin).await.unwrap();
     core.roles().delete_role(&domain, role.id, Actor::GlobalAdmin).await.unwrap();

@@ -45,7 +45,7 @@ pub async fn seed_user(app: &TestApp, username: &str, blocked: bool, role: Optio
         blocked,
         role_id: role,
     };
-    app.app.core.create_user(&domain(app).await, draft, Actor::GlobalAdmin).await.unwrap().user.id
+    app.app.core.users().create_user(&domain(app).await, draft, Actor::GlobalAdmin).await.unwrap().user.id
 }
 
 pub const REGISTER: &str = "mutation($u: String!, $e: String!, $p: String!) { register(input: {username: $u, email: $e, password: $p}) { jwt user { id documentId username email confirmed role { type } } } }";

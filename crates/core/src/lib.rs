@@ -1,7 +1,6 @@
 //! The core of Gatehouse: domains, users, roles, permissions, tokens and events.
 //! It knows nothing of HTTP, GraphQL or SQL.
 
-pub mod accounts;
 pub mod admin_auth;
 pub mod auth;
 mod bootstrap;
@@ -31,7 +30,7 @@ pub use error::{CoreError, CoreResult, Entity};
 pub use events::EventRelay;
 pub use model::*;
 pub use types::{Action, DomainId, DomainName, Email, ParseError, RoleId, SessionId, UserId, Username};
-pub use users::{UserDraft, UserPatch};
+pub use users::{UserDraft, UserPatch, accounts};
 
 use std::sync::Arc;
 
@@ -45,6 +44,7 @@ pub struct Core {
     store: Arc<dyn Store>,
     passwords: Arc<PasswordHasher>,
     domains: Arc<domains::Domains>,
+    users: Arc<users::Users>,
     tokens: Arc<TokenService>,
     sessions: Arc<sessions::Sessions>,
     roles: Arc<roles::Roles>,
@@ -91,12 +91,21 @@ impl Core {
         let domains =
             Arc::new(domains::Domains::new(store.clone(), passwords.clone(), audit.clone(), sessions.clone()));
         bootstrap::static_domains(store.as_ref(), &static_domains).await?;
+        let roles = Arc::new(roles::Roles::new(store.clone(), audit.clone()));
+        let users = Arc::new(users::Users::new(
+            store.clone(),
+            passwords.clone(),
+            audit.clone(),
+            sessions.clone(),
+            roles.clone(),
+        ));
         let core = Core {
+            users,
             passwords,
             domains,
             tokens,
             sessions: sessions.clone(),
-            roles: Arc::new(roles::Roles::new(store.clone(), audit.clone())),
+            roles,
             store,
             audit,
             metrics,
@@ -134,6 +143,11 @@ impl Core {
         &self.domains
     }
 
+    /// Users and the admin's account operations.
+    pub fn users(&self) -> &Arc<users::Users> {
+        &self.users
+    }
+
     /// Access tokens and sessions.
     pub fn sessions(&self) -> &Arc<sessions::Sessions> {
         &self.sessions
@@ -147,10 +161,5 @@ impl Core {
     /// The counters `/metrics` renders; transports count requests and streams into them.
     pub fn metrics(&self) -> &Arc<metrics::Metrics> {
         &self.metrics
-    }
-
-    /// Looks up a user of the domain, if any.
-    pub async fn user(&self, domain: &Domain, id: UserId) -> CoreResult<Option<User>> {
-        Ok(self.store.user_by_id(domain.id, id).await?)
     }
 }

@@ -67,7 +67,7 @@ async fn named(core: &Core, domain: &Domain, sessions: Vec<StoredSession>) -> Re
     let mut listed = Vec::with_capacity(sessions.len());
     for stored in sessions {
         if let std::collections::hash_map::Entry::Vacant(entry) = names.entry(stored.user_id) {
-            entry.insert(core.user(domain, stored.user_id).await?.map(|u| u.username));
+            entry.insert(core.users().user(domain, stored.user_id).await?.map(|u| u.username));
         }
         if let Some(Some(username)) = names.get(&stored.user_id) {
             listed.push(session(&stored, username, domain));
@@ -118,7 +118,7 @@ impl SessionAdminQuery {
     async fn list_user_sessions(&self, ctx: &Context<'_>, user: UserRef) -> AdminResult<Vec<Session>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
         let core = core(ctx);
-        let found = core.account(&domain, &user.username).await.or_admin_about("user", &user)?;
+        let found = core.users().account(&domain, &user.username).await.or_admin_about("user", &user)?;
         let sessions = core.sessions().user_sessions(&domain, found.id).await.or_admin()?;
         Ok(sessions.iter().map(|s| session(s, &found.username, &domain)).collect())
     }
@@ -140,7 +140,7 @@ impl SessionAdminMutation {
     ) -> AdminResult<Option<KickUserResult>> {
         let domain = find_domain(ctx, &DomainName(user.user.domain.clone())).await?;
         let core = core(ctx);
-        let found = core.account(&domain, &user.user.username).await.or_admin_about("user", &user.user)?;
+        let found = core.users().account(&domain, &user.user.username).await.or_admin_about("user", &user.user)?;
         let reason = EndReason::Kicked(reason.unwrap_or_else(|| DEFAULT_REASON.into()));
         let scope = SessionScope::OneOfUser(found.id, &user.session);
         let ended =
@@ -162,7 +162,7 @@ impl SessionAdminMutation {
     ) -> AdminResult<Vec<KickUserResult>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
         let core = core(ctx);
-        let found = core.account(&domain, &user.username).await.or_admin_about("user", &user)?;
+        let found = core.users().account(&domain, &user.username).await.or_admin_about("user", &user)?;
         let reason = EndReason::Kicked(reason.unwrap_or_else(|| DEFAULT_REASON.into()));
         let scope = SessionScope::User(found.id);
         let ended =

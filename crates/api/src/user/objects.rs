@@ -267,14 +267,15 @@ impl UserList {
     pub async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<UsersPermissionsUser>> {
         let (core, caller) = parts(ctx);
         let users = within_budget(ctx, &self.0.query, |query| async move {
-            core.list_users(&caller.domain, &query).await.or_strapi()
+            core.users().list_users(&caller.domain, &query).await.or_strapi()
         })
         .await?;
         Ok(users.into_iter().map(UsersPermissionsUser::from).collect())
     }
     async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {
         let (core, caller) = parts(ctx);
-        let total = core.count_users_matching(&caller.domain, self.0.query.filter.as_ref()).await.or_strapi()?;
+        let total =
+            core.users().count_users_matching(&caller.domain, self.0.query.filter.as_ref()).await.or_strapi()?;
         Ok(self.0.pagination.page_info(total).into())
     }
 }

@@ -165,9 +165,12 @@ impl Sessions {
 
     /// A legacy access token (no session) for the user, valid for the domain's JWT lifetime.
     pub fn issue_jwt(&self, domain: &Domain, user: &User) -> CoreResult<String> {
-        let (jwt, _) =
-            self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
-        Ok(jwt)
+        Ok(self.issue_legacy_token(domain, user)?.0)
+    }
+
+    /// [`Sessions::issue_jwt`], with the token's expiry (Unix seconds).
+    pub(crate) fn issue_legacy_token(&self, domain: &Domain, user: &User) -> CoreResult<(String, i64)> {
+        Ok(self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?)
     }
 
     /// The tokens of a successful sign-in: a legacy token, or a new session's tokens when the

@@ -72,7 +72,7 @@ async fn the_users_of_a_deleted_role_fall_back_to_the_public_role() {
     assert_eq!(editor.kind, "editor");
     let alice = h.user("alice").await;
     let patch = gatehouse_core::UserPatch { role_id: Some(editor.id), ..Default::default() };
-    let alice = core.update_user(domain, alice.id, patch, Actor::GlobalAdmin).await.unwrap().user;
+    let alice = core.users().update_user(domain, alice.id, patch, Actor::GlobalAdmin).await.unwrap().user;
     assert!(core.roles().is_allowed(domain, Some(&alice), ARTICLE_FIND).await.unwrap());
     assert_eq!(core.roles().role_user_count(&editor).await.unwrap(), 1);
 

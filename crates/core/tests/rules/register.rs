@@ -34,7 +34,7 @@ async fn a_new_username_or_email_may_be_neither_an_existing_username_nor_an_exis
         blocked: false,
         role_id: None,
     };
-    core.create_user(&h.domain, draft, Actor::GlobalAdmin).await.unwrap();
+    core.users().create_user(&h.domain, draft, Actor::GlobalAdmin).await.unwrap();
 
     for (username, email, why) in [
         ("alice", "new@example.com", "the same username"),
@@ -90,7 +90,7 @@ async fn refusals_come_in_strapis_order_and_create_no_one() {
         core.register(&disabled, invalid("b", "not-an-address"), &SessionClient::default()).await.unwrap_err();
     assert!(matches!(refused, CoreError::DomainDisabled), "{refused:?}");
 
-    assert_eq!(core.count_users(&h.domain).await.unwrap(), 0);
+    assert_eq!(core.users().count_users(&h.domain).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -104,5 +104,5 @@ async fn a_registration_is_stored_normalised_with_the_default_role() {
     assert_eq!(user.email, "bob@example.com");
     assert!(user.confirmed);
     assert_eq!(session.user.role.map(|r| r.kind).as_deref(), Some("authenticated"));
-    assert!(h.core.check_password(&h.domain, "Bob", "secret123").await.unwrap());
+    assert!(h.core.users().check_password(&h.domain, "Bob", "secret123").await.unwrap());
 }

@@ -64,7 +64,7 @@ impl Harness {
             blocked: false,
             role_id: None,
         };
-        self.core.create_user(domain, draft, Actor::GlobalAdmin).await.unwrap().user
+        self.core.users().create_user(domain, draft, Actor::GlobalAdmin).await.unwrap().user
     }
 
     pub async fn user(&self, username: &str) -> User {
@@ -74,6 +74,6 @@ impl Harness {
     /// The user as stored now.
     pub async fn reload(&self, user: &User) -> User {
         let domain = if user.domain_id == self.domain.id { &self.domain } else { &self.other };
-        self.core.user_by_ref(domain, &user.id.to_string()).await.unwrap().expect("user exists")
+        self.core.users().user_by_ref(domain, &user.id.to_string()).await.unwrap().expect("user exists")
     }
 }

@@ -16,19 +16,19 @@ async fn revocation_blocking_and_deletion_void_issued_tokens() {
     let token = core.sessions().issue_jwt(domain, &alice).unwrap();
     assert_eq!(core.authenticate_token(domain, &token).await.unwrap().id, alice.id);
 
-    core.revoke_tokens(domain, alice.id, Actor::GlobalAdmin).await.unwrap();
+    core.users().revoke_tokens(domain, alice.id, Actor::GlobalAdmin).await.unwrap();
     assert_eq!(core.authenticate_token(domain, &token).await.unwrap_err(), TokenRefusal::Invalid);
     let fresh = core.sessions().issue_jwt(domain, &h.reload(&alice).await).unwrap();
     assert!(core.authenticate_token(domain, &fresh).await.is_ok(), "a token issued after is good");
 
     let block = UserPatch { blocked: Some(true), ..Default::default() };
-    let blocked = core.update_user(domain, alice.id, block, Actor::GlobalAdmin).await.unwrap().user;
+    let blocked = core.users().update_user(domain, alice.id, block, Actor::GlobalAdmin).await.unwrap().user;
     // The owner is checked first: a blocked owner is refused as such (Strapi's answer).
     assert_eq!(core.authenticate_token(domain, &fresh).await.unwrap_err(), TokenRefusal::OwnerNotAllowed);
     let while_blocked = core.sessions().issue_jwt(domain, &blocked).unwrap();
     assert_eq!(core.authenticate_token(domain, &while_blocked).await.unwrap_err(), TokenRefusal::OwnerNotAllowed);
 
-    core.delete_user(domain, alice.id, Actor::GlobalAdmin).await.unwrap();
+    core.users().delete_user(domain, alice.id, Actor::GlobalAdmin).await.unwrap();
     // A deleted owner too: Strapi answers "Invalid credentials".
     assert_eq!(core.authenticate_token(domain, &while_blocked).await.unwrap_err(), TokenRefusal::OwnerNotAllowed);
 }

@@ -1,15 +1,19 @@
 //! Managing users: create, update, delete, look up, list, revoke their tokens.
 
-use std::collections::HashMap;
+pub mod accounts;
 
-use super::Core;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use super::auth::validate_email;
 use super::error::{CoreError, CoreResult, Entity};
-use super::events::{Actor, EventKind, NewEvent};
+use super::events::{Actor, Audit, EventKind, NewEvent};
 use super::model::{Domain, NewUser, Role, User, UserWithRole, now_millis};
+use super::password::PasswordHasher;
 use super::query::{Filter, ListQuery};
-use super::sessions::EndReason;
-use super::store::{SessionScope, UserChanges};
+use super::roles::Roles;
+use super::sessions::{EndReason, Sessions};
+use super::store::{SessionScope, Store, UserChanges};
 use super::types::{Email, RoleId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
 use crate::auth::policy;
@@ -65,7 +69,31 @@ pub(crate) fn user_actor(user: &User, domain: &Domain) -> Actor {
     Actor::User(format!("{}@{}", user.username, domain.name))
 }
 
-impl Core {
+/// The users of each domain, as the admin APIs and the user API's CRUD manage them.
+pub struct Users {
+    store: Arc<dyn Store>,
+    passwords: Arc<PasswordHasher>,
+    audit: Arc<Audit>,
+    sessions: Arc<Sessions>,
+    roles: Arc<Roles>,
+}
+
+impl Users {
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        passwords: Arc<PasswordHasher>,
+        audit: Arc<Audit>,
+        sessions: Arc<Sessions>,
+        roles: Arc<Roles>,
+    ) -> Self {
+        Self { store, passwords, audit, sessions, roles }
+    }
+
+    /// Looks up a user of the domain, if any.
+    pub async fn user(&self, domain: &Domain, id: UserId) -> CoreResult<Option<User>> {
+        Ok(self.store.user_by_id(domain.id, id).await?)
+    }
+
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn create_user(&self, domain: &Domain, draft: UserDraft, actor: Actor) -> CoreResult<UserWithRole> {
         let mut errors = FieldErrors::default();
