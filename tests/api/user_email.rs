@@ -51,7 +51,7 @@ async fn registration_with_email_confirmation() {
 
     // Case 10: a new mail invalidates the older link.
     let core = &app.app.core;
-    core.resend_email_confirmation(&domain(&app).await, "pending@example.com").await.unwrap();
+    core.auth().resend_email_confirmation(&domain(&app).await, "pending@example.com").await.unwrap();
     let mails = outbox_mails(&app, 2).await;
     let newer = mails
         .iter()
@@ -71,7 +71,7 @@ async fn registration_with_email_confirmation() {
     assert_eq!(app.user().bearer(jwt).query("{ me { confirmed } }", json!({})).await.data()["me"]["confirmed"], true);
     assert_eq!(app.user().query(CONFIRM, json!({ "c": newer })).await.error_message(), "Invalid token");
     app.login("pending", "secret123").await.data();
-    let again = core.resend_email_confirmation(&domain(&app).await, "pending@example.com").await;
+    let again = core.auth().resend_email_confirmation(&domain(&app).await, "pending@example.com").await;
     assert_eq!(again.unwrap_err().to_string(), "Already confirmed");
 }
 

@@ -13,10 +13,10 @@ use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::Core;
-use super::events::{Actor, EventKind, NewEvent};
-use super::password::Verdict;
-use super::ratelimit::Quota;
+use super::domains::Domains;
+use super::events::{Actor, Audit, EventKind, NewEvent};
+use super::password::{PasswordHasher, Verdict};
+use super::ratelimit::{Quota, RateLimits};
 use super::types::DomainName;
 use tracing::instrument;
 
@@ -45,7 +45,10 @@ fn failures_key(client: IpAddr) -> String {
 
 /// The admin credential checks, shared by the admin listeners of one server.
 pub struct AdminGate {
-    core: Arc<Core>,
+    domains: Arc<Domains>,
+    passwords: Arc<PasswordHasher>,
+    rate_limits: Arc<RateLimits>,
+    audit: Arc<Audit>,
     /// Digest of (domain, password) -> the stored hash it was verified against. A new password
     /// changes the stored hash, so a remembered old one no longer matches.
     verified: Mutex<HashMap<[u8; 32], String>>,
@@ -54,10 +57,15 @@ pub struct AdminGate {
 }
 
 impl AdminGate {
-    pub fn new(core: Arc<Core>) -> Self {
+    pub(crate) fn new(
+        domains: Arc<Domains>,
+        passwords: Arc<PasswordHasher>,
+        rate_limits: Arc<RateLimits>,
+        audit: Arc<Audit>,
+    ) -> Self {
         let mut key = [0u8; 32];
         rand::rng().fill_bytes(&mut key);
-        Self { core, verified: Mutex::default(), key }
+        Self { domains, passwords, rate_limits, audit, verified: Mutex::default(), key }
     }
 
     /// Checks the global admin's Basic credentials against the configured pair.
@@ -95,16 +103,16 @@ impl AdminGate {
             _ => None,
         };
         let domain = match domain {
-            Some(name) => self.core.domains().cached_domain(&name).await.map_err(unavailable)?,
+            Some(name) => self.domains.cached_domain(&name).await.map_err(unavailable)?,
             None => None,
         };
         let stored = match &domain {
-            Some(domain) => self.core.store.domain_admin_hash(domain.id).await.map_err(|e| unavailable(e.into()))?,
+            Some(domain) => self.domains.admin_hash(domain).await.map_err(unavailable)?,
             None => None,
         };
         let (Some(domain), Some(stored)) = (domain, stored) else {
             // Same work as a wrong password, so that timing does not tell which domains exist.
-            let _ = self.core.passwords.verify_dummy(password).await;
+            let _ = self.passwords.verify_dummy(password).await;
             self.failed(client, None, "domain_admin").await;
             return Err(AdminLoginError::WrongCredentials);
         };
@@ -112,7 +120,7 @@ impl AdminGate {
         if self.verified.lock().map(|v| v.get(&digest) == Some(&stored)).unwrap_or(false) {
             return Ok(domain.name.to_string());
         }
-        let verdict = self.core.passwords.verify(password, &stored).await.map_err(|e| unavailable(e.into()))?;
+        let verdict = self.passwords.verify(password, &stored).await.map_err(|e| unavailable(e.into()))?;
         if verdict == Verdict::Wrong {
             self.failed(client, Some(&domain.name), "domain_admin").await;
             return Err(AdminLoginError::WrongCredentials);
@@ -137,8 +145,7 @@ impl AdminGate {
     }
 
     async fn check_not_limited(&self, client: IpAddr) -> Result<(), AdminLoginError> {
-        self.core
-            .rate_limits
+        self.rate_limits
             .check(&failures_key(client), FAILURES)
             .await
             .map_err(|left| AdminLoginError::TooManyFailures { retry_after: left.as_secs().max(1) })
@@ -146,7 +153,7 @@ impl AdminGate {
 
     async fn failed(&self, client: IpAddr, domain: Option<&str>, realm: &str) {
         // Counted only: the refusal comes from `check_not_limited` at the next attempt.
-        let _ = self.core.rate_limits.hit(&failures_key(client), FAILURES).await;
+        let _ = self.rate_limits.hit(&failures_key(client), FAILURES).await;
         let event = NewEvent {
             kind: EventKind::LoginFailed,
             domain: domain.map(str::to_string),
@@ -154,7 +161,7 @@ impl AdminGate {
             actor: Actor::Anonymous,
             details: json!({ "admin": realm, "reason": "wrong_credentials", "client": client.to_string() }),
         };
-        self.core.audit().record(event).await;
+        self.audit.record(event).await;
     }
 }
 

@@ -53,6 +53,11 @@ impl Domains {
         Ok(self.store.request_domain(&name).await?)
     }
 
+    /// The hash of the domain admin's password; none when the domain admin is disabled.
+    pub(crate) async fn admin_hash(&self, domain: &Domain) -> CoreResult<Option<String>> {
+        Ok(self.store.domain_admin_hash(domain.id).await?)
+    }
+
     /// Every domain, static and dynamic, by name.
     #[instrument(skip_all, level = "debug", err(level = "debug"))]
     pub async fn all_domains(&self) -> CoreResult<Vec<Domain>> {

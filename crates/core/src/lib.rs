@@ -42,18 +42,17 @@ use token::TokenService;
 /// ([`store::CachedStore`]) in front of the one it was started with.
 pub struct Core {
     store: Arc<dyn Store>,
-    passwords: Arc<PasswordHasher>,
     domains: Arc<domains::Domains>,
     users: Arc<users::Users>,
-    tokens: Arc<TokenService>,
     sessions: Arc<sessions::Sessions>,
     roles: Arc<roles::Roles>,
     audit: Arc<events::Audit>,
     /// Counters for `/metrics`; see `metrics` for who counts what.
     metrics: Arc<metrics::Metrics>,
     emails: Arc<mail::Emails>,
-    rate_limits: ratelimit::RateLimits,
-    credentials: auth::CredentialCache,
+    rate_limits: Arc<ratelimit::RateLimits>,
+    auth: Arc<auth::Auth>,
+    admin_gate: Arc<admin_auth::AdminGate>,
 }
 
 /// What a core starts with.
@@ -81,7 +80,7 @@ impl Core {
         };
         let store: Arc<dyn Store> = Arc::new(store::CachedStore::new(store));
         let mailer = Arc::new(mailer);
-        let rate_limits = ratelimit::RateLimits::new(store.clone());
+        let rate_limits = Arc::new(ratelimit::RateLimits::new(store.clone()));
         let metrics = Arc::new(metrics::Metrics::new(mailer.clone()));
         let audit = Arc::new(events::Audit::new(store.clone(), metrics.clone()));
         let emails = Arc::new(mail::Emails::new(store.clone(), audit.clone(), mailer, public_url));
@@ -99,11 +98,27 @@ impl Core {
             sessions.clone(),
             roles.clone(),
         ));
+        let auth = Arc::new(auth::Auth::new(auth::AuthParts {
+            store: store.clone(),
+            passwords: passwords.clone(),
+            tokens: tokens.clone(),
+            audit: audit.clone(),
+            sessions: sessions.clone(),
+            roles: roles.clone(),
+            emails: emails.clone(),
+            rate_limits: rate_limits.clone(),
+        }));
+        let admin_gate = Arc::new(admin_auth::AdminGate::new(
+            domains.clone(),
+            passwords.clone(),
+            rate_limits.clone(),
+            audit.clone(),
+        ));
         let core = Core {
+            auth,
+            admin_gate,
             users,
-            passwords,
             domains,
-            tokens,
             sessions: sessions.clone(),
             roles,
             store,
@@ -111,7 +126,6 @@ impl Core {
             metrics,
             emails,
             rate_limits,
-            credentials: auth::CredentialCache::default(),
         };
         let core = Arc::new(core);
         sessions.start_sweeper();
@@ -146,6 +160,21 @@ impl Core {
     /// Users and the admin's account operations.
     pub fn users(&self) -> &Arc<users::Users> {
         &self.users
+    }
+
+    /// The end user's sign-in, credentials, password and email flows.
+    pub fn auth(&self) -> &Arc<auth::Auth> {
+        &self.auth
+    }
+
+    /// The checks of the admin API's credentials.
+    pub fn admin_gate(&self) -> &Arc<admin_auth::AdminGate> {
+        &self.admin_gate
+    }
+
+    /// The rate limits of the user API's sensitive operations.
+    pub fn rate_limits(&self) -> &Arc<ratelimit::RateLimits> {
+        &self.rate_limits
     }
 
     /// Access tokens and sessions.

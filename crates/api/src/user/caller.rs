@@ -124,6 +124,7 @@ pub async fn identify(
             None => core.domains().cached_domain(&credentials.domain).await.map_err(storage)?.ok_or_else(invalid)?,
         };
         let user = core
+            .auth()
             .authenticate_password(&domain, &credentials.username, &credentials.password, ip)
             .await
             .map_err(Refusal::Credentials)?;
@@ -135,7 +136,8 @@ pub async fn identify(
     };
     let (user, session) = match bearer_token(headers) {
         Some(token) => {
-            let (user, session) = core.authenticate_access(&domain, token).await.map_err(Refusal::Credentials)?;
+            let (user, session) =
+                core.auth().authenticate_access(&domain, token).await.map_err(Refusal::Credentials)?;
             (Some(user), session)
         }
         None => (None, None),

@@ -10,8 +10,8 @@ use std::time::Duration;
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
+use super::Auth;
 use super::{TokenRefusal, check_owner};
-use crate::Core;
 use crate::events::{Actor, EventKind, NewEvent};
 use crate::model::{Domain, DomainStatus, User, now_millis};
 use crate::password::Verdict;
@@ -48,7 +48,7 @@ fn cache_key(domain: &Domain, username: &str, password: &str) -> [u8; 32] {
     hasher.finalize().into()
 }
 
-impl Core {
+impl Auth {
     /// The user of `domain` named `username` when `password` is its password. Verifications
     /// (not remembered ones) count against the login rate limit of the client.
     #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(Debug, level = "debug"))]
@@ -74,7 +74,10 @@ impl Core {
                 return Ok(user);
             }
         }
-        self.check_rate_limit(domain, Limited::Login, ip, username).await.map_err(|_| TokenRefusal::RateLimited)?;
+        self.rate_limits
+            .check_rate_limit(domain, Limited::Login, ip, username)
+            .await
+            .map_err(|_| TokenRefusal::RateLimited)?;
         let found = match Username::parse(username) {
             Ok(username) => self.store.user_by_username(domain.id, &username).await.map_err(lookup_failed)?,
             // No one has a name that is not a username: refused below like an unknown user.

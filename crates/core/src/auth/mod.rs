@@ -5,15 +5,20 @@ mod basic;
 pub mod policy;
 mod recovery;
 
-pub(crate) use basic::CredentialCache;
+use std::sync::Arc;
 
-use super::Core;
-use super::error::{CoreError, CoreResult, Entity, StoreError, StoreResult, UniqueKey};
-use super::events::{Actor, EventKind, NewEvent};
+use basic::CredentialCache;
+
+use super::error::{CoreError, CoreResult, Entity, StoreError, UniqueKey};
+use super::events::{Actor, Audit, EventKind, NewEvent};
+use super::mail::Emails;
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
-use super::password::Verdict;
-use super::sessions::{EndReason, SessionClient, SignedIn};
-use super::store::SessionScope;
+use super::password::{PasswordHasher, Verdict};
+use super::ratelimit::RateLimits;
+use super::roles::Roles;
+use super::sessions::{EndReason, SessionClient, Sessions, SignedIn};
+use super::store::{SessionScope, Store};
+use super::token::TokenService;
 use super::types::{Email, SessionId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
 use tracing::instrument;
@@ -72,7 +77,48 @@ impl TokenRefusal {
     }
 }
 
-impl Core {
+/// The end user's own flows: registration, login, the checks of its tokens and credentials,
+/// its password, and the email flows.
+pub struct Auth {
+    store: Arc<dyn Store>,
+    passwords: Arc<PasswordHasher>,
+    tokens: Arc<TokenService>,
+    audit: Arc<Audit>,
+    sessions: Arc<Sessions>,
+    roles: Arc<Roles>,
+    emails: Arc<Emails>,
+    rate_limits: Arc<RateLimits>,
+    credentials: CredentialCache,
+}
+
+/// What [`Auth`] works with.
+pub(crate) struct AuthParts {
+    pub store: Arc<dyn Store>,
+    pub passwords: Arc<PasswordHasher>,
+    pub tokens: Arc<TokenService>,
+    pub audit: Arc<Audit>,
+    pub sessions: Arc<Sessions>,
+    pub roles: Arc<Roles>,
+    pub emails: Arc<Emails>,
+    pub rate_limits: Arc<RateLimits>,
+}
+
+impl Auth {
+    pub(crate) fn new(parts: AuthParts) -> Self {
+        let AuthParts { store, passwords, tokens, audit, sessions, roles, emails, rate_limits } = parts;
+        Self {
+            store,
+            passwords,
+            tokens,
+            audit,
+            sessions,
+            roles,
+            emails,
+            rate_limits,
+            credentials: CredentialCache::default(),
+        }
+    }
+
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn register(&self, domain: &Domain, input: Registration, client: &SessionClient) -> CoreResult<Session> {
         ensure_enabled(domain)?;
@@ -224,7 +270,7 @@ impl Core {
         self.authenticate_access(domain, jwt).await.map(|(user, _)| user)
     }
 
-    /// [`Core::authenticate_token`], with the session the token belongs to (none for a legacy
+    /// [`Auth::authenticate_token`], with the session the token belongs to (none for a legacy
     /// token). A session's token is refused once the session has ended.
     #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(Debug, level = "debug"))]
     pub async fn authenticate_access(
@@ -240,7 +286,7 @@ impl Core {
             return Err(TokenRefusal::DomainDisabled);
         }
         let user_id = UserId::new(claims.id);
-        let user = match self.cached_user(domain, user_id).await {
+        let user = match self.store.token_owner(domain.id, user_id).await {
             Ok(Some(user)) => user,
             Ok(None) => return Err(TokenRefusal::OwnerNotAllowed),
             Err(e) => {
@@ -262,11 +308,6 @@ impl Core {
                 Err(TokenRefusal::Invalid)
             }
         }
-    }
-
-    /// The account behind a token (which the caching layer remembers briefly).
-    pub(crate) async fn cached_user(&self, domain: &Domain, user_id: UserId) -> StoreResult<Option<User>> {
-        self.store.token_owner(domain.id, user_id).await
     }
 
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::Auth;
 use super::{Session, ensure_enabled, policy, validate_email};
-use crate::Core;
 use crate::error::{CoreError, CoreResult};
 use crate::events::{Actor, EventKind, NewEvent};
 use crate::mail::TemplateKind;
@@ -39,7 +39,7 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-impl Core {
+impl Auth {
     /// Sends a reset link to the user with this email. Unknown and blocked users get no mail,
     /// and the caller cannot tell: the answer is the same, and so is its time, since everything
     /// after the input checks (the lookup, the token, the mail) happens in the background. A
@@ -49,9 +49,9 @@ impl Core {
         ensure_enabled(domain)?;
         validate_email(email)?;
         let email = Email::parse(email)?;
-        let (core, domain) = (Arc::clone(self), domain.clone());
+        let (auth, domain) = (Arc::clone(self), domain.clone());
         tokio::spawn(async move {
-            if let Err(e) = core.send_reset_link(&domain, &email).await {
+            if let Err(e) = auth.send_reset_link(&domain, &email).await {
                 tracing::warn!(error = %e, domain = %domain.name, "reset link not sent");
             }
         });
