@@ -252,7 +252,8 @@ async fn imported_bcrypt_hashes_verify_and_are_rehashed_to_argon2id() {
         confirmed: true,
         ..Default::default()
     };
-    let summary = core.import_users(&domain, vec![record], gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
+    let summary =
+        core.imports().import_users(&domain, vec![record], gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
     assert_eq!(summary.created.len(), 1, "{:?}", summary.invalid);
     let user = core.users().user_by_username(&domain, "legacy").await.unwrap().unwrap();
     assert_eq!(app.login("legacy", "wrong").await.error_message(), "Invalid identifier or password");

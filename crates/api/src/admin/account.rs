@@ -223,7 +223,7 @@ impl AccountAdminMutation {
                 role: u.role,
             })
             .collect();
-        let summary = core(ctx).import_users(&found, records, caller(ctx).actor()).await.or_admin()?;
+        let summary = core(ctx).imports().import_users(&found, records, caller(ctx).actor()).await.or_admin()?;
         let refs = |names: Vec<Username>| names.iter().map(|n| UserRef::new(n, &found.name)).collect::<Vec<_>>();
         Ok(Some(ImportPayload {
             created: summary.created.len() as i64,

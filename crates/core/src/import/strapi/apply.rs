@@ -9,9 +9,9 @@ use serde_json::json;
 use super::fold::{FoldedRole, FoldedUser, fold};
 use super::settings::{StrapiTemplate, settings_from_advanced, templates_from_strapi};
 use super::{StrapiSource, StrapiVersion};
-use crate::Core;
 use crate::error::{CoreError, CoreResult};
 use crate::events::{Actor, EventKind, NewEvent};
+use crate::import::Imports;
 use crate::model::{Domain, Role, Settings, now_millis};
 use crate::password::is_supported_hash;
 use crate::roles::{type_from_name, validate_description, validate_kind, validate_name};
@@ -169,7 +169,7 @@ fn changed_settings(old: &Settings, new: &Settings) -> Vec<String> {
     new.into_iter().filter(|(key, value)| old.get(key) != Some(value)).map(|(key, _)| key).collect()
 }
 
-impl Core {
+impl Imports {
     /// Imports the users-permissions plugin of a Strapi database into the domain; `progress`
     /// hears how many of how many users have been handled. A role of a type the domain has
     /// takes Strapi's name, description and permissions; a user whose username (or email,
