@@ -4,11 +4,11 @@
 //! core's rate limiter); past `MAX_FAILURES` in `WINDOW` the client is refused until the
 //! window ends, before any password is looked at.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use moka::sync::Cache;
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -23,7 +23,7 @@ use tracing::instrument;
 pub const MAX_FAILURES: u32 = 10;
 pub const WINDOW: Duration = Duration::from_secs(60);
 /// Verified domain-admin passwords remembered, so that scripts do not pay a hash per request.
-const MAX_VERIFIED: usize = 1000;
+const MAX_VERIFIED: u64 = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminLoginError {
@@ -51,7 +51,7 @@ pub struct AdminGate {
     audit: Arc<Audit>,
     /// Digest of (domain, password) -> the stored hash it was verified against. A new password
     /// changes the stored hash, so a remembered old one no longer matches.
-    verified: Mutex<HashMap<[u8; 32], String>>,
+    verified: Cache<[u8; 32], Arc<str>>,
     /// Keys the digests above, so that they are useless outside this process.
     key: [u8; 32],
 }
@@ -65,7 +65,7 @@ impl AdminGate {
     ) -> Self {
         let mut key = [0u8; 32];
         rand::rng().fill_bytes(&mut key);
-        Self { domains, passwords, rate_limits, audit, verified: Mutex::default(), key }
+        Self { domains, passwords, rate_limits, audit, verified: Cache::new(MAX_VERIFIED), key }
     }
 
     /// Checks the global admin's Basic credentials against the configured pair.
@@ -117,7 +117,7 @@ impl AdminGate {
             return Err(AdminLoginError::WrongCredentials);
         };
         let digest = self.digest(&[domain.name.as_bytes(), password.as_bytes()]);
-        if self.verified.lock().map(|v| v.get(&digest) == Some(&stored)).unwrap_or(false) {
+        if self.verified.get(&digest).is_some_and(|verified| *verified == *stored) {
             return Ok(domain.name.to_string());
         }
         let verdict = self.passwords.verify(password, &stored).await.map_err(|e| unavailable(e.into()))?;
@@ -125,12 +125,7 @@ impl AdminGate {
             self.failed(client, Some(&domain.name), "domain_admin").await;
             return Err(AdminLoginError::WrongCredentials);
         }
-        if let Ok(mut verified) = self.verified.lock() {
-            if verified.len() >= MAX_VERIFIED {
-                verified.clear();
-            }
-            verified.insert(digest, stored);
-        }
+        self.verified.insert(digest, Arc::from(stored));
         Ok(domain.name.to_string())
     }
 
