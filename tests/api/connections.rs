@@ -129,12 +129,16 @@ async fn three_nodes_started_at_once_on_an_empty_database_agree() {
         assert_eq!(me["data"]["me"]["username"], "first", "{me}");
     }
     // One set of static domains, each with its two roles.
-    let domains = nodes[2].core.all_domains().await.unwrap();
+    let domains = nodes[2].core.domains().all_domains().await.unwrap();
     let names: Vec<&str> = domains.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     for domain in &domains {
         for kind in ["authenticated", "public"] {
-            assert!(nodes[1].core.role_by_type(domain, kind).await.unwrap().is_some(), "{} {kind}", domain.name);
+            assert!(
+                nodes[1].core.roles().role_by_type(domain, kind).await.unwrap().is_some(),
+                "{} {kind}",
+                domain.name
+            );
         }
     }
     for node in nodes {

@@ -114,10 +114,10 @@ async fn register_errors() {
     // None of the refused registrations created a user.
     assert_eq!(app.login("eve", "secret123").await.error_message(), "Invalid identifier or password");
 
-    let domain = app.app.core.domain(&"localhost".parse().unwrap()).await.unwrap();
+    let domain = app.app.core.domains().domain(&"localhost".parse().unwrap()).await.unwrap();
     let mut settings = domain.settings.clone();
     settings.allow_register = false;
-    app.app.core.force_settings(&domain, settings).await.unwrap();
+    app.app.core.domains().force_settings(&domain, settings).await.unwrap();
     let answer = register("frank", "frank@example.com", "secret123").await;
     assert_eq!(answer.error_message(), "Register action is currently disabled");
 }
@@ -241,7 +241,7 @@ async fn change_password_is_forbidden_for_anonymous_callers() {
 async fn imported_bcrypt_hashes_verify_and_are_rehashed_to_argon2id() {
     let app = spawn_app().await;
     let core = &app.app.core;
-    let domain = core.domain(&"localhost".parse().unwrap()).await.unwrap();
+    let domain = core.domains().domain(&"localhost".parse().unwrap()).await.unwrap();
     // A hash as Strapi stores it (bcryptjs, 10 rounds) of "strapi-password".
     let bcrypt_hash = bcrypt::hash("strapi-password", 10).unwrap().replacen("$2b$", "$2a$", 1);
     let record = gatehouse_core::import::ImportRecord {
@@ -252,12 +252,13 @@ async fn imported_bcrypt_hashes_verify_and_are_rehashed_to_argon2id() {
         confirmed: true,
         ..Default::default()
     };
-    let summary = core.import_users(&domain, vec![record], gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
+    let summary =
+        core.imports().import_users(&domain, vec![record], gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
     assert_eq!(summary.created.len(), 1, "{:?}", summary.invalid);
-    let user = core.user_by_username(&domain, "legacy").await.unwrap().unwrap();
+    let user = core.users().user_by_username(&domain, "legacy").await.unwrap().unwrap();
     assert_eq!(app.login("legacy", "wrong").await.error_message(), "Invalid identifier or password");
     app.login("legacy", "strapi-password").await.data();
-    let stored = core.user(&domain, user.id).await.unwrap().unwrap();
+    let stored = core.users().user(&domain, user.id).await.unwrap().unwrap();
     assert!(stored.password_hash.unwrap().starts_with("$argon2id$"), "rehashed at the successful login");
     app.login("legacy", "strapi-password").await.data();
 }

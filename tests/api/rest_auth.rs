@@ -92,7 +92,7 @@ async fn register_refusals() {
     let details = given_empty.error(400, "ValidationError", "3 errors occurred");
     assert_eq!(details["errors"][0], problem("email", "email is a required field", Some("")), "a value when sent");
     // Nothing of that was created.
-    assert_eq!(app.app.core.count_users(&crate::user_support::domain(&app).await).await.unwrap(), 1);
+    assert_eq!(app.app.core.users().count_users(&crate::user_support::domain(&app).await).await.unwrap(), 1);
 
     set_settings(&app, |s| s.allow_register = false).await;
     let closed = attempt(json!({ "username": "carol", "email": "carol@example.com", "password": "Passw0rd!" })).await;
@@ -174,7 +174,8 @@ async fn login_of_blocked_and_unconfirmed_users() {
     let core = &app.app.core;
     let domain = crate::user_support::domain(&app).await;
     let patch = gatehouse_core::UserPatch { blocked: Some(true), ..Default::default() };
-    core.update_user(&domain, gatehouse_core::UserId::new(id), patch, gatehouse_core::events::Actor::GlobalAdmin)
+    core.users()
+        .update_user(&domain, gatehouse_core::UserId::new(id), patch, gatehouse_core::events::Actor::GlobalAdmin)
         .await
         .unwrap();
     let login = |password: &str| rest(&app).post("/auth/local", json!({ "identifier": "heidi", "password": password }));
@@ -188,7 +189,7 @@ async fn login_of_blocked_and_unconfirmed_users() {
     let unconfirmed = seed_user(&app, "ivan", false, None).await;
     let patch =
         gatehouse_core::UserPatch { confirmed: Some(false), password: Some("Passw0rd!".into()), ..Default::default() };
-    core.update_user(&domain, unconfirmed, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
+    core.users().update_user(&domain, unconfirmed, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
     set_settings(&app, |s| s.email_confirmation = true).await;
     let reply = rest(&app).post("/auth/local", json!({ "identifier": "ivan", "password": "Passw0rd!" })).await;
     reply.plain_error(400, "ApplicationError", "Your account email is not confirmed");
@@ -226,8 +227,9 @@ async fn no_oauth_provider_is_enabled() {
     // Without auth.connect in the Public role, it is forbidden.
     let core = &app.app.core;
     let domain = crate::user_support::domain(&app).await;
-    let public = core.role_by_type(&domain, "public").await.unwrap().unwrap();
+    let public = core.roles().role_by_type(&domain, "public").await.unwrap().unwrap();
     let kept: Vec<String> = core
+        .roles()
         .role_permissions(&public)
         .await
         .unwrap()
@@ -235,7 +237,8 @@ async fn no_oauth_provider_is_enabled() {
         .map(|a| a.as_str().to_string())
         .filter(|a| *a != format!("{P}auth.connect"))
         .collect();
-    core.update_role(&domain, public.id, None, None, Some(kept), gatehouse_core::events::Actor::GlobalAdmin)
+    core.roles()
+        .update_role(&domain, public.id, None, None, Some(kept), gatehouse_core::events::Actor::GlobalAdmin)
         .await
         .unwrap();
     rest(&app).get("/connect/github").await.forbidden();

@@ -18,7 +18,7 @@ async fn people(app: &TestApp) -> String {
     let erin = seed_user(app, "erin", false, None).await;
     let domain = crate::user_support::domain(app).await;
     let patch = gatehouse_core::UserPatch { confirmed: Some(false), ..Default::default() };
-    app.app.core.update_user(&domain, erin, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
+    app.app.core.users().update_user(&domain, erin, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
     jwt
 }
 

@@ -81,6 +81,7 @@ async fn the_confirmation_redirects_to_the_domains_page_and_blocked_users_get_no
     let patch = gatehouse_core::UserPatch { blocked: Some(true), ..Default::default() };
     app.app
         .core
+        .users()
         .update_user(&domain, gatehouse_core::UserId::new(id), patch, gatehouse_core::events::Actor::GlobalAdmin)
         .await
         .unwrap();

@@ -65,9 +65,17 @@ async fn roles_and_their_permission_maps() {
     expected_keys.push("permissions");
     assert_eq!(keys(role), expected_keys);
     let domain = crate::user_support::domain(&app).await;
-    let authenticated = app.app.core.role(&domain, gatehouse_core::RoleId::new(1)).await.unwrap().unwrap();
-    let held: Vec<String> =
-        app.app.core.role_permissions(&authenticated).await.unwrap().iter().map(|a| a.as_str().to_string()).collect();
+    let authenticated = app.app.core.roles().role(&domain, gatehouse_core::RoleId::new(1)).await.unwrap().unwrap();
+    let held: Vec<String> = app
+        .app
+        .core
+        .roles()
+        .role_permissions(&authenticated)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().to_string())
+        .collect();
     let mut held_sorted = held.clone();
     held_sorted.sort();
     assert_eq!(enabled(&role["permissions"]), held_sorted);

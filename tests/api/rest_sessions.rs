@@ -338,8 +338,8 @@ async fn expired_sessions_are_refused_and_swept() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     me(&app, &jwt).await.plain_error(401, "UnauthorizedError", "Missing or invalid credentials");
     refresh(&app, &token).await.plain_error(401, "UnauthorizedError", "Invalid refresh token");
-    assert_eq!(app.app.core.sweep_sessions().await.unwrap(), 1);
-    assert_eq!(app.app.core.sweep_sessions().await.unwrap(), 0);
+    assert_eq!(app.app.core.sessions().sweep_sessions().await.unwrap(), 1);
+    assert_eq!(app.app.core.sessions().sweep_sessions().await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -398,9 +398,14 @@ async fn blocking_deleting_and_new_passwords_end_the_users_sessions() {
     admin(&app, "mutation { account { removeUser(user: \"removed@localhost\") { message } } }").await;
     admin(&app, "mutation { token { revokeToken(user: \"revoked@localhost\") } }").await;
     let domain = crate::user_support::domain(&app).await;
-    let blocked = app.app.core.user_by_username(&domain, "blocked").await.unwrap().unwrap();
+    let blocked = app.app.core.users().user_by_username(&domain, "blocked").await.unwrap().unwrap();
     let patch = gatehouse_core::UserPatch { blocked: Some(true), ..Default::default() };
-    app.app.core.update_user(&domain, blocked.id, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
+    app.app
+        .core
+        .users()
+        .update_user(&domain, blocked.id, patch, gatehouse_core::events::Actor::GlobalAdmin)
+        .await
+        .unwrap();
     for (name, (jwt, refresh_token)) in &sessions {
         assert_eq!(refresh(&app, refresh_token).await.status, 401, "{name}");
         assert_eq!(me(&app, jwt).await.status, 401, "{name}");

@@ -10,7 +10,7 @@ use crate::user_support::{domain, set_settings};
 use gatehouse_testkit::{TestApp, spawn_app, spawn_app_with};
 
 async fn user_count(app: &TestApp) -> i64 {
-    app.app.core.count_users(&domain(app).await).await.unwrap()
+    app.app.core.users().count_users(&domain(app).await).await.unwrap()
 }
 
 #[tokio::test]
@@ -118,9 +118,9 @@ async fn the_domain_comes_from_the_host_as_on_the_graphql_path() {
     let body = json!({ "username": "bob", "email": "bob@example.com", "password": "Passw0rd!" });
     let reply = rest(&app).header("host", "other.test").post("/auth/local/register", body).await;
     let other_jwt = reply.ok(200)["jwt"].as_str().unwrap().to_string();
-    let other = app.app.core.domain(&gatehouse_core::DomainName::parse("other.test").unwrap()).await.unwrap();
-    assert!(app.app.core.user_by_username(&other, "bob").await.unwrap().is_some());
-    assert!(app.app.core.user_by_username(&domain(&app).await, "bob").await.unwrap().is_none());
+    let other = app.app.core.domains().domain(&gatehouse_core::DomainName::parse("other.test").unwrap()).await.unwrap();
+    assert!(app.app.core.users().user_by_username(&other, "bob").await.unwrap().is_some());
+    assert!(app.app.core.users().user_by_username(&domain(&app).await, "bob").await.unwrap().is_none());
     // A token is never accepted in another domain.
     let foreign = rest(&app).header("host", "other.test").bearer(&jwt).get("/users/me").await;
     foreign.plain_error(401, "UnauthorizedError", "Missing or invalid credentials");

@@ -132,8 +132,9 @@ async fn create_users() {
     // A caller without role.find gets the user without its role.
     let domain = crate::user_support::domain(&app).await;
     let core = &app.app.core;
-    let role = core.role_by_type(&domain, "authenticated").await.unwrap().unwrap();
+    let role = core.roles().role_by_type(&domain, "authenticated").await.unwrap().unwrap();
     let kept: Vec<String> = core
+        .roles()
         .role_permissions(&role)
         .await
         .unwrap()
@@ -141,7 +142,8 @@ async fn create_users() {
         .map(|a| a.as_str().to_string())
         .filter(|a| *a != format!("{P}role.find"))
         .collect();
-    core.update_role(&domain, role.id, None, None, Some(kept), gatehouse_core::events::Actor::GlobalAdmin)
+    core.roles()
+        .update_role(&domain, role.id, None, None, Some(kept), gatehouse_core::events::Actor::GlobalAdmin)
         .await
         .unwrap();
     let reply =

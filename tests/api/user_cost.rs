@@ -33,7 +33,7 @@ async fn nested_lists_are_refused_before_any_resolver_runs() {
     let answer = app.user().query(&create, json!({})).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     let domain = crate::user_support::domain(&app).await;
-    assert!(app.app.core.user_by_username(&domain, "ghost").await.unwrap().is_none());
+    assert!(app.app.core.users().user_by_username(&domain, "ghost").await.unwrap().is_none());
 
     // Every record counts: `limit: -1` as many, asked sizes as asked.
     let all = "{ usersPermissionsRoles(pagination: {limit: -1}) { users(pagination: {limit: -1}) { username } } }";

@@ -60,7 +60,7 @@ async fn strapi_graphql_cases_register_login_update_delete() {
     let me = app.user().bearer(&jwt).query("{ me { documentId role { id } } }", json!({})).await;
     let document_id = me.data()["me"]["documentId"].as_str().unwrap().to_string();
     let core = &app.app.core;
-    let authenticated = core.role_by_type(&domain(&app).await, "authenticated").await.unwrap().unwrap();
+    let authenticated = core.roles().role_by_type(&domain(&app).await, "authenticated").await.unwrap().unwrap();
     let answer = app
         .user()
         .bearer(&jwt)
@@ -83,7 +83,7 @@ async fn every_crud_operation_is_denied_without_its_permission_and_allowed_with_
     let (jwt, _) = signed_up(&app, "operator").await;
     let target = seed_user(&app, "target", false, None).await.to_string();
     let domain = domain(&app).await;
-    let public = app.app.core.role_by_type(&domain, "public").await.unwrap().unwrap();
+    let public = app.app.core.roles().role_by_type(&domain, "public").await.unwrap().unwrap();
     let spare = seed_user(&app, "spare", false, None).await.to_string();
 
     let cases: Vec<(&str, &str, Value, &str)> = vec![
@@ -115,7 +115,7 @@ async fn every_crud_operation_is_denied_without_its_permission_and_allowed_with_
     ];
     for (action, document, mut variables, field) in cases {
         if variables["id"] == "editor-id" {
-            let editor = app.app.core.role_by_type(&domain, "editor").await.unwrap().unwrap();
+            let editor = app.app.core.roles().role_by_type(&domain, "editor").await.unwrap().unwrap();
             variables["id"] = json!(editor.document_id);
         }
         let denied = app.user().bearer(&jwt).query(document, variables.clone()).await;
@@ -132,11 +132,11 @@ async fn every_crud_operation_is_denied_without_its_permission_and_allowed_with_
         assert!(!data[field].is_null(), "{action} allowed: {}", allowed.body);
     }
     // The effects happened.
-    let target = app.app.core.user(&domain, target.parse().unwrap()).await.unwrap().unwrap();
+    let target = app.app.core.users().user(&domain, target.parse().unwrap()).await.unwrap().unwrap();
     assert!(target.blocked);
-    assert!(app.app.core.role_by_type(&domain, "editor").await.unwrap().is_none(), "editor deleted");
-    assert!(app.app.core.user_by_username(&domain, "made").await.unwrap().is_some());
-    assert!(app.app.core.user_by_username(&domain, "spare").await.unwrap().is_none());
+    assert!(app.app.core.roles().role_by_type(&domain, "editor").await.unwrap().is_none(), "editor deleted");
+    assert!(app.app.core.users().user_by_username(&domain, "made").await.unwrap().is_some());
+    assert!(app.app.core.users().user_by_username(&domain, "spare").await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -227,20 +227,20 @@ async fn roles_are_created_updated_and_deleted_with_their_permissions() {
     );
     let domain = domain(&app).await;
     let core = &app.app.core;
-    let editor = core.role_by_type(&domain, "senior_editor").await.unwrap().unwrap();
-    assert_eq!(core.role_permissions(&editor).await.unwrap(), ["api::article.article.find"]);
+    let editor = core.roles().role_by_type(&domain, "senior_editor").await.unwrap().unwrap();
+    assert_eq!(core.roles().role_permissions(&editor).await.unwrap(), ["api::article.article.find"]);
 
     // Omitted permissions are kept; given ones replace the set. Numeric ids work too.
     let answer = call(UPDATE_ROLE, json!({ "id": editor.id.to_string(), "data": { "name": "Editor" } })).await;
     assert_eq!(answer.data()["updateUsersPermissionsRole"]["ok"], true);
-    assert_eq!(core.role_permissions(&editor).await.unwrap(), ["api::article.article.find"]);
+    assert_eq!(core.roles().role_permissions(&editor).await.unwrap(), ["api::article.article.find"]);
     let answer = call(
         UPDATE_ROLE,
         json!({ "id": editor.document_id, "data": { "permissions": ["api::article.article.update"] } }),
     )
     .await;
     assert_eq!(answer.data()["updateUsersPermissionsRole"]["ok"], true);
-    assert_eq!(core.role_permissions(&editor).await.unwrap(), ["api::article.article.update"]);
+    assert_eq!(core.roles().role_permissions(&editor).await.unwrap(), ["api::article.article.update"]);
     let found = call(FIND_ROLE, json!({ "id": editor.document_id })).await;
     assert_eq!(found.data()["usersPermissionsRole"]["name"], "Editor");
     let answer = call(UPDATE_ROLE, json!({ "id": "999", "data": { "name": "Nobody" } })).await;
@@ -248,14 +248,14 @@ async fn roles_are_created_updated_and_deleted_with_their_permissions() {
     assert_eq!(answer.error_code(), "STRAPI_NOT_FOUND_ERROR");
 
     // The Public role cannot be deleted; users of a deleted role move to Public.
-    let public = core.role_by_type(&domain, "public").await.unwrap().unwrap();
+    let public = core.roles().role_by_type(&domain, "public").await.unwrap().unwrap();
     let answer = call(DELETE_ROLE, json!({ "id": public.id.to_string() })).await;
     assert_eq!(answer.error_message(), "Cannot delete public role");
     assert_eq!(answer.error_code(), "STRAPI_APPLICATION_ERROR");
     let member = seed_user(&app, "member", false, Some(editor.id)).await;
     let answer = call(DELETE_ROLE, json!({ "id": editor.document_id })).await;
     assert_eq!(answer.data()["deleteUsersPermissionsRole"]["ok"], true);
-    let member = core.user(&domain, member).await.unwrap().unwrap();
+    let member = core.users().user(&domain, member).await.unwrap().unwrap();
     assert_eq!(member.role_id, Some(public.id));
     assert_eq!(call(DELETE_ROLE, json!({ "id": editor.document_id })).await.error_message(), "Role not found");
 }

@@ -22,7 +22,7 @@ async fn seeded() -> (TestApp, Vec<String>) {
         let name = format!("user{:02}", (i * 7) % 26);
         let id = seed_user(&app, &name, false, None).await;
         if [0, 5, 6, 25].contains(&i) {
-            app.app.core.delete_user(&domain, id, Actor::GlobalAdmin).await.unwrap();
+            app.app.core.users().delete_user(&domain, id, Actor::GlobalAdmin).await.unwrap();
         } else {
             kept.push(name);
         }

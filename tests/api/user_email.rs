@@ -51,7 +51,7 @@ async fn registration_with_email_confirmation() {
 
     // Case 10: a new mail invalidates the older link.
     let core = &app.app.core;
-    core.resend_email_confirmation(&domain(&app).await, "pending@example.com").await.unwrap();
+    core.auth().resend_email_confirmation(&domain(&app).await, "pending@example.com").await.unwrap();
     let mails = outbox_mails(&app, 2).await;
     let newer = mails
         .iter()
@@ -71,7 +71,7 @@ async fn registration_with_email_confirmation() {
     assert_eq!(app.user().bearer(jwt).query("{ me { confirmed } }", json!({})).await.data()["me"]["confirmed"], true);
     assert_eq!(app.user().query(CONFIRM, json!({ "c": newer })).await.error_message(), "Invalid token");
     app.login("pending", "secret123").await.data();
-    let again = core.resend_email_confirmation(&domain(&app).await, "pending@example.com").await;
+    let again = core.auth().resend_email_confirmation(&domain(&app).await, "pending@example.com").await;
     assert_eq!(again.unwrap_err().to_string(), "Already confirmed");
 }
 
@@ -166,9 +166,9 @@ async fn blocked_users_get_no_reset_mail() {
     register(&app, "blocked1").await.data();
     let domain = domain(&app).await;
     let core = &app.app.core;
-    let user = core.user_by_username(&domain, "blocked1").await.unwrap().unwrap();
+    let user = core.users().user_by_username(&domain, "blocked1").await.unwrap().unwrap();
     let patch = gatehouse_core::UserPatch { blocked: Some(true), ..Default::default() };
-    core.update_user(&domain, user.id, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
+    core.users().update_user(&domain, user.id, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
     assert_eq!(forgot(&app, "blocked1@example.com").await.data()["forgotPassword"]["ok"], true);
     assert_eq!(forgot(&app, "not-an-email").await.error_message(), "email must be a valid email");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -182,7 +182,7 @@ async fn templates_are_per_domain_and_escape_html() {
     let app = spawn_app().await;
     let domain = domain(&app).await;
     let core = &app.app.core;
-    let defaults = core.email_templates(&domain).await.unwrap();
+    let defaults = core.emails().email_templates(&domain).await.unwrap();
     assert_eq!(defaults.len(), 2);
     assert!(defaults[0].html.contains("<%= URL %>?code=<%= TOKEN %>"));
     let template = EmailTemplate {
@@ -191,9 +191,13 @@ async fn templates_are_per_domain_and_escape_html() {
         text: "Reset: <%= SERVER_URL %> <%= TOKEN %> <%= USER.email %> <%= UNKNOWN %>".into(),
         html: "<p><%= USER.username %> <%= TOKEN %></p>".into(),
     };
-    core.set_email_template(&domain, template, Actor::GlobalAdmin).await.unwrap();
-    let other = core.domain(&"other.test".parse().unwrap()).await.unwrap();
-    assert_eq!(core.email_templates(&other).await.unwrap()[0].subject, "Reset password", "other domains keep theirs");
+    core.emails().set_email_template(&domain, template, Actor::GlobalAdmin).await.unwrap();
+    let other = core.domains().domain(&"other.test".parse().unwrap()).await.unwrap();
+    assert_eq!(
+        core.emails().email_templates(&other).await.unwrap()[0].subject,
+        "Reset password",
+        "other domains keep theirs"
+    );
 
     app.user()
         .query(

@@ -84,9 +84,10 @@ async fn settings_are_read_at_every_decision() {
 async fn auth_operations_follow_the_public_role() {
     let app = spawn_app().await;
     let core = &app.app.core;
-    let domain = core.domain(&"localhost".parse().unwrap()).await.unwrap();
-    let public = core.role_by_type(&domain, "public").await.unwrap().unwrap();
+    let domain = core.domains().domain(&"localhost".parse().unwrap()).await.unwrap();
+    let public = core.roles().role_by_type(&domain, "public").await.unwrap().unwrap();
     let kept: Vec<String> = core
+        .roles()
         .role_permissions(&public)
         .await
         .unwrap()
@@ -94,7 +95,8 @@ async fn auth_operations_follow_the_public_role() {
         .filter(|a| a != "plugin::users-permissions.auth.register")
         .map(String::from)
         .collect();
-    core.update_role(&domain, public.id, None, None, Some(kept), gatehouse_core::events::Actor::GlobalAdmin)
+    core.roles()
+        .update_role(&domain, public.id, None, None, Some(kept), gatehouse_core::events::Actor::GlobalAdmin)
         .await
         .unwrap();
     let answer = register(&app, "latecomer").await;
@@ -128,18 +130,19 @@ async fn the_core_records_every_change_and_auth_outcome() {
         .data();
     let core = &app.app.core;
     let domain = crate::user_support::domain(&app).await;
-    let user = core.user_by_username(&domain, "audited").await.unwrap().unwrap();
-    core.update_user(&domain, user.id, UserPatch { blocked: Some(true), ..Default::default() }, Actor::GlobalAdmin)
+    let user = core.users().user_by_username(&domain, "audited").await.unwrap().unwrap();
+    core.users()
+        .update_user(&domain, user.id, UserPatch { blocked: Some(true), ..Default::default() }, Actor::GlobalAdmin)
         .await
         .unwrap();
-    core.revoke_tokens(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
-    core.delete_user(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
-    let role = core.create_role(&domain, "Auditor", None, None, None, Actor::GlobalAdmin).await.unwrap();
-    core.update_role(&domain, role.id, None, Some("Reads".into()), None, Actor::GlobalAdmin).await.unwrap();
-    core.delete_role(&domain, role.id, Actor::GlobalAdmin).await.unwrap();
+    core.users().revoke_tokens(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
+    core.users().delete_user(&domain, user.id, Actor::GlobalAdmin).await.unwrap();
+    let role = core.roles().create_role(&domain, "Auditor", None, None, None, Actor::GlobalAdmin).await.unwrap();
+    core.roles().update_role(&domain, role.id, None, Some("Reads".into()), None, Actor::GlobalAdmin).await.unwrap();
+    core.roles().delete_role(&domain, role.id, Actor::GlobalAdmin).await.unwrap();
 
     let filter = EventFilter { domain: Some("localhost".parse().unwrap()), limit: 100, ..Default::default() };
-    let events = core.list_events(&filter).await.unwrap();
+    let events = core.audit().list_events(&filter).await.unwrap();
     let mut kinds: Vec<String> = events.iter().rev().map(|e| e.kind.as_str()).collect();
     kinds.dedup();
     assert_eq!(

@@ -12,7 +12,8 @@ const P: &str = "plugin::users-permissions.";
 async fn seeded() -> TestApp {
     let app = spawn_app().await;
     let domain = domain(&app).await;
-    let editor = app.app.core.create_role(&domain, "Editor", None, None, None, Actor::GlobalAdmin).await.unwrap();
+    let editor =
+        app.app.core.roles().create_role(&domain, "Editor", None, None, None, Actor::GlobalAdmin).await.unwrap();
     for i in 0..200 {
         let role = (i % 4 == 0).then_some(editor.id);
         seed_user(&app, &format!("user{i:03}"), i % 10 == 0, role).await;

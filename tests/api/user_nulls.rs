@@ -158,9 +158,10 @@ fn conforms(value: &Value, ty: &TypeRef, rest: &[Field]) -> Result<(), String> {
 #[tokio::test]
 async fn every_non_null_field_of_the_schema_answers_by_the_spec_when_denied_or_not() {
     let app = spawn_app().await;
-    let authenticated = app.app.core.role_by_type(&crate::user_support::domain(&app).await, "authenticated").await;
+    let authenticated =
+        app.app.core.roles().role_by_type(&crate::user_support::domain(&app).await, "authenticated").await;
     let user_id = seed_user(&app, "walker", false, authenticated.unwrap().map(|r| r.id)).await;
-    let user = app.app.core.user_by_ref(&crate::user_support::domain(&app).await, &user_id.to_string()).await;
+    let user = app.app.core.users().user_by_ref(&crate::user_support::domain(&app).await, &user_id.to_string()).await;
     let ids = HashMap::from([
         ("usersPermissionsUser", user.unwrap().unwrap().document_id),
         ("usersPermissionsRole", "1".to_string()),

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use gatehouse_testkit::TestApp;
 
 pub async fn domain(app: &TestApp) -> Domain {
-    app.app.core.domain(&"localhost".parse().unwrap()).await.unwrap()
+    app.app.core.domains().domain(&"localhost".parse().unwrap()).await.unwrap()
 }
 
 /// Changes the settings of the `localhost` domain.
@@ -21,17 +21,18 @@ pub async fn set_settings(app: &TestApp, change: impl FnOnce(&mut Settings)) {
     let domain = domain(app).await;
     let mut settings = domain.settings.clone();
     change(&mut settings);
-    app.app.core.force_settings(&domain, settings).await.unwrap();
+    app.app.core.domains().force_settings(&domain, settings).await.unwrap();
 }
 
 /// Adds `actions` to the permissions of the role of type `kind`.
 pub async fn grant(app: &TestApp, kind: &str, actions: &[&str]) {
     let core = &app.app.core;
     let domain = domain(app).await;
-    let role = core.role_by_type(&domain, kind).await.unwrap().unwrap();
-    let mut set: Vec<String> = core.role_permissions(&role).await.unwrap().into_iter().map(String::from).collect();
+    let role = core.roles().role_by_type(&domain, kind).await.unwrap().unwrap();
+    let mut set: Vec<String> =
+        core.roles().role_permissions(&role).await.unwrap().into_iter().map(String::from).collect();
     set.extend(actions.iter().map(|a| a.to_string()));
-    core.update_role(&domain, role.id, None, None, Some(set), Actor::GlobalAdmin).await.unwrap();
+    core.roles().update_role(&domain, role.id, None, None, Some(set), Actor::GlobalAdmin).await.unwrap();
 }
 
 /// Creates a user without a password (no hashing: fast), returning its numeric id.
@@ -44,7 +45,7 @@ pub async fn seed_user(app: &TestApp, username: &str, blocked: bool, role: Optio
         blocked,
         role_id: role,
     };
-    app.app.core.create_user(&domain(app).await, draft, Actor::GlobalAdmin).await.unwrap().user.id
+    app.app.core.users().create_user(&domain(app).await, draft, Actor::GlobalAdmin).await.unwrap().user.id
 }
 
 pub const REGISTER: &str = "mutation($u: String!, $e: String!, $p: String!) { register(input: {username: $u, email: $e, password: $p}) { jwt user { id documentId username email confirmed role { type } } } }";

@@ -44,7 +44,7 @@ async fn export(
     let mut after = None;
     let mut count = 0u64;
     loop {
-        let page = core.export_users(&domain, after, PAGE).await?;
+        let page = core.imports().export_users(&domain, after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         for user in page {

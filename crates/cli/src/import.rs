@@ -53,7 +53,8 @@ async fn import(
     let progress = Progress::new(total as u64, "records");
     let read_errors = parsed.unreadable.len();
     let report = |done: usize| progress.set((done + read_errors) as u64);
-    let summary = core.import_users_with_progress(&domain, parsed.records, Actor::GlobalAdmin, &report).await?;
+    let summary =
+        core.imports().import_users_with_progress(&domain, parsed.records, Actor::GlobalAdmin, &report).await?;
     progress.finish();
 
     let mut invalid = parsed.unreadable;

@@ -11,5 +11,5 @@ pub mod strapi;
 /// The domain named on the command line.
 async fn domain(core: &gatehouse_core::Core, name: &str) -> anyhow::Result<gatehouse_core::Domain> {
     let name = gatehouse_core::DomainName::parse(name)?;
-    core.domain(&name).await.map_err(|e| anyhow::anyhow!("{e}: {name}"))
+    core.domains().domain(&name).await.map_err(|e| anyhow::anyhow!("{e}: {name}"))
 }

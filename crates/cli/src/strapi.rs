@@ -48,7 +48,8 @@ async fn import(
     let progress: OnceLock<Progress> = OnceLock::new();
     let report =
         |done: usize, total: usize| progress.get_or_init(|| Progress::new(total as u64, "users")).set(done as u64);
-    let summary = core.import_from_strapi(&domain, source.as_ref(), options, Actor::GlobalAdmin, &report).await?;
+    let summary =
+        core.imports().import_from_strapi(&domain, source.as_ref(), options, Actor::GlobalAdmin, &report).await?;
     if let Some(progress) = progress.get() {
         progress.finish();
     }

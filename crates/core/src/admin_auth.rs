@@ -4,26 +4,26 @@
 //! core's rate limiter); past `MAX_FAILURES` in `WINDOW` the client is refused until the
 //! window ends, before any password is looked at.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use moka::sync::Cache;
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::Core;
-use super::events::{Actor, EventKind, NewEvent};
-use super::password::Verdict;
-use super::ratelimit::Quota;
+use super::domains::Domains;
+use super::events::{Actor, Audit, EventKind, NewEvent};
+use super::password::{PasswordHasher, Verdict};
+use super::ratelimit::{Quota, RateLimits};
 use super::types::DomainName;
 use tracing::instrument;
 
 pub const MAX_FAILURES: u32 = 10;
 pub const WINDOW: Duration = Duration::from_secs(60);
 /// Verified domain-admin passwords remembered, so that scripts do not pay a hash per request.
-const MAX_VERIFIED: usize = 1000;
+const MAX_VERIFIED: u64 = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminLoginError {
@@ -45,19 +45,27 @@ fn failures_key(client: IpAddr) -> String {
 
 /// The admin credential checks, shared by the admin listeners of one server.
 pub struct AdminGate {
-    core: Arc<Core>,
+    domains: Arc<Domains>,
+    passwords: Arc<PasswordHasher>,
+    rate_limits: Arc<RateLimits>,
+    audit: Arc<Audit>,
     /// Digest of (domain, password) -> the stored hash it was verified against. A new password
     /// changes the stored hash, so a remembered old one no longer matches.
-    verified: Mutex<HashMap<[u8; 32], String>>,
+    verified: Cache<[u8; 32], Arc<str>>,
     /// Keys the digests above, so that they are useless outside this process.
     key: [u8; 32],
 }
 
 impl AdminGate {
-    pub fn new(core: Arc<Core>) -> Self {
+    pub(crate) fn new(
+        domains: Arc<Domains>,
+        passwords: Arc<PasswordHasher>,
+        rate_limits: Arc<RateLimits>,
+        audit: Arc<Audit>,
+    ) -> Self {
         let mut key = [0u8; 32];
         rand::rng().fill_bytes(&mut key);
-        Self { core, verified: Mutex::default(), key }
+        Self { domains, passwords, rate_limits, audit, verified: Cache::new(MAX_VERIFIED), key }
     }
 
     /// Checks the global admin's Basic credentials against the configured pair.
@@ -95,34 +103,29 @@ impl AdminGate {
             _ => None,
         };
         let domain = match domain {
-            Some(name) => self.core.cached_domain(&name).await.map_err(unavailable)?,
+            Some(name) => self.domains.cached_domain(&name).await.map_err(unavailable)?,
             None => None,
         };
         let stored = match &domain {
-            Some(domain) => self.core.store.domain_admin_hash(domain.id).await.map_err(|e| unavailable(e.into()))?,
+            Some(domain) => self.domains.admin_hash(domain).await.map_err(unavailable)?,
             None => None,
         };
         let (Some(domain), Some(stored)) = (domain, stored) else {
             // Same work as a wrong password, so that timing does not tell which domains exist.
-            let _ = self.core.passwords.verify_dummy(password).await;
+            let _ = self.passwords.verify_dummy(password).await;
             self.failed(client, None, "domain_admin").await;
             return Err(AdminLoginError::WrongCredentials);
         };
         let digest = self.digest(&[domain.name.as_bytes(), password.as_bytes()]);
-        if self.verified.lock().map(|v| v.get(&digest) == Some(&stored)).unwrap_or(false) {
+        if self.verified.get(&digest).is_some_and(|verified| *verified == *stored) {
             return Ok(domain.name.to_string());
         }
-        let verdict = self.core.passwords.verify(password, &stored).await.map_err(|e| unavailable(e.into()))?;
+        let verdict = self.passwords.verify(password, &stored).await.map_err(|e| unavailable(e.into()))?;
         if verdict == Verdict::Wrong {
             self.failed(client, Some(&domain.name), "domain_admin").await;
             return Err(AdminLoginError::WrongCredentials);
         }
-        if let Ok(mut verified) = self.verified.lock() {
-            if verified.len() >= MAX_VERIFIED {
-                verified.clear();
-            }
-            verified.insert(digest, stored);
-        }
+        self.verified.insert(digest, Arc::from(stored));
         Ok(domain.name.to_string())
     }
 
@@ -137,8 +140,7 @@ impl AdminGate {
     }
 
     async fn check_not_limited(&self, client: IpAddr) -> Result<(), AdminLoginError> {
-        self.core
-            .rate_limits
+        self.rate_limits
             .check(&failures_key(client), FAILURES)
             .await
             .map_err(|left| AdminLoginError::TooManyFailures { retry_after: left.as_secs().max(1) })
@@ -146,7 +148,7 @@ impl AdminGate {
 
     async fn failed(&self, client: IpAddr, domain: Option<&str>, realm: &str) {
         // Counted only: the refusal comes from `check_not_limited` at the next attempt.
-        let _ = self.core.rate_limits.hit(&failures_key(client), FAILURES).await;
+        let _ = self.rate_limits.hit(&failures_key(client), FAILURES).await;
         let event = NewEvent {
             kind: EventKind::LoginFailed,
             domain: domain.map(str::to_string),
@@ -154,7 +156,7 @@ impl AdminGate {
             actor: Actor::Anonymous,
             details: json!({ "admin": realm, "reason": "wrong_credentials", "client": client.to_string() }),
         };
-        self.core.record(event).await;
+        self.audit.record(event).await;
     }
 }
 

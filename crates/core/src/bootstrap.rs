@@ -2,7 +2,6 @@
 
 use rand::RngCore;
 
-use super::Core;
 use super::error::CoreResult;
 use super::model::{Domain, Settings};
 use super::permissions;
@@ -19,16 +18,16 @@ pub(super) async fn stored_jwt_secret(store: &dyn Store) -> anyhow::Result<Strin
 }
 
 /// Creates the static domains that do not exist yet, and marks the configured ones static.
-pub(super) async fn static_domains(core: &Core, names: &[DomainName]) -> anyhow::Result<()> {
-    for existing in core.store.list_domains().await? {
+pub(super) async fn static_domains(store: &dyn Store, names: &[DomainName]) -> anyhow::Result<()> {
+    for existing in store.list_domains().await? {
         let wanted = names.contains(&existing.name);
         if existing.is_static != wanted {
-            core.store.set_domain_static(existing.id, wanted).await?;
+            store.set_domain_static(existing.id, wanted).await?;
         }
     }
     for name in names {
-        if core.store.domain_by_name(name).await?.is_none() {
-            match create_domain(core.store.as_ref(), name, true).await {
+        if store.domain_by_name(name).await?.is_none() {
+            match create_domain(store, name, true).await {
                 // Another node created it in the meantime.
                 Err(super::CoreError::Conflict { .. }) => {}
                 other => {

@@ -2,32 +2,66 @@
 //! password of their admin. Static domains (from the config file) cannot be removed or
 //! disabled.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value, json};
 
 use super::error::{CoreError, CoreResult, Entity};
-use super::events::{Actor, EventKind, NewEvent};
-use super::model::{Domain, DomainStatus, Role, Settings};
-use super::sessions::EndReason;
-use super::store::SessionScope;
+use super::events::{Actor, Audit, EventKind, NewEvent};
+use super::model::{Domain, DomainStatus, Settings};
+use super::password::PasswordHasher;
+use super::sessions::{EndReason, Sessions};
+use super::store::{SessionScope, Store};
 use super::types::DomainName;
-use super::{Core, bootstrap, text};
+use super::{bootstrap, text};
 use tracing::instrument;
 
 fn domain_not_found() -> CoreError {
     CoreError::not_found(Entity::Domain, "Given domain does not exist")
 }
 
-impl Core {
+/// Domains: their state, their settings and their admin's password.
+pub struct Domains {
+    store: Arc<dyn Store>,
+    passwords: Arc<PasswordHasher>,
+    audit: Arc<Audit>,
+    sessions: Arc<Sessions>,
+}
+
+impl Domains {
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        passwords: Arc<PasswordHasher>,
+        audit: Arc<Audit>,
+        sessions: Arc<Sessions>,
+    ) -> Self {
+        Self { store, passwords, audit, sessions }
+    }
+
+    /// The domain named `name`, with an error when it does not exist.
+    pub async fn domain(&self, name: &DomainName) -> CoreResult<Domain> {
+        self.store
+            .domain_by_name(name)
+            .await?
+            .ok_or_else(|| CoreError::not_found(Entity::Domain, "Domain does not exist"))
+    }
+
+    /// The domain a request names (its `Host` header, its credentials), for request routing;
+    /// a name that cannot be a domain names none.
+    pub async fn cached_domain(&self, name: &str) -> CoreResult<Option<Arc<Domain>>> {
+        let Ok(name) = DomainName::parse(name) else { return Ok(None) };
+        Ok(self.store.request_domain(&name).await?)
+    }
+
+    /// The hash of the domain admin's password; none when the domain admin is disabled.
+    pub(crate) async fn admin_hash(&self, domain: &Domain) -> CoreResult<Option<String>> {
+        Ok(self.store.domain_admin_hash(domain.id).await?)
+    }
+
     /// Every domain, static and dynamic, by name.
     #[instrument(skip_all, level = "debug", err(level = "debug"))]
     pub async fn all_domains(&self) -> CoreResult<Vec<Domain>> {
         Ok(self.store.list_domains().await?)
-    }
-
-    /// The domain's roles, in creation order.
-    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
-    pub async fn domain_roles(&self, domain: &Domain) -> CoreResult<Vec<Role>> {
-        Ok(self.store.list_roles(domain.id).await?)
     }
 
     /// The domain named `name`, or "Given domain does not exist".
@@ -47,8 +81,7 @@ impl Core {
             });
         }
         let domain = bootstrap::create_domain(self.store.as_ref(), name, false).await?;
-        self.domains.clear();
-        self.record(NewEvent::new(EventKind::DomainAdded, name, actor)).await;
+        self.audit.record(NewEvent::new(EventKind::DomainAdded, name, actor)).await;
         Ok(domain)
     }
 
@@ -57,10 +90,11 @@ impl Core {
     #[instrument(skip_all, level = "info", fields(domain = %name), err(level = "debug"))]
     pub async fn remove_domain(&self, name: &DomainName, actor: Actor) -> CoreResult<Domain> {
         let domain = self.dynamic_domain(name).await?;
-        self.end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainRemoved, actor.clone()).await?;
+        self.sessions
+            .end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainRemoved, actor.clone())
+            .await?;
         self.store.delete_domain(domain.id).await?;
-        self.domains.clear();
-        self.record(NewEvent::new(EventKind::DomainRemoved, &domain.name, actor)).await;
+        self.audit.record(NewEvent::new(EventKind::DomainRemoved, &domain.name, actor)).await;
         Ok(domain)
     }
 
@@ -69,14 +103,15 @@ impl Core {
         let mut domain = self.dynamic_domain(name).await?;
         if domain.status != status {
             self.store.set_domain_status(domain.id, status).await?;
-            self.domains.clear();
             let kind = match status {
                 DomainStatus::Enabled => EventKind::DomainEnabled,
                 DomainStatus::Disabled => EventKind::DomainDisabled,
             };
-            self.record(NewEvent::new(kind, &domain.name, actor.clone())).await;
+            self.audit.record(NewEvent::new(kind, &domain.name, actor.clone())).await;
             if status == DomainStatus::Disabled {
-                self.end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainDisabled, actor).await?;
+                self.sessions
+                    .end_sessions(&domain, None, SessionScope::Domain, EndReason::DomainDisabled, actor)
+                    .await?;
             }
             domain.status = status;
         }
@@ -88,13 +123,14 @@ impl Core {
     pub async fn update_settings(&self, domain: &Domain, settings: Settings, actor: Actor) -> CoreResult<Domain> {
         self.validate_settings(domain, &settings).await?;
         self.store.set_domain_settings(domain.id, &settings).await?;
-        self.domains.clear();
         let changed = changed_settings(&domain.settings, &settings);
         if !changed.is_empty() {
-            self.record(
-                NewEvent::new(EventKind::SettingsChanged, &domain.name, actor).details(json!({ "changed": changed })),
-            )
-            .await;
+            self.audit
+                .record(
+                    NewEvent::new(EventKind::SettingsChanged, &domain.name, actor)
+                        .details(json!({ "changed": changed })),
+                )
+                .await;
         }
         Ok(Domain { settings, ..domain.clone() })
     }
@@ -106,7 +142,6 @@ impl Core {
     #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn force_settings(&self, domain: &Domain, settings: Settings) -> CoreResult<Domain> {
         self.store.set_domain_settings(domain.id, &settings).await?;
-        self.domains.clear();
         Ok(Domain { settings, ..domain.clone() })
     }
 
@@ -162,8 +197,7 @@ impl Core {
         }
         let hash = self.passwords.hash(password).await?;
         self.store.set_domain_admin_hash(domain.id, Some(&hash)).await?;
-        self.domains.clear();
-        self.record(NewEvent::new(EventKind::DomainPasswordSet, &domain.name, actor)).await;
+        self.audit.record(NewEvent::new(EventKind::DomainPasswordSet, &domain.name, actor)).await;
         Ok(())
     }
 
@@ -176,8 +210,7 @@ impl Core {
             return Err(no_password());
         }
         self.store.set_domain_admin_hash(domain.id, None).await?;
-        self.domains.clear();
-        self.record(NewEvent::new(EventKind::DomainPasswordDeleted, &domain.name, actor)).await;
+        self.audit.record(NewEvent::new(EventKind::DomainPasswordDeleted, &domain.name, actor)).await;
         Ok(())
     }
 

@@ -5,15 +5,20 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::Core;
+use std::sync::Arc;
+
+use super::domains::Domains;
 use super::error::{CoreError, CoreResult};
-use super::events::{Actor, EventKind, NewEvent};
+use super::events::{Actor, Audit, EventKind, NewEvent};
+use super::mail::Emails;
 use super::model::Domain;
 use super::password::{hash_now, is_supported_hash};
-use super::store::BulkUser;
+use super::store::{BulkUser, Store};
 use super::types::{Email, RoleId, Username};
+use crate::auth::policy;
 use tracing::instrument;
 
+mod export;
 pub mod strapi;
 
 /// One user to import; `line` is where it came from, for the report.
@@ -58,7 +63,19 @@ struct Candidate {
     role_id: Option<RoleId>,
 }
 
-impl Core {
+/// Users in and out in bulk: imports of files, exports, and the import from Strapi.
+pub struct Imports {
+    store: Arc<dyn Store>,
+    audit: Arc<Audit>,
+    domains: Arc<Domains>,
+    emails: Arc<Emails>,
+}
+
+impl Imports {
+    pub(crate) fn new(store: Arc<dyn Store>, audit: Arc<Audit>, domains: Arc<Domains>, emails: Arc<Emails>) -> Self {
+        Self { store, audit, domains, emails }
+    }
+
     /// Batched writes; existing usernames/emails are counted, not changed; plain passwords are
     /// hashed on every core. Records one event for the whole import.
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
@@ -107,13 +124,14 @@ impl Core {
         }
 
         summary.invalid.sort_by_key(|(line, _)| *line);
-        self.record(NewEvent::new(EventKind::UserCreated, &domain.name, actor).details(json!({
-            "import": true,
-            "created": summary.created.len(),
-            "existing": summary.existing.len(),
-            "invalid": summary.invalid.len(),
-        })))
-        .await;
+        self.audit
+            .record(NewEvent::new(EventKind::UserCreated, &domain.name, actor).details(json!({
+                "import": true,
+                "created": summary.created.len(),
+                "existing": summary.existing.len(),
+                "invalid": summary.invalid.len(),
+            })))
+            .await;
         Ok(summary)
     }
 
@@ -166,7 +184,7 @@ impl Core {
         let secret = match (record.password, record.password_hash) {
             (Some(_), Some(_)) => return Err("give password or password_hash, not both".into()),
             (Some(password), None) => {
-                self.validate_password(domain, &password).map_err(|e| e.to_string())?;
+                policy::validate_password(domain, &password).map_err(|e| e.to_string())?;
                 Secret::Plain(password)
             }
             (None, Some(hash)) if is_supported_hash(&hash) => Secret::Hash(hash),
@@ -284,9 +302,9 @@ mod tests {
     /// The admin API awaits `import_users` inside resolvers, whose futures must be `Send`.
     #[allow(dead_code, clippy::manual_async_fn)]
     fn import_users_is_send<'a>(
-        core: &'a super::Core,
+        imports: &'a super::Imports,
         domain: &'a super::Domain,
     ) -> impl std::future::Future<Output = super::CoreResult<super::ImportSummary>> + Send + 'a {
-        async move { core.import_users(domain, Vec::new(), super::Actor::GlobalAdmin).await }
+        async move { imports.import_users(domain, Vec::new(), super::Actor::GlobalAdmin).await }
     }
 }

@@ -1,15 +1,18 @@
 //! The core of Gatehouse: domains, users, roles, permissions, tokens and events.
 //! It knows nothing of HTTP, GraphQL or SQL.
+//!
+//! [`Core::start`] builds its services, each holding only what it works with, and [`Core`]
+//! hands them out: [`Core::auth`], [`Core::users`], [`Core::roles`], [`Core::domains`],
+//! [`Core::sessions`], [`Core::audit`], [`Core::emails`], [`Core::imports`],
+//! [`Core::rate_limits`], [`Core::admin_gate`]. They share one store: the caching layer
+//! ([`store::CachedStore`]) in front of the one the core was started with.
 
-pub mod accounts;
 pub mod admin_auth;
 pub mod auth;
 mod bootstrap;
-mod cache;
 pub mod domains;
 pub mod error;
 pub mod events;
-pub mod export;
 pub mod import;
 pub mod mail;
 pub mod metrics;
@@ -19,7 +22,6 @@ pub mod password;
 pub mod permissions;
 pub mod query;
 pub mod ratelimit;
-mod relay;
 pub mod roles;
 pub mod sessions;
 pub mod store;
@@ -30,34 +32,42 @@ pub mod users;
 pub mod validation;
 
 pub use error::{CoreError, CoreResult, Entity};
+pub use events::EventRelay;
 pub use model::*;
-pub use relay::EventRelay;
 pub use types::{Action, DomainId, DomainName, Email, ParseError, RoleId, SessionId, UserId, Username};
-pub use users::{UserDraft, UserPatch};
+pub use users::{UserDraft, UserPatch, accounts};
 
 use std::sync::Arc;
 
+use admin_auth::AdminGate;
+use auth::{Auth, AuthParts};
+use domains::Domains;
+use events::Audit;
+use import::Imports;
+use mail::Emails;
+use metrics::Metrics;
 use password::PasswordHasher;
-use store::Store;
+use ratelimit::RateLimits;
+use roles::Roles;
+use sessions::Sessions;
+use store::{CachedStore, Store};
 use token::TokenService;
+use users::Users;
 
-/// Everything a request needs, shared by every endpoint. Its store and caches are its own:
-/// callers go through its methods, which keep the caches in step with what they change.
+/// The services of a running Gatehouse, shared by every endpoint.
 pub struct Core {
     store: Arc<dyn Store>,
-    passwords: PasswordHasher,
-    tokens: TokenService,
-    public_url: String,
-    domains: cache::DomainCache,
-    users: cache::UserCache,
-    roles: cache::RoleCache,
-    sessions: cache::SessionCache,
-    events: events::EventBus,
-    /// Counters for `/metrics`; see `metrics` for who counts what.
-    metrics: Arc<metrics::Metrics>,
-    mailer: Arc<mail::Mailer>,
-    rate_limits: ratelimit::RateLimits,
-    credentials: auth::CredentialCache,
+    metrics: Arc<Metrics>,
+    audit: Arc<Audit>,
+    emails: Arc<Emails>,
+    rate_limits: Arc<RateLimits>,
+    sessions: Arc<Sessions>,
+    roles: Arc<Roles>,
+    domains: Arc<Domains>,
+    users: Arc<Users>,
+    auth: Arc<Auth>,
+    imports: Arc<Imports>,
+    admin_gate: Arc<AdminGate>,
 }
 
 /// What a core starts with.
@@ -76,34 +86,55 @@ pub struct CoreOptions {
 }
 
 impl Core {
-    /// Prepares the core on an opened store: static domains, their default roles, the JWT secret.
+    /// Prepares the core on an opened store (static domains, their default roles, the JWT
+    /// secret) and builds its services, each after those it works with.
     pub async fn start(options: CoreOptions) -> anyhow::Result<Arc<Core>> {
         let CoreOptions { store, static_domains, jwt_secret, hash_threads, public_url, mailer } = options;
         let secret = match jwt_secret {
             Some(secret) => secret,
             None => bootstrap::stored_jwt_secret(store.as_ref()).await?,
         };
+        let store: Arc<dyn Store> = Arc::new(CachedStore::new(store));
+        bootstrap::static_domains(store.as_ref(), &static_domains).await?;
+        let passwords = Arc::new(PasswordHasher::new(hash_threads));
+        let tokens = Arc::new(TokenService::new(secret.as_bytes()));
         let mailer = Arc::new(mailer);
-        let rate_limits = ratelimit::RateLimits::new(store.clone());
-        let core = Core {
-            passwords: PasswordHasher::new(hash_threads),
-            tokens: TokenService::new(secret.as_bytes()),
+        let metrics = Arc::new(Metrics::new(mailer.clone()));
+        let audit = Arc::new(Audit::new(store.clone(), metrics.clone()));
+        let emails = Arc::new(Emails::new(store.clone(), audit.clone(), mailer, public_url));
+        let rate_limits = Arc::new(RateLimits::new(store.clone()));
+        let sessions = Arc::new(Sessions::new(store.clone(), tokens.clone(), audit.clone()));
+        let roles = Arc::new(Roles::new(store.clone(), audit.clone()));
+        let domains = Arc::new(Domains::new(store.clone(), passwords.clone(), audit.clone(), sessions.clone()));
+        let users =
+            Arc::new(Users::new(store.clone(), passwords.clone(), audit.clone(), sessions.clone(), roles.clone()));
+        let auth = Arc::new(Auth::new(AuthParts {
+            store: store.clone(),
+            passwords: passwords.clone(),
+            tokens,
+            audit: audit.clone(),
+            sessions: sessions.clone(),
+            roles: roles.clone(),
+            emails: emails.clone(),
+            rate_limits: rate_limits.clone(),
+        }));
+        let imports = Arc::new(Imports::new(store.clone(), audit.clone(), domains.clone(), emails.clone()));
+        let admin_gate = Arc::new(AdminGate::new(domains.clone(), passwords, rate_limits.clone(), audit.clone()));
+        sessions.start_sweeper();
+        Ok(Arc::new(Core {
             store,
-            public_url,
-            domains: cache::DomainCache::default(),
-            users: cache::UserCache::default(),
-            roles: cache::RoleCache::default(),
-            sessions: cache::SessionCache::default(),
-            events: events::EventBus::default(),
-            metrics: Arc::new(metrics::Metrics::new(mailer.clone())),
-            mailer,
+            metrics,
+            audit,
+            emails,
             rate_limits,
-            credentials: auth::CredentialCache::default(),
-        };
-        bootstrap::static_domains(&core, &static_domains).await?;
-        let core = Arc::new(core);
-        core.start_session_sweeper();
-        Ok(core)
+            sessions,
+            roles,
+            domains,
+            users,
+            auth,
+            imports,
+            admin_gate,
+        }))
     }
 
     /// Succeeds when the storage answers.
@@ -117,41 +148,58 @@ impl Core {
     }
 
     /// The counters `/metrics` renders; transports count requests and streams into them.
-    pub fn metrics(&self) -> &Arc<metrics::Metrics> {
+    pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
     }
 
-    /// The domain named `name`, with an error when it does not exist.
-    pub async fn domain(&self, name: &DomainName) -> CoreResult<Domain> {
-        self.store
-            .domain_by_name(name)
-            .await?
-            .ok_or_else(|| CoreError::not_found(Entity::Domain, "Domain does not exist"))
+    /// The end user's own flows: registration, login, the checks of its tokens and Basic
+    /// credentials, its password, and the email flows.
+    pub fn auth(&self) -> &Arc<Auth> {
+        &self.auth
     }
 
-    /// The domain a request names (its `Host` header, its credentials) through the cache, for
-    /// request routing; a name that cannot be a domain names none.
-    pub async fn cached_domain(&self, name: &str) -> CoreResult<Option<Arc<Domain>>> {
-        let Ok(name) = DomainName::parse(name) else { return Ok(None) };
-        if let Some(hit) = self.domains.get(&name) {
-            return Ok(hit);
-        }
-        let domain = self.store.domain_by_name(&name).await?.map(Arc::new);
-        self.domains.put(&name, domain.clone());
-        Ok(domain)
+    /// Users, and the admin's account operations on them.
+    pub fn users(&self) -> &Arc<Users> {
+        &self.users
     }
 
-    /// Looks up a user of the domain, if any.
-    pub async fn user(&self, domain: &Domain, id: UserId) -> CoreResult<Option<User>> {
-        Ok(self.store.user_by_id(domain.id, id).await?)
+    /// Roles, their permissions, and what a caller may do.
+    pub fn roles(&self) -> &Arc<Roles> {
+        &self.roles
     }
 
-    /// Looks up a role of the domain, if any.
-    pub async fn role(&self, domain: &Domain, id: RoleId) -> CoreResult<Option<Role>> {
-        Ok(self.store.role_by_id(domain.id, id).await?)
+    /// Domains, their settings and their admins' passwords.
+    pub fn domains(&self) -> &Arc<Domains> {
+        &self.domains
     }
 
-    pub async fn role_permissions(&self, role: &Role) -> CoreResult<Vec<Action>> {
-        Ok(self.store.role_permissions(role.domain_id, role.id).await?)
+    /// Access tokens and sessions.
+    pub fn sessions(&self) -> &Arc<Sessions> {
+        &self.sessions
+    }
+
+    /// The audit log: events recorded, listed, streamed and relayed between nodes.
+    pub fn audit(&self) -> &Arc<Audit> {
+        &self.audit
+    }
+
+    /// The domains' mail templates.
+    pub fn emails(&self) -> &Arc<Emails> {
+        &self.emails
+    }
+
+    /// Users in and out in bulk: file imports, exports, the import from Strapi.
+    pub fn imports(&self) -> &Arc<Imports> {
+        &self.imports
+    }
+
+    /// The rate limits of the user API's sensitive operations.
+    pub fn rate_limits(&self) -> &Arc<RateLimits> {
+        &self.rate_limits
+    }
+
+    /// The checks of the admin API's credentials.
+    pub fn admin_gate(&self) -> &Arc<AdminGate> {
+        &self.admin_gate
     }
 }

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::Core;
 use super::error::{CoreError, CoreResult};
 use super::model::Domain;
 use super::store::{RateStore, SharedWindow};
@@ -174,7 +173,7 @@ impl LocalWindows {
     }
 }
 
-impl Core {
+impl RateLimits {
     /// Counts an attempt at `operation` by the client at `ip` for `identifier` (an email, a
     /// login identifier, a user id; lower-cased here), refusing it over the domain's limit.
     pub async fn check_rate_limit(
@@ -187,7 +186,7 @@ impl Core {
         let settings = &domain.settings;
         let key = format!("{}\n{}\n{}\n{}", domain.name, operation.name(), ip, identifier.trim().to_lowercase());
         let quota = Quota::new(settings.rate_limit_max, settings.rate_limit_interval_seconds);
-        self.rate_limits.hit(&key, quota).await.map_err(|_| CoreError::RateLimited)
+        self.hit(&key, quota).await.map_err(|_| CoreError::RateLimited)
     }
 }
 

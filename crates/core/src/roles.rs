@@ -1,11 +1,13 @@
 //! Managing roles and their permission sets.
 
-use super::Core;
+use std::sync::Arc;
+
 use super::error::{CoreError, CoreResult, Entity, StoreError, UniqueKey};
-use super::events::{Actor, EventKind, NewEvent};
-use super::model::{Domain, Role};
+use super::events::{Actor, Audit, EventKind, NewEvent};
+use super::model::{Domain, Role, User};
 use super::permissions;
 use super::query::{Filter, ListQuery};
+use super::store::Store;
 use super::text;
 use super::types::{Action, RoleId};
 use tracing::instrument;
@@ -69,7 +71,17 @@ fn parse_actions(actions: Vec<String>) -> CoreResult<Vec<Action>> {
     Ok(actions)
 }
 
-impl Core {
+/// Roles, their permission sets, and what a caller may do with them.
+pub struct Roles {
+    store: Arc<dyn Store>,
+    audit: Arc<Audit>,
+}
+
+impl Roles {
+    pub(crate) fn new(store: Arc<dyn Store>, audit: Arc<Audit>) -> Self {
+        Self { store, audit }
+    }
+
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn create_role(
         &self,
@@ -97,11 +109,12 @@ impl Core {
         if !actions.is_empty() {
             self.store.set_role_permissions(domain.id, role.id, &actions).await?;
         }
-        self.record(
-            NewEvent::new(EventKind::RoleCreated, &domain.name, actor)
-                .details(serde_json::json!({ "role": role.kind, "name": role.name, "permissions": actions })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::RoleCreated, &domain.name, actor)
+                    .details(serde_json::json!({ "role": role.kind, "name": role.name, "permissions": actions })),
+            )
+            .await;
         Ok(role)
     }
 
@@ -136,7 +149,7 @@ impl Core {
         if let Some(actions) = actions {
             details["permissions"] = serde_json::json!(actions);
         }
-        self.record(NewEvent::new(EventKind::RoleUpdated, &domain.name, actor).details(details)).await;
+        self.audit.record(NewEvent::new(EventKind::RoleUpdated, &domain.name, actor).details(details)).await;
         Ok(role)
     }
 
@@ -154,11 +167,12 @@ impl Core {
             .ok_or_else(|| CoreError::Internal(anyhow::anyhow!("domain {} has no public role", domain.name)))?;
         let moved = self.store.count_users_with_role(domain.id, role.id).await?;
         self.store.delete_role(domain.id, role.id, public.id).await?;
-        self.record(
-            NewEvent::new(EventKind::RoleDeleted, &domain.name, actor)
-                .details(serde_json::json!({ "role": role.kind, "name": role.name, "usersMovedToPublic": moved })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::RoleDeleted, &domain.name, actor)
+                    .details(serde_json::json!({ "role": role.kind, "name": role.name, "usersMovedToPublic": moved })),
+            )
+            .await;
         Ok(())
     }
 
@@ -199,6 +213,45 @@ impl Core {
     #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn count_roles_matching(&self, domain: &Domain, filter: Option<&Filter>) -> CoreResult<i64> {
         Ok(self.store.count_roles_matching(domain.id, filter).await?)
+    }
+
+    /// The domain's roles, in creation order.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
+    pub async fn domain_roles(&self, domain: &Domain) -> CoreResult<Vec<Role>> {
+        Ok(self.store.list_roles(domain.id).await?)
+    }
+
+    /// Looks up a role of the domain, if any.
+    pub async fn role(&self, domain: &Domain, id: RoleId) -> CoreResult<Option<Role>> {
+        Ok(self.store.role_by_id(domain.id, id).await?)
+    }
+
+    pub async fn role_permissions(&self, role: &Role) -> CoreResult<Vec<Action>> {
+        Ok(self.store.role_permissions(role.domain_id, role.id).await?)
+    }
+
+    /// Whether `user` (or an anonymous caller, with the Public role) may perform `action`.
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
+    pub async fn is_allowed(&self, domain: &Domain, user: Option<&User>, action: &str) -> CoreResult<bool> {
+        Ok(self.permissions_of(domain, user).await?.iter().any(|a| a == action))
+    }
+
+    /// The actions `user` may perform: its role's permissions (the Public role's for an
+    /// anonymous caller; an authenticated user does not inherit them, as in Strapi).
+    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
+    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Arc<[Action]>> {
+        let role_id = match user {
+            Some(user) => user.role_id,
+            None => self.store.public_role(domain.id).await?,
+        };
+        let Some(role_id) = role_id else { return Ok(Arc::from([])) };
+        Ok(self.store.role_actions(domain.id, role_id).await?)
+    }
+
+    #[instrument(skip_all, level = "debug", fields(domain_id = user.domain_id.get()), err(level = "debug"))]
+    pub async fn role_of(&self, user: &User) -> CoreResult<Option<Role>> {
+        let Some(id) = user.role_id else { return Ok(None) };
+        Ok(self.store.user_role(user.domain_id, id).await?)
     }
 }
 

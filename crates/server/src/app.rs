@@ -13,7 +13,6 @@ use gatehouse_api::admin::{AdminEndpoint, AdminRealm, build_schema as build_admi
 use gatehouse_api::rest::{self, RestState};
 use gatehouse_api::user::{UserEndpoint, build_schema as build_user_schema};
 use gatehouse_core::Core;
-use gatehouse_core::admin_auth::AdminGate;
 use gatehouse_http::Mounted;
 use gatehouse_http::server::{endpoint_routes, spawn};
 use gatehouse_http::{cors, metrics, ops};
@@ -53,12 +52,12 @@ impl App {
         let mut tasks = Vec::new();
         // Events recorded by other nodes sharing the database reach this node's subscribers.
         // Started before the listeners accept, so that no subscriber misses an event.
-        if let Some(relay) = core.start_relay().await? {
+        if let Some(relay) = core.audit().start_relay().await? {
             tasks.push(tokio::spawn(relay.run(stop.clone())));
         }
         // One admin schema and one credential gate for both admin listeners.
         let admin_schema = build_admin_schema(Some(core.clone()), &config.limits);
-        let admin_gate = Arc::new(AdminGate::new(core.clone()));
+        let admin_gate = core.admin_gate().clone();
         for listen in &config.listen {
             let path = listen.path().to_string();
             let track = |router, endpoint| metrics::track(router, core.metrics().clone(), endpoint);

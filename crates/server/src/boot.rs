@@ -35,10 +35,10 @@ pub async fn open_core(config: &Config) -> anyhow::Result<Arc<Core>> {
 async fn apply_static_sessions(core: &Core, config: &Config) -> anyhow::Result<()> {
     for static_domain in &config.domains {
         let Some(sessions) = &static_domain.sessions else { continue };
-        let domain = core.domain(&DomainName::parse(&static_domain.name)?).await?;
+        let domain = core.domains().domain(&DomainName::parse(&static_domain.name)?).await?;
         let settings = sessions.apply(domain.settings.clone());
         if settings != domain.settings {
-            core.update_settings(&domain, settings, Actor::GlobalAdmin).await?;
+            core.domains().update_settings(&domain, settings, Actor::GlobalAdmin).await?;
         }
     }
     Ok(())

@@ -96,6 +96,7 @@ impl AccountAdminQuery {
     ) -> AdminResult<Option<Vec<UserRef>>> {
         let found = find_domain(ctx, &domain).await?;
         let names = core(ctx)
+            .users()
             .list_usernames(&found, limit.map(|l| l.0), index.map_or(0, |i| i.0))
             .await
             .or_admin_about("domain", &domain.0)?;
@@ -117,7 +118,8 @@ impl AccountAdminQuery {
         let found = find_domain(ctx, &domain).await?;
         let after = after.as_ref().map(|cursor| cursor.username_in(&found.name)).transpose().or_admin()?;
         let limit = limit.map_or(DEFAULT_PAGE, |l| l.0.min(MAX_PAGE));
-        let page = core(ctx).list_usernames_page(&found, after, limit).await.or_admin_about("domain", &domain.0)?;
+        let page =
+            core(ctx).users().list_usernames_page(&found, after, limit).await.or_admin_about("domain", &domain.0)?;
         let next_cursor = match page.items.last() {
             Some(last) if page.more => Some(Cursor::users(&found.name, last)),
             _ => None,
@@ -130,14 +132,14 @@ impl AccountAdminQuery {
     #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["domain".into()]))]
     async fn count_users(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<i64>> {
         let found = find_domain(ctx, &domain).await?;
-        Ok(Some(core(ctx).count_users(&found).await.or_admin()?))
+        Ok(Some(core(ctx).users().count_users(&found).await.or_admin()?))
     }
 
     /// One user, with its role.
     #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["user".into()]))]
     async fn get_user(&self, ctx: &Context<'_>, user: UserRef) -> AdminResult<Option<User>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
-        let found = core(ctx).account(&domain, &user.username).await.or_admin_about("user", &user)?;
+        let found = core(ctx).users().account(&domain, &user.username).await.or_admin_about("user", &user)?;
         Ok(Some(User::new(found, &domain.name)))
     }
 
@@ -145,7 +147,7 @@ impl AccountAdminQuery {
     #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["user".into()]))]
     async fn check_user(&self, ctx: &Context<'_>, user: UserRef) -> AdminResult<Option<CheckUserPayload>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
-        let exist = core(ctx).user_by_username(&domain, &user.username).await.or_admin()?.is_some();
+        let exist = core(ctx).users().user_by_username(&domain, &user.username).await.or_admin()?.is_some();
         let message = if exist { format!("User {user} exists") } else { format!("User {user} does not exist") };
         Ok(Some(CheckUserPayload { exist, message }))
     }
@@ -160,7 +162,7 @@ impl AccountAdminQuery {
     ) -> AdminResult<Option<CheckPasswordPayload>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
         let correct =
-            core(ctx).check_password(&domain, &user.username, &password).await.or_admin_about("user", &user)?;
+            core(ctx).users().check_password(&domain, &user.username, &password).await.or_admin_about("user", &user)?;
         let message = if correct { "Password is correct" } else { "Password is not correct" };
         Ok(Some(CheckPasswordPayload { correct, message: message.into() }))
     }
@@ -186,6 +188,7 @@ impl AccountAdminMutation {
     ) -> AdminResult<Option<UserPayload>> {
         let found = find_domain(ctx, &domain).await?;
         let created = core(ctx)
+            .users()
             .register_account(&found, username, email, &password, caller(ctx).actor())
             .await
             .or_admin_about("domain", &domain.0)?;
@@ -220,7 +223,7 @@ impl AccountAdminMutation {
                 role: u.role,
             })
             .collect();
-        let summary = core(ctx).import_users(&found, records, caller(ctx).actor()).await.or_admin()?;
+        let summary = core(ctx).imports().import_users(&found, records, caller(ctx).actor()).await.or_admin()?;
         let refs = |names: Vec<Username>| names.iter().map(|n| UserRef::new(n, &found.name)).collect::<Vec<_>>();
         Ok(Some(ImportPayload {
             created: summary.created.len() as i64,
@@ -241,8 +244,8 @@ impl AccountAdminMutation {
     async fn remove_user(&self, ctx: &Context<'_>, user: UserRef) -> AdminResult<Option<UserPayload>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
         let core = core(ctx);
-        let found = core.account(&domain, &user.username).await.or_admin_about("user", &user)?;
-        core.delete_user(&domain, found.id, caller(ctx).actor()).await.or_admin_about("user", &user)?;
+        let found = core.users().account(&domain, &user.username).await.or_admin_about("user", &user)?;
+        core.users().delete_user(&domain, found.id, caller(ctx).actor()).await.or_admin_about("user", &user)?;
         Ok(Some(UserPayload { message: format!("User {user} successfully unregistered"), user }))
     }
 
@@ -251,6 +254,7 @@ impl AccountAdminMutation {
     async fn ban_user(&self, ctx: &Context<'_>, user: UserRef, reason: String) -> AdminResult<Option<UserPayload>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
         core(ctx)
+            .users()
             .ban_account(&domain, &user.username, &reason, caller(ctx).actor())
             .await
             .or_admin_about("user", &user)?;
@@ -286,6 +290,7 @@ impl AccountAdminMutation {
     async fn set_user_role(&self, ctx: &Context<'_>, user: UserRef, role: String) -> AdminResult<Option<UserPayload>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
         core(ctx)
+            .users()
             .set_account_role(&domain, &user.username, &role, caller(ctx).actor())
             .await
             .or_admin_about("user", &user)?;
@@ -303,6 +308,10 @@ impl AccountAdminMutation {
 
 async fn update(ctx: &Context<'_>, user: &UserRef, patch: UserPatch) -> AdminResult<()> {
     let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
-    core(ctx).update_account(&domain, &user.username, patch, caller(ctx).actor()).await.or_admin_about("user", user)?;
+    core(ctx)
+        .users()
+        .update_account(&domain, &user.username, patch, caller(ctx).actor())
+        .await
+        .or_admin_about("user", user)?;
     Ok(())
 }

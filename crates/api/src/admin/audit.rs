@@ -49,7 +49,7 @@ impl AuditAdminQuery {
             before,
             limit: limit.map_or(DEFAULT_LIMIT, |l| l.0.min(MAX_LIMIT)),
         };
-        let events = core(ctx).list_events(&filter).await.or_admin()?;
+        let events = core(ctx).audit().list_events(&filter).await.or_admin()?;
         Ok(Some(events.into_iter().map(Event::from).collect()))
     }
 
@@ -74,7 +74,7 @@ impl AuditAdminQuery {
             before,
             limit: limit.map_or(DEFAULT_LIMIT, |l| l.0.min(MAX_LIMIT)),
         };
-        let page = core(ctx).list_events_page(&filter).await.or_admin()?;
+        let page = core(ctx).audit().list_events_page(&filter).await.or_admin()?;
         let next_cursor = match page.items.last() {
             Some(last) if page.more => Some(Cursor::events(domain.as_ref(), last.id)),
             _ => None,
@@ -170,7 +170,7 @@ impl AdminSubscription {
     async fn audit(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = AuditAdminSubscription>> {
         let subscription = EventSubscription::from_selection(ctx)?;
         let limit = subscription.limit.unwrap_or(usize::MAX);
-        let events = BroadcastStream::new(core(ctx).subscribe_events()).filter_map(move |event| {
+        let events = BroadcastStream::new(core(ctx).audit().subscribe_events()).filter_map(move |event| {
             let event = match event {
                 Ok(event) if subscription.wants(&event) => Some(AuditAdminSubscription(event)),
                 Ok(_) => None,

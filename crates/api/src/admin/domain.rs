@@ -20,14 +20,14 @@ impl DomainAdminQuery {
     /// Every domain, static and dynamic, by name.
     #[graphql(directive = protected::apply(ProtectedType::Global, vec![]))]
     async fn all_domains(&self, ctx: &Context<'_>) -> AdminResult<Option<Vec<Domain>>> {
-        let domains = core(ctx).all_domains().await.or_admin()?;
+        let domains = core(ctx).domains().all_domains().await.or_admin()?;
         Ok(Some(domains.into_iter().map(Domain::from).collect()))
     }
 
     /// One domain.
     #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["domain".into()]))]
     async fn domain_details(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<Domain>> {
-        let found = core(ctx).domain_details(&domain.0).await.or_admin_about("domain", &domain.0)?;
+        let found = core(ctx).domains().domain_details(&domain.0).await.or_admin_about("domain", &domain.0)?;
         Ok(Some(found.into()))
     }
 
@@ -42,7 +42,7 @@ impl DomainAdminQuery {
     #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["domain".into()]))]
     async fn email_templates(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<Vec<EmailTemplate>>> {
         let found = find_domain(ctx, &domain).await?;
-        let templates = core(ctx).email_templates(&found).await.or_admin()?;
+        let templates = core(ctx).emails().email_templates(&found).await.or_admin()?;
         Ok(Some(templates.into_iter().map(EmailTemplate::from).collect()))
     }
 }
@@ -56,15 +56,19 @@ impl DomainAdminMutation {
     /// Adds a dynamic domain, with its Public and Authenticated roles.
     #[graphql(directive = protected::apply(ProtectedType::Global, vec![]))]
     async fn add_domain(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<Domain>> {
-        let added = core(ctx).add_domain(&domain.0, caller(ctx).actor()).await.or_admin_about("domain", &domain.0)?;
+        let added =
+            core(ctx).domains().add_domain(&domain.0, caller(ctx).actor()).await.or_admin_about("domain", &domain.0)?;
         Ok(Some(added.into()))
     }
 
     /// Removes a dynamic domain with its users, roles, settings, templates and admin password.
     #[graphql(directive = protected::apply(ProtectedType::Global, vec![]))]
     async fn remove_domain(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<Domain>> {
-        let removed =
-            core(ctx).remove_domain(&domain.0, caller(ctx).actor()).await.or_admin_about("domain", &domain.0)?;
+        let removed = core(ctx)
+            .domains()
+            .remove_domain(&domain.0, caller(ctx).actor())
+            .await
+            .or_admin_about("domain", &domain.0)?;
         Ok(Some(Domain { status: DomainState::Deleted, ..removed.into() }))
     }
 
@@ -91,6 +95,7 @@ impl DomainAdminMutation {
         password: NonEmptyString,
     ) -> AdminResult<Option<String>> {
         core(ctx)
+            .domains()
             .set_domain_password(&domain.0, &password.0, caller(ctx).actor())
             .await
             .or_admin_about("domain", &domain.0)?;
@@ -100,7 +105,11 @@ impl DomainAdminMutation {
     /// Disables the domain admin.
     #[graphql(directive = protected::apply(ProtectedType::Global, vec![]))]
     async fn delete_domain_password(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<String>> {
-        core(ctx).delete_domain_password(&domain.0, caller(ctx).actor()).await.or_admin_about("domain", &domain.0)?;
+        core(ctx)
+            .domains()
+            .delete_domain_password(&domain.0, caller(ctx).actor())
+            .await
+            .or_admin_about("domain", &domain.0)?;
         Ok(Some("Domain password deleted successfully".into()))
     }
 
@@ -114,7 +123,7 @@ impl DomainAdminMutation {
     ) -> AdminResult<Option<DomainSettings>> {
         let found = find_domain(ctx, &domain).await?;
         let settings = settings.apply(found.settings.clone());
-        let updated = core(ctx).update_settings(&found, settings, caller(ctx).actor()).await.or_admin()?;
+        let updated = core(ctx).domains().update_settings(&found, settings, caller(ctx).actor()).await.or_admin()?;
         Ok(Some(updated.settings.into()))
     }
 
@@ -131,13 +140,14 @@ impl DomainAdminMutation {
     ) -> AdminResult<Option<EmailTemplate>> {
         let found = find_domain(ctx, &domain).await?;
         let template = CoreTemplate { kind: kind.into(), subject, text, html };
-        let saved = core(ctx).set_email_template(&found, template, caller(ctx).actor()).await.or_admin()?;
+        let saved = core(ctx).emails().set_email_template(&found, template, caller(ctx).actor()).await.or_admin()?;
         Ok(Some(saved.into()))
     }
 }
 
 async fn set_status(ctx: &Context<'_>, domain: DomainName, status: DomainStatus) -> AdminResult<Option<Domain>> {
     let changed = core(ctx)
+        .domains()
         .set_domain_status(&domain.0, status, caller(ctx).actor())
         .await
         .or_admin_about("domain", &domain.0)?;

@@ -138,5 +138,5 @@ fn core<'a>(ctx: &Context<'a>) -> &'a Arc<Core> {
 
 /// The domain an argument names, or `domain_not_found`.
 async fn find_domain(ctx: &Context<'_>, name: &DomainName) -> AdminResult<Domain> {
-    core(ctx).domain(&name.0).await.or_admin_about("domain", &name.0)
+    core(ctx).domains().domain(&name.0).await.or_admin_about("domain", &name.0)
 }

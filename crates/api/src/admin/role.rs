@@ -12,6 +12,7 @@ use gatehouse_core::{CoreError, Domain, Entity, Role as CoreRole, permissions};
 
 async fn role_of_type(ctx: &Context<'_>, domain: &Domain, kind: &str) -> AdminResult<CoreRole> {
     core(ctx)
+        .roles()
         .role_by_type(domain, kind)
         .await
         .or_admin()?
@@ -29,7 +30,7 @@ impl RoleAdminQuery {
     #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["domain".into()]))]
     async fn list_roles(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<Vec<Role>>> {
         let found = find_domain(ctx, &domain).await?;
-        let roles = core(ctx).domain_roles(&found).await.or_admin()?;
+        let roles = core(ctx).roles().domain_roles(&found).await.or_admin()?;
         Ok(Some(roles.into_iter().map(Role).collect()))
     }
 
@@ -67,6 +68,7 @@ impl RoleAdminMutation {
     ) -> AdminResult<Option<Role>> {
         let found = find_domain(ctx, &domain).await?;
         let role = core(ctx)
+            .roles()
             .create_role(&found, &name, description, kind, permissions, caller(ctx).actor())
             .await
             .or_admin_about("domain", &domain.0)?;
@@ -87,6 +89,7 @@ impl RoleAdminMutation {
         let found = find_domain(ctx, &domain).await?;
         let existing = role_of_type(ctx, &found, &role).await?;
         let updated = core(ctx)
+            .roles()
             .update_role(&found, existing.id, name, description, permissions, caller(ctx).actor())
             .await
             .or_admin_about("role", &role)?;
@@ -98,7 +101,7 @@ impl RoleAdminMutation {
     async fn delete_role(&self, ctx: &Context<'_>, domain: DomainName, role: String) -> AdminResult<Option<String>> {
         let found = find_domain(ctx, &domain).await?;
         let existing = role_of_type(ctx, &found, &role).await?;
-        core(ctx).delete_role(&found, existing.id, caller(ctx).actor()).await.or_admin_about("role", &role)?;
+        core(ctx).roles().delete_role(&found, existing.id, caller(ctx).actor()).await.or_admin_about("role", &role)?;
         Ok(Some(format!("Role {role} deleted")))
     }
 
@@ -114,6 +117,7 @@ impl RoleAdminMutation {
         let found = find_domain(ctx, &domain).await?;
         let existing = role_of_type(ctx, &found, &role).await?;
         let updated = core(ctx)
+            .roles()
             .update_role(&found, existing.id, None, None, Some(actions), caller(ctx).actor())
             .await
             .or_admin_about("role", &role)?;

@@ -67,7 +67,7 @@ async fn named(core: &Core, domain: &Domain, sessions: Vec<StoredSession>) -> Re
     let mut listed = Vec::with_capacity(sessions.len());
     for stored in sessions {
         if let std::collections::hash_map::Entry::Vacant(entry) = names.entry(stored.user_id) {
-            entry.insert(core.user(domain, stored.user_id).await?.map(|u| u.username));
+            entry.insert(core.users().user(domain, stored.user_id).await?.map(|u| u.username));
         }
         if let Some(Some(username)) = names.get(&stored.user_id) {
             listed.push(session(&stored, username, domain));
@@ -93,11 +93,11 @@ impl SessionAdminQuery {
         let core = core(ctx);
         let domains = match domain {
             Some(name) => vec![find_domain(ctx, &name).await?],
-            None => core.all_domains().await.or_admin()?,
+            None => core.domains().all_domains().await.or_admin()?,
         };
         let mut listed = Vec::new();
         for domain in domains {
-            let sessions = core.domain_sessions(&domain, LIST_LIMIT).await.or_admin()?;
+            let sessions = core.sessions().domain_sessions(&domain, LIST_LIMIT).await.or_admin()?;
             listed.extend(named(core, &domain, sessions).await.or_admin()?);
         }
         Ok(listed)
@@ -110,7 +110,7 @@ impl SessionAdminQuery {
             Some(name) => Some(find_domain(ctx, &name).await?),
             None => None,
         };
-        Ok(core(ctx).count_sessions(found.as_ref()).await.or_admin()?.sessions)
+        Ok(core(ctx).sessions().count_sessions(found.as_ref()).await.or_admin()?.sessions)
     }
 
     /// The user's live sessions, the most recently used first.
@@ -118,8 +118,8 @@ impl SessionAdminQuery {
     async fn list_user_sessions(&self, ctx: &Context<'_>, user: UserRef) -> AdminResult<Vec<Session>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
         let core = core(ctx);
-        let found = core.account(&domain, &user.username).await.or_admin_about("user", &user)?;
-        let sessions = core.user_sessions(&domain, found.id).await.or_admin()?;
+        let found = core.users().account(&domain, &user.username).await.or_admin_about("user", &user)?;
+        let sessions = core.sessions().user_sessions(&domain, found.id).await.or_admin()?;
         Ok(sessions.iter().map(|s| session(s, &found.username, &domain)).collect())
     }
 }
@@ -140,10 +140,11 @@ impl SessionAdminMutation {
     ) -> AdminResult<Option<KickUserResult>> {
         let domain = find_domain(ctx, &DomainName(user.user.domain.clone())).await?;
         let core = core(ctx);
-        let found = core.account(&domain, &user.user.username).await.or_admin_about("user", &user.user)?;
+        let found = core.users().account(&domain, &user.user.username).await.or_admin_about("user", &user.user)?;
         let reason = EndReason::Kicked(reason.unwrap_or_else(|| DEFAULT_REASON.into()));
         let scope = SessionScope::OneOfUser(found.id, &user.session);
-        let ended = core.end_sessions(&domain, Some(&found), scope, reason, caller(ctx).actor()).await.or_admin()?;
+        let ended =
+            core.sessions().end_sessions(&domain, Some(&found), scope, reason, caller(ctx).actor()).await.or_admin()?;
         if ended.is_empty() {
             let gone = CoreError::not_found(gatehouse_core::Entity::Session, "No active session");
             return Err(gone).or_admin_about("user", &user);
@@ -161,10 +162,11 @@ impl SessionAdminMutation {
     ) -> AdminResult<Vec<KickUserResult>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
         let core = core(ctx);
-        let found = core.account(&domain, &user.username).await.or_admin_about("user", &user)?;
+        let found = core.users().account(&domain, &user.username).await.or_admin_about("user", &user)?;
         let reason = EndReason::Kicked(reason.unwrap_or_else(|| DEFAULT_REASON.into()));
         let scope = SessionScope::User(found.id);
-        let ended = core.end_sessions(&domain, Some(&found), scope, reason, caller(ctx).actor()).await.or_admin()?;
+        let ended =
+            core.sessions().end_sessions(&domain, Some(&found), scope, reason, caller(ctx).actor()).await.or_admin()?;
         Ok(ended.into_iter().map(|s| kicked(FullUserRef { user: user.clone(), session: s.id })).collect())
     }
 
@@ -178,8 +180,11 @@ impl SessionAdminMutation {
     ) -> AdminResult<i64> {
         let found = find_domain(ctx, &domain).await?;
         let reason = EndReason::Kicked(reason.unwrap_or_else(|| DEFAULT_REASON.into()));
-        let ended =
-            core(ctx).end_sessions(&found, None, SessionScope::Domain, reason, caller(ctx).actor()).await.or_admin()?;
+        let ended = core(ctx)
+            .sessions()
+            .end_sessions(&found, None, SessionScope::Domain, reason, caller(ctx).actor())
+            .await
+            .or_admin()?;
         Ok(ended.len() as i64)
     }
 }

@@ -71,9 +71,9 @@ impl StatsAdminQuery {
     #[graphql(directive = protected::apply(ProtectedType::Global, vec![]))]
     async fn global_stats(&self, ctx: &Context<'_>) -> AdminResult<Option<GlobalStats>> {
         let core = core(ctx);
-        let stats = core.account_stats(None).await.or_admin()?;
-        let domains = core.all_domains().await.or_admin()?.len() as i64;
-        let sessions = core.count_sessions(None).await.or_admin()?;
+        let stats = core.users().account_stats(None).await.or_admin()?;
+        let domains = core.domains().all_domains().await.or_admin()?.len() as i64;
+        let sessions = core.sessions().count_sessions(None).await.or_admin()?;
         Ok(Some(GlobalStats {
             uptime_seconds: ctx.data_unchecked::<ServerInfo>().started.elapsed().as_secs() as i64,
             domains,
@@ -92,7 +92,7 @@ impl StatsAdminQuery {
     async fn domain_stats(&self, ctx: &Context<'_>, domain: DomainName) -> AdminResult<Option<DomainStats>> {
         let found = find_domain(ctx, &domain).await?;
         let core = core(ctx);
-        let sessions = core.count_sessions(Some(&found)).await.or_admin()?;
-        Ok(Some(DomainStats::of(core.account_stats(Some(&found)).await.or_admin()?, sessions)))
+        let sessions = core.sessions().count_sessions(Some(&found)).await.or_admin()?;
+        Ok(Some(DomainStats::of(core.users().account_stats(Some(&found)).await.or_admin()?, sessions)))
     }
 }

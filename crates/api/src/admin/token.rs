@@ -19,8 +19,11 @@ impl TokenAdminMutation {
     #[graphql(directive = protected::apply(ProtectedType::Domain, vec!["user".into()]))]
     async fn request_token(&self, ctx: &Context<'_>, user: UserRef) -> AdminResult<Option<Token>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
-        let token =
-            core(ctx).issue_token(&domain, &user.username, caller(ctx).actor()).await.or_admin_about("user", &user)?;
+        let token = core(ctx)
+            .users()
+            .issue_token(&domain, &user.username, caller(ctx).actor())
+            .await
+            .or_admin_about("user", &user)?;
         Ok(Some(Token { jwt: token.jwt, expires_at: DateTime(token.expires_at * 1000) }))
     }
 
@@ -29,8 +32,8 @@ impl TokenAdminMutation {
     async fn revoke_token(&self, ctx: &Context<'_>, user: UserRef) -> AdminResult<Option<String>> {
         let domain = find_domain(ctx, &DomainName(user.domain.clone())).await?;
         let core = core(ctx);
-        let found = core.account(&domain, &user.username).await.or_admin_about("user", &user)?;
-        core.revoke_tokens(&domain, found.id, caller(ctx).actor()).await.or_admin_about("user", &user)?;
+        let found = core.users().account(&domain, &user.username).await.or_admin_about("user", &user)?;
+        core.users().revoke_tokens(&domain, found.id, caller(ctx).actor()).await.or_admin_about("user", &user)?;
         Ok(Some("Revoked".into()))
     }
 }

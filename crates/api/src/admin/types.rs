@@ -345,12 +345,12 @@ impl Role {
     }
     /// The actions the role grants.
     async fn permissions(&self, ctx: &Context<'_>) -> AdminResult<Vec<String>> {
-        let actions = ctx.data_unchecked::<Arc<Core>>().role_permissions(&self.0).await.or_admin()?;
+        let actions = ctx.data_unchecked::<Arc<Core>>().roles().role_permissions(&self.0).await.or_admin()?;
         Ok(actions.into_iter().map(String::from).collect())
     }
     /// How many users have this role.
     async fn user_count(&self, ctx: &Context<'_>) -> AdminResult<i64> {
-        ctx.data_unchecked::<Arc<Core>>().role_user_count(&self.0).await.or_admin()
+        ctx.data_unchecked::<Arc<Core>>().roles().role_user_count(&self.0).await.or_admin()
     }
 }
 
@@ -398,7 +398,7 @@ impl User {
     async fn role(&self, ctx: &Context<'_>) -> AdminResult<Option<Role>> {
         let role = match &self.role {
             Some(role) => role.clone(),
-            None => ctx.data_unchecked::<Arc<Core>>().role_of(&self.user).await.or_admin()?,
+            None => ctx.data_unchecked::<Arc<Core>>().roles().role_of(&self.user).await.or_admin()?,
         };
         Ok(role.map(Role))
     }

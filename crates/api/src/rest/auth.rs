@@ -50,14 +50,14 @@ fn key<'a>(body: &'a Value, name: &str) -> &'a str {
 pub async fn login(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("callback")).await?;
-    core.check_rate_limit(domain, Limited::Login, ip, key(&call.body, "identifier")).await?;
+    core.rate_limits().check_rate_limit(domain, Limited::Login, ip, key(&call.body, "identifier")).await?;
     let mut fields = Fields::of(&call.body)?;
     let identifier = fields.required_text("identifier");
     let password = fields.required_text("password");
     let given = fields.finish()?;
     let device_id = call.body.get("deviceId").and_then(Value::as_str).filter(|id| !id.is_empty());
     let client = call.caller.client(device_id.map(str::to_string));
-    let signed_in = core.login(domain, &identifier, &password, &client).await.map_err(|e| given.answer(e))?;
+    let signed_in = core.auth().login(domain, &identifier, &password, &client).await.map_err(|e| given.answer(e))?;
     Ok(login_answer(&call, signed_in))
 }
 
@@ -66,7 +66,7 @@ pub async fn login(State(api): State<Shared>, call: Call) -> Result<Response, Re
 pub async fn register(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("register")).await?;
-    core.check_rate_limit(domain, Limited::Register, ip, key(&call.body, "email")).await?;
+    core.rate_limits().check_rate_limit(domain, Limited::Register, ip, key(&call.body, "email")).await?;
     let mut fields = Fields::of(&call.body)?;
     let other_fields = fields.unknown(&["username", "email", "password"]);
     // Read in yup's order, so that type problems are listed as Strapi lists them.
@@ -79,7 +79,7 @@ pub async fn register(State(api): State<Shared>, call: Call) -> Result<Response,
     };
     let given = fields.finish()?;
     let registered =
-        core.register(domain, registration, &call.caller.client(None)).await.map_err(|e| given.answer(e))?;
+        core.auth().register(domain, registration, &call.caller.client(None)).await.map_err(|e| given.answer(e))?;
     Ok(reply::ok(session(&registered)))
 }
 
@@ -87,12 +87,12 @@ pub async fn register(State(api): State<Shared>, call: Call) -> Result<Response,
 pub async fn forgot_password(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("forgotPassword")).await?;
-    core.check_rate_limit(domain, Limited::ForgotPassword, ip, key(&call.body, "email")).await?;
+    core.rate_limits().check_rate_limit(domain, Limited::ForgotPassword, ip, key(&call.body, "email")).await?;
     let mut fields = Fields::of(&call.body)?;
     fields.refuse_unknown(&["email"])?;
     let email = fields.required_text("email");
     let given = fields.finish()?;
-    core.forgot_password(domain, &email).await.map_err(|e| given.answer(e))?;
+    core.auth().forgot_password(domain, &email).await.map_err(|e| given.answer(e))?;
     Ok(reply::ok(json!({ "ok": true })))
 }
 
@@ -101,7 +101,7 @@ pub async fn reset_password(State(api): State<Shared>, call: Call) -> Result<Res
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("resetPassword")).await?;
     // Per client only: the code is what is being guessed.
-    core.check_rate_limit(domain, Limited::ResetPassword, ip, "").await?;
+    core.rate_limits().check_rate_limit(domain, Limited::ResetPassword, ip, "").await?;
     let mut fields = Fields::of(&call.body)?;
     fields.refuse_unknown(&["code", "password", "passwordConfirmation"])?;
     let code = fields.required_text("code");
@@ -109,8 +109,11 @@ pub async fn reset_password(State(api): State<Shared>, call: Call) -> Result<Res
     let confirmation = fields.required_text("passwordConfirmation");
     let given = fields.finish()?;
     let client = call.caller.client(None);
-    let signed_in =
-        core.reset_password(domain, &code, &password, &confirmation, &client).await.map_err(|e| given.answer(e))?;
+    let signed_in = core
+        .auth()
+        .reset_password(domain, &code, &password, &confirmation, &client)
+        .await
+        .map_err(|e| given.answer(e))?;
     Ok(reply::ok(session(&signed_in)))
 }
 
@@ -118,7 +121,7 @@ pub async fn reset_password(State(api): State<Shared>, call: Call) -> Result<Res
 pub async fn change_password(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     let user = call.require_user(core, permissions::AUTH_CHANGE_PASSWORD).await?;
-    core.check_rate_limit(domain, Limited::ChangePassword, ip, &user.id.to_string()).await?;
+    core.rate_limits().check_rate_limit(domain, Limited::ChangePassword, ip, &user.id.to_string()).await?;
     let mut fields = Fields::of(&call.body)?;
     fields.refuse_unknown(&["currentPassword", "password", "passwordConfirmation"])?;
     let current = fields.required_text("currentPassword");
@@ -127,6 +130,7 @@ pub async fn change_password(State(api): State<Shared>, call: Call) -> Result<Re
     let given = fields.finish()?;
     let client = call.caller.client(None);
     let changed = core
+        .auth()
         .change_password(domain, user, &current, &password, &confirmation, &client)
         .await
         .map_err(|e| given.answer(e))?;
@@ -141,7 +145,7 @@ pub async fn email_confirmation(State(api): State<Shared>, call: Call) -> Result
     let given = call.query.get("confirmation");
     let confirmation = given.and_then(|v| v.text()).unwrap_or("");
     let given = Given::absent_when(given.is_none(), "confirmation");
-    core.confirm_email(domain, confirmation).await.map_err(|e| given.answer(e))?;
+    core.auth().confirm_email(domain, confirmation).await.map_err(|e| given.answer(e))?;
     let target = domain.settings.email_confirmation_redirection.as_deref().unwrap_or("/");
     let location = HeaderValue::from_bytes(target.as_bytes()).unwrap_or(HeaderValue::from_static("/"));
     let body = format!("Redirecting to {}.", html_escape::encode_text(target));
@@ -154,11 +158,11 @@ pub async fn email_confirmation(State(api): State<Shared>, call: Call) -> Result
 pub async fn send_email_confirmation(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("sendEmailConfirmation")).await?;
-    core.check_rate_limit(domain, Limited::SendEmailConfirmation, ip, key(&call.body, "email")).await?;
+    core.rate_limits().check_rate_limit(domain, Limited::SendEmailConfirmation, ip, key(&call.body, "email")).await?;
     let mut fields = Fields::of(&call.body)?;
     let email = fields.required_text("email");
     let given = fields.finish()?;
-    core.resend_email_confirmation(domain, &email).await.map_err(|e| given.answer(e))?;
+    core.auth().resend_email_confirmation(domain, &email).await.map_err(|e| given.answer(e))?;
     // The address as given, known or not, so that the answer tells nothing about accounts.
     Ok(reply::ok(json!({ "email": email, "sent": true })))
 }

@@ -29,9 +29,9 @@ pub async fn find(State(api): State<Shared>, call: Call) -> Result<Response, Res
     let core = &api.core;
     call.require(core, permissions::ROLE_FIND).await?;
     let mut roles = Vec::new();
-    for role in core.domain_roles(&call.caller.domain).await? {
+    for role in core.roles().domain_roles(&call.caller.domain).await? {
         let mut shown = views::role(&role, &Shown::All);
-        shown["nb_users"] = json!(core.role_user_count(&role).await?);
+        shown["nb_users"] = json!(core.roles().role_user_count(&role).await?);
         roles.push(shown);
     }
     Ok(reply::ok(json!({ "roles": roles })))
@@ -46,9 +46,9 @@ pub async fn find_one(
 ) -> Result<Response, RestError> {
     let core = &api.core;
     call.require(core, permissions::ROLE_FIND_ONE).await?;
-    let role = core.role(&call.caller.domain, numeric(id)?).await?.ok_or_else(role_not_found)?;
+    let role = core.roles().role(&call.caller.domain, numeric(id)?).await?.ok_or_else(role_not_found)?;
     let mut shown = views::role(&role, &Shown::All);
-    shown["permissions"] = permission_map::of(&core.role_permissions(&role).await?);
+    shown["permissions"] = permission_map::of(&core.roles().role_permissions(&role).await?);
     Ok(reply::ok(json!({ "role": shown })))
 }
 
@@ -81,7 +81,8 @@ pub async fn create(State(api): State<Shared>, call: Call) -> Result<Response, R
     let kind = fields.text("type");
     let actions = actions(&fields)?;
     let given = fields.finish()?;
-    core.create_role(&call.caller.domain, &name, description, kind, actions, call.caller.actor())
+    core.roles()
+        .create_role(&call.caller.domain, &name, description, kind, actions, call.caller.actor())
         .await
         .map_err(|e| given.answer(e))?;
     Ok(reply::ok(json!({ "ok": true })))
@@ -102,7 +103,7 @@ pub async fn update(
     let description = fields.text("description");
     let actions = actions(&fields)?;
     fields.finish()?;
-    core.update_role(&call.caller.domain, id, name, description, actions, call.caller.actor()).await?;
+    core.roles().update_role(&call.caller.domain, id, name, description, actions, call.caller.actor()).await?;
     Ok(reply::ok(json!({ "ok": true })))
 }
 
@@ -114,6 +115,6 @@ pub async fn destroy(
 ) -> Result<Response, RestError> {
     let core = &api.core;
     call.require(core, permissions::ROLE_DELETE).await?;
-    core.delete_role(&call.caller.domain, numeric(id)?, call.caller.actor()).await?;
+    core.roles().delete_role(&call.caller.domain, numeric(id)?, call.caller.actor()).await?;
     Ok(reply::ok(json!({ "ok": true })))
 }

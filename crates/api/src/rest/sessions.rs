@@ -17,7 +17,7 @@ use gatehouse_core::{Core, SessionId, format_millis};
 /// Checks the route's action, then that the domain uses refresh tokens.
 async fn require_refresh_mode(core: &Core, call: &Call, action: &str) -> Result<(), RestError> {
     call.require(core, &auth_action(action)).await?;
-    Ok(core.require_refresh_mode(&call.caller.domain)?)
+    Ok(core.sessions().require_refresh_mode(&call.caller.domain)?)
 }
 
 /// The refresh token of the request: its cookie first, else the body's `refreshToken`.
@@ -36,10 +36,10 @@ pub async fn refresh(State(api): State<Shared>, call: Call) -> Result<Response, 
     // The refresh token is the credential; the caller's role (Public when anonymous, as
     // clients call it) must hold the action, as in Strapi.
     call.require(core, &auth_action("refresh")).await?;
-    core.require_refresh_mode(&call.caller.domain)?;
+    core.sessions().require_refresh_mode(&call.caller.domain)?;
     let settings = &call.caller.domain.settings;
     let token = presented_token(&call).ok_or_else(|| RestError::bad_request("Missing refresh token"))?;
-    let refreshed = core.refresh_session(&call.caller.domain, token).await?;
+    let refreshed = core.sessions().refresh_session(&call.caller.domain, token).await?;
     if cookie_mode(&call) {
         let mut response = reply::ok(json!({ "jwt": refreshed.jwt }));
         refresh_cookie::set(&mut response, settings, &refreshed.refresh_token);
@@ -62,7 +62,7 @@ pub async fn logout(State(api): State<Shared>, call: Call) -> Result<Response, R
         refresh_token: presented_token(&call),
         current: call.caller.session.as_ref(),
     };
-    core.logout(domain, user, logout, call.caller.actor()).await?;
+    core.sessions().logout(domain, user, logout, call.caller.actor()).await?;
     let mut response = reply::ok(json!({ "ok": true }));
     if cookie_mode(&call) {
         refresh_cookie::clear(&mut response, &domain.settings);
@@ -88,7 +88,7 @@ pub async fn own_sessions(
     user: gatehouse_core::UserId,
     current: Option<&SessionId>,
 ) -> Result<Vec<StoredSession>, gatehouse_core::CoreError> {
-    let mut sessions = core.user_sessions(domain, user).await?;
+    let mut sessions = core.sessions().user_sessions(domain, user).await?;
     // Stable: the others keep their order.
     sessions.sort_by_key(|s| Some(&s.id) != current);
     Ok(sessions)
@@ -99,7 +99,7 @@ pub async fn revoke(State(api): State<Shared>, Path(id): Path<String>, call: Cal
     let core = &api.core;
     let user = call.caller.user.as_ref().ok_or_else(RestError::forbidden)?;
     require_refresh_mode(core, &call, "revokeSession").await?;
-    core.end_own_session(&call.caller.domain, user, &id, call.caller.actor()).await?;
+    core.sessions().end_own_session(&call.caller.domain, user, &id, call.caller.actor()).await?;
     Ok(reply::ok(json!({ "data": {} })))
 }
 

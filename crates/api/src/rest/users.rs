@@ -48,7 +48,7 @@ pub async fn me(State(api): State<Shared>, call: Call) -> Result<Response, RestE
     let core = &api.core;
     let user = call.require_user(core, permissions::USER_ME).await?;
     let shape = listing::shape(&call.query)?;
-    let role = shown_role(core, &call, &shape, async || core.role_of(user).await).await?;
+    let role = shown_role(core, &call, &shape, async || core.roles().role_of(user).await).await?;
     Ok(reply::ok(user_view(user, &shape, &role)))
 }
 
@@ -59,7 +59,7 @@ pub async fn find(State(api): State<Shared>, call: Call) -> Result<Response, Res
     let listing = listing::users(&call.query)?;
     // Read one more than an answer may carry, to tell a list that is too long without reading it whole.
     let most = api.response_records;
-    let users = core.list_users(&call.caller.domain, &RecordBudget::new(most).cap(&listing.query)).await?;
+    let users = core.users().list_users(&call.caller.domain, &RecordBudget::new(most).cap(&listing.query)).await?;
     if users.len() > most {
         return Err(RestError::pagination(too_many_records(most).to_string()));
     }
@@ -83,7 +83,7 @@ pub async fn count(State(api): State<Shared>, call: Call) -> Result<Response, Re
     if let Some(filter) = &filter {
         filter.check_bounds()?;
     }
-    let count = core.count_users_matching(&call.caller.domain, filter.as_ref()).await?;
+    let count = core.users().count_users_matching(&call.caller.domain, filter.as_ref()).await?;
     Ok(reply::ok(json!(count)))
 }
 
@@ -97,10 +97,10 @@ pub async fn find_one(
     call.require(core, permissions::USER_FIND_ONE).await?;
     let shape = listing::shape(&call.query)?;
     let Some(id) = numeric(id) else { return Ok(reply::no_content()) };
-    let Some(user) = core.user_by_ref(&call.caller.domain, &id.to_string()).await? else {
+    let Some(user) = core.users().user_by_ref(&call.caller.domain, &id.to_string()).await? else {
         return Ok(reply::no_content());
     };
-    let role = shown_role(core, &call, &shape, async || core.role_of(&user).await).await?;
+    let role = shown_role(core, &call, &shape, async || core.roles().role_of(&user).await).await?;
     Ok(reply::ok(user_view(&user, &shape, &role)))
 }
 
@@ -153,7 +153,7 @@ fn role_choice(fields: &Fields, updating: bool) -> Result<RoleChoice, RestError>
 /// The numeric id of the role a body names.
 async fn role_id(core: &Core, call: &Call, choice: RoleChoice) -> Result<Option<RoleId>, RestError> {
     let RoleChoice::Named(reference) = choice else { return Ok(None) };
-    match core.role_by_ref(&call.caller.domain, &reference).await? {
+    match core.roles().role_by_ref(&call.caller.domain, &reference).await? {
         Some(role) => Ok(Some(role.id)),
         None => Err(RestError::application(format!("Document with id \"{reference}\", locale \"null\" not found"))),
     }
@@ -183,7 +183,7 @@ pub async fn create(State(api): State<Shared>, call: Call) -> Result<Response, R
     let given = fields.finish()?;
     let draft = UserDraft { role_id: role_id(core, &call, choice).await?, ..draft };
     let created =
-        core.create_user(&call.caller.domain, draft, call.caller.actor()).await.map_err(|e| given.answer(e))?;
+        core.users().create_user(&call.caller.domain, draft, call.caller.actor()).await.map_err(|e| given.answer(e))?;
     Ok(reply::created(written(core, &call, &created.user, created.role.as_ref()).await?))
 }
 
@@ -197,7 +197,7 @@ pub async fn update(
     call.require(core, permissions::USER_UPDATE).await?;
     let id = numeric(id).ok_or_else(user_not_found)?;
     let domain = &call.caller.domain;
-    core.user_by_ref(domain, &id.to_string()).await?.ok_or_else(user_not_found)?;
+    core.users().user_by_ref(domain, &id.to_string()).await?.ok_or_else(user_not_found)?;
     let mut fields = Fields::of(&call.body)?;
     let emptied = matches!(fields.raw("password"), Some(Value::Null)) || fields.raw("password") == Some(&json!(""));
     let patch = UserPatch {
@@ -214,7 +214,7 @@ pub async fn update(
         return Err(RestError::validation("password.notNull"));
     }
     let patch = UserPatch { role_id: role_id(core, &call, choice).await?, ..patch };
-    let updated = core.update_user(domain, id, patch, call.caller.actor()).await?;
+    let updated = core.users().update_user(domain, id, patch, call.caller.actor()).await?;
     Ok(reply::ok(written(core, &call, &updated.user, updated.role.as_ref()).await?))
 }
 
@@ -227,7 +227,7 @@ pub async fn destroy(
     let core = &api.core;
     call.require(core, permissions::USER_DESTROY).await?;
     let Some(id) = numeric(id) else { return Ok(reply::no_content()) };
-    match core.delete_user(&call.caller.domain, id, call.caller.actor()).await {
+    match core.users().delete_user(&call.caller.domain, id, call.caller.actor()).await {
         Ok(deleted) => Ok(reply::ok(views::plain_user(&deleted.user))),
         Err(CoreError::NotFound { .. }) => Ok(reply::no_content()),
         Err(other) => Err(other.into()),

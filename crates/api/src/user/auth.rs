@@ -48,12 +48,18 @@ impl AuthMutation {
         input: UsersPermissionsLoginInput,
     ) -> ApiResult<UsersPermissionsLoginPayload> {
         let (core, caller) = parts(ctx);
-        core.check_rate_limit(&caller.domain, Limited::Login, caller.ip, &input.identifier).await.or_strapi()?;
+        core.rate_limits()
+            .check_rate_limit(&caller.domain, Limited::Login, caller.ip, &input.identifier)
+            .await
+            .or_strapi()?;
         if input.provider != "local" {
             return Err(CoreError::refused("This provider is disabled")).or_strapi();
         }
-        let session =
-            core.login(&caller.domain, &input.identifier, &input.password, &caller.client(None)).await.or_strapi()?;
+        let session = core
+            .auth()
+            .login(&caller.domain, &input.identifier, &input.password, &caller.client(None))
+            .await
+            .or_strapi()?;
         Ok(UsersPermissionsLoginPayload::from(session))
     }
 
@@ -65,7 +71,10 @@ impl AuthMutation {
         input: UsersPermissionsRegisterInput,
     ) -> ApiResult<UsersPermissionsLoginPayload> {
         let (core, caller) = parts(ctx);
-        core.check_rate_limit(&caller.domain, Limited::Register, caller.ip, &input.email).await.or_strapi()?;
+        core.rate_limits()
+            .check_rate_limit(&caller.domain, Limited::Register, caller.ip, &input.email)
+            .await
+            .or_strapi()?;
         let registration = Registration {
             username: input.username,
             email: input.email,
@@ -73,7 +82,7 @@ impl AuthMutation {
             confirmed: input.confirmed,
             other_fields: Vec::new(),
         };
-        let session = core.register(&caller.domain, registration, &caller.client(None)).await.or_strapi()?;
+        let session = core.auth().register(&caller.domain, registration, &caller.client(None)).await.or_strapi()?;
         Ok(UsersPermissionsLoginPayload::from(session))
     }
 
@@ -82,8 +91,11 @@ impl AuthMutation {
     async fn forgot_password(&self, ctx: &Context<'_>, email: String) -> Option<UsersPermissionsPasswordPayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            core.check_rate_limit(&caller.domain, Limited::ForgotPassword, caller.ip, &email).await.or_strapi()?;
-            core.forgot_password(&caller.domain, &email).await.or_strapi()?;
+            core.rate_limits()
+                .check_rate_limit(&caller.domain, Limited::ForgotPassword, caller.ip, &email)
+                .await
+                .or_strapi()?;
+            core.auth().forgot_password(&caller.domain, &email).await.or_strapi()?;
             Ok(Some(UsersPermissionsPasswordPayload { ok: true }))
         })
         .await
@@ -101,8 +113,12 @@ impl AuthMutation {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
             // Per client only: the code is what is being guessed.
-            core.check_rate_limit(&caller.domain, Limited::ResetPassword, caller.ip, "").await.or_strapi()?;
+            core.rate_limits()
+                .check_rate_limit(&caller.domain, Limited::ResetPassword, caller.ip, "")
+                .await
+                .or_strapi()?;
             let session = core
+                .auth()
                 .reset_password(&caller.domain, &code, &password, &password_confirmation, &caller.client(None))
                 .await
                 .or_strapi()?;
@@ -123,10 +139,12 @@ impl AuthMutation {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
             let user = caller.signed_in()?;
-            core.check_rate_limit(&caller.domain, Limited::ChangePassword, caller.ip, &user.id.to_string())
+            core.rate_limits()
+                .check_rate_limit(&caller.domain, Limited::ChangePassword, caller.ip, &user.id.to_string())
                 .await
                 .or_strapi()?;
             let session = core
+                .auth()
                 .change_password(
                     &caller.domain,
                     user,
@@ -151,7 +169,7 @@ impl AuthMutation {
     ) -> Option<UsersPermissionsLoginPayload> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            let session = core.confirm_email(&caller.domain, &confirmation).await.or_strapi()?;
+            let session = core.auth().confirm_email(&caller.domain, &confirmation).await.or_strapi()?;
             Ok(Some(UsersPermissionsLoginPayload::from(session)))
         })
         .await

@@ -51,7 +51,10 @@ impl UserCaller {
         let set = self
             .permissions
             .get_or_try_init(|| async {
-                core.permissions_of(&self.domain, self.user.as_ref()).await.map(|list| list.iter().cloned().collect())
+                core.roles()
+                    .permissions_of(&self.domain, self.user.as_ref())
+                    .await
+                    .map(|list| list.iter().cloned().collect())
             })
             .await?;
         Ok(set.contains(action))
@@ -66,7 +69,7 @@ impl UserCaller {
     /// [`UserCaller::allows_or_public`], for any API.
     pub async fn may_attempt(&self, core: &Core, action: &str) -> Result<bool, CoreError> {
         Ok(self.may(core, action).await?
-            || (self.user.is_some() && core.is_allowed(&self.domain, None, action).await?))
+            || (self.user.is_some() && core.roles().is_allowed(&self.domain, None, action).await?))
     }
 
     /// The authenticated user, for the fields whose guard requires one.
@@ -109,7 +112,7 @@ pub async fn identify(
     };
     let mut by_host = None;
     if let Some(host) = host_name(headers) {
-        by_host = core.cached_domain(&host).await.map_err(storage)?;
+        by_host = core.domains().cached_domain(&host).await.map_err(storage)?;
     }
     if let Some(credentials) = basic_login(headers) {
         let invalid = || Refusal::Credentials(TokenRefusal::Invalid);
@@ -118,9 +121,10 @@ pub async fn identify(
         let domain = match by_host {
             Some(domain) if domain.name != credentials.domain => return Err(invalid()),
             Some(domain) => domain,
-            None => core.cached_domain(&credentials.domain).await.map_err(storage)?.ok_or_else(invalid)?,
+            None => core.domains().cached_domain(&credentials.domain).await.map_err(storage)?.ok_or_else(invalid)?,
         };
         let user = core
+            .auth()
             .authenticate_password(&domain, &credentials.username, &credentials.password, ip)
             .await
             .map_err(Refusal::Credentials)?;
@@ -128,11 +132,12 @@ pub async fn identify(
     }
     let domain = match by_host {
         Some(domain) => domain,
-        None => core.cached_domain(default_domain).await.map_err(storage)?.ok_or(Refusal::UnknownDomain)?,
+        None => core.domains().cached_domain(default_domain).await.map_err(storage)?.ok_or(Refusal::UnknownDomain)?,
     };
     let (user, session) = match bearer_token(headers) {
         Some(token) => {
-            let (user, session) = core.authenticate_access(&domain, token).await.map_err(Refusal::Credentials)?;
+            let (user, session) =
+                core.auth().authenticate_access(&domain, token).await.map_err(Refusal::Credentials)?;
             (Some(user), session)
         }
         None => (None, None),

@@ -267,14 +267,15 @@ impl UserList {
     pub async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<UsersPermissionsUser>> {
         let (core, caller) = parts(ctx);
         let users = within_budget(ctx, &self.0.query, |query| async move {
-            core.list_users(&caller.domain, &query).await.or_strapi()
+            core.users().list_users(&caller.domain, &query).await.or_strapi()
         })
         .await?;
         Ok(users.into_iter().map(UsersPermissionsUser::from).collect())
     }
     async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {
         let (core, caller) = parts(ctx);
-        let total = core.count_users_matching(&caller.domain, self.0.query.filter.as_ref()).await.or_strapi()?;
+        let total =
+            core.users().count_users_matching(&caller.domain, self.0.query.filter.as_ref()).await.or_strapi()?;
         Ok(self.0.pagination.page_info(total).into())
     }
 }
@@ -285,14 +286,15 @@ impl RoleList {
     pub async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<UsersPermissionsRole>> {
         let (core, caller) = parts(ctx);
         let roles = within_budget(ctx, &self.0.query, |query| async move {
-            core.list_roles(&caller.domain, &query).await.or_strapi()
+            core.roles().list_roles(&caller.domain, &query).await.or_strapi()
         })
         .await?;
         Ok(roles.into_iter().map(UsersPermissionsRole).collect())
     }
     async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {
         let (core, caller) = parts(ctx);
-        let total = core.count_roles_matching(&caller.domain, self.0.query.filter.as_ref()).await.or_strapi()?;
+        let total =
+            core.roles().count_roles_matching(&caller.domain, self.0.query.filter.as_ref()).await.or_strapi()?;
         Ok(self.0.pagination.page_info(total).into())
     }
 }
@@ -307,15 +309,18 @@ impl PermissionList {
         let (core, _) = parts(ctx);
         let role = &self.role;
         let actions = within_budget(ctx, &self.args.query, |query| async move {
-            core.query_role_permissions(role, &query).await.or_strapi()
+            core.roles().query_role_permissions(role, &query).await.or_strapi()
         })
         .await?;
         Ok(actions.into_iter().map(|action| UsersPermissionsPermission { role: self.role.clone(), action }).collect())
     }
     async fn page_info(&self, ctx: &Context<'_>) -> ApiResult<PaginationInfo> {
         let (core, _) = parts(ctx);
-        let total =
-            core.count_role_permissions_matching(&self.role, self.args.query.filter.as_ref()).await.or_strapi()?;
+        let total = core
+            .roles()
+            .count_role_permissions_matching(&self.role, self.args.query.filter.as_ref())
+            .await
+            .or_strapi()?;
         Ok(self.args.pagination.page_info(total).into())
     }
 }

@@ -67,7 +67,7 @@ fn empty_body() -> async_graphql::Error {
 /// The numeric id of the role named by `reference`, or `Role not found`.
 async fn role_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<RoleId> {
     let (core, caller) = parts(ctx);
-    let role = core.role_by_ref(&caller.domain, reference).await.or_strapi()?;
+    let role = core.roles().role_by_ref(&caller.domain, reference).await.or_strapi()?;
     Ok(role.ok_or_else(|| CoreError::not_found(Entity::Role, "Role not found")).or_strapi()?.id)
 }
 
@@ -93,7 +93,7 @@ impl RoleQuery {
     ) -> Option<UsersPermissionsRole> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            Ok(core.role_by_ref(&caller.domain, &document_id).await.or_strapi()?.map(UsersPermissionsRole))
+            Ok(core.roles().role_by_ref(&caller.domain, &document_id).await.or_strapi()?.map(UsersPermissionsRole))
         })
         .await
     }
@@ -166,7 +166,8 @@ impl RoleMutation {
             }
             let actions = data.actions();
             let name = data.name.unwrap_or_default();
-            core.create_role(&caller.domain, &name, data.description, data.kind, actions, caller.actor())
+            core.roles()
+                .create_role(&caller.domain, &name, data.description, data.kind, actions, caller.actor())
                 .await
                 .or_strapi()?;
             Ok(Some(UsersPermissionsCreateRolePayload { ok: true }))
@@ -189,7 +190,8 @@ impl RoleMutation {
             }
             let id = role_id(ctx, &id).await?;
             let actions = data.actions();
-            core.update_role(&caller.domain, id, data.name, data.description, actions, caller.actor())
+            core.roles()
+                .update_role(&caller.domain, id, data.name, data.description, actions, caller.actor())
                 .await
                 .or_strapi()?;
             Ok(Some(UsersPermissionsUpdateRolePayload { ok: true }))
@@ -207,7 +209,7 @@ impl RoleMutation {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
             let id = role_id(ctx, &id).await?;
-            core.delete_role(&caller.domain, id, caller.actor()).await.or_strapi()?;
+            core.roles().delete_role(&caller.domain, id, caller.actor()).await.or_strapi()?;
             Ok(Some(UsersPermissionsDeleteRolePayload { ok: true }))
         })
         .await

@@ -66,9 +66,9 @@ impl SessionQuery {
     async fn my_sessions(&self, ctx: &Context<'_>) -> ApiResult<Vec<UsersPermissionsSession>> {
         let (core, caller) = parts(ctx);
         let user = caller.signed_in()?;
-        core.require_refresh_mode(&caller.domain).or_strapi()?;
+        core.sessions().require_refresh_mode(&caller.domain).or_strapi()?;
         let current = caller.session.as_ref();
-        let mut sessions = core.user_sessions(&caller.domain, user.id).await.or_strapi()?;
+        let mut sessions = core.sessions().user_sessions(&caller.domain, user.id).await.or_strapi()?;
         sessions.sort_by_key(|s| Some(&s.id) != current);
         Ok(sessions.into_iter().map(|s| UsersPermissionsSession::of(s, current)).collect())
     }
@@ -88,8 +88,8 @@ impl SessionMutation {
         refresh_token: String,
     ) -> ApiResult<UsersPermissionsRefreshPayload> {
         let (core, caller) = parts(ctx);
-        core.require_refresh_mode(&caller.domain).or_strapi()?;
-        let refreshed = core.refresh_session(&caller.domain, &refresh_token).await.or_strapi()?;
+        core.sessions().require_refresh_mode(&caller.domain).or_strapi()?;
+        let refreshed = core.sessions().refresh_session(&caller.domain, &refresh_token).await.or_strapi()?;
         Ok(UsersPermissionsRefreshPayload { jwt: refreshed.jwt, refresh_token: refreshed.refresh_token })
     }
 
@@ -104,14 +104,14 @@ impl SessionMutation {
     ) -> ApiResult<UsersPermissionsLogoutPayload> {
         let (core, caller) = parts(ctx);
         let user = caller.signed_in()?;
-        core.require_refresh_mode(&caller.domain).or_strapi()?;
+        core.sessions().require_refresh_mode(&caller.domain).or_strapi()?;
         let logout = Logout {
             all: scope.as_deref() == Some("all"),
             device_id: device_id.as_deref(),
             refresh_token: None,
             current: caller.session.as_ref(),
         };
-        core.logout(&caller.domain, user, logout, caller.actor()).await.or_strapi()?;
+        core.sessions().logout(&caller.domain, user, logout, caller.actor()).await.or_strapi()?;
         Ok(UsersPermissionsLogoutPayload { ok: true })
     }
 
@@ -120,8 +120,8 @@ impl SessionMutation {
     async fn end_my_session(&self, ctx: &Context<'_>, id: ID) -> ApiResult<UsersPermissionsLogoutPayload> {
         let (core, caller) = parts(ctx);
         let user = caller.signed_in()?;
-        core.require_refresh_mode(&caller.domain).or_strapi()?;
-        core.end_own_session(&caller.domain, user, &id, caller.actor()).await.or_strapi()?;
+        core.sessions().require_refresh_mode(&caller.domain).or_strapi()?;
+        core.sessions().end_own_session(&caller.domain, user, &id, caller.actor()).await.or_strapi()?;
         Ok(UsersPermissionsLogoutPayload { ok: true })
     }
 }

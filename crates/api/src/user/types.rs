@@ -45,7 +45,7 @@ impl UsersPermissionsMe {
         or_null(ctx, async {
             let role = match &self.role {
                 Some(role) => role.clone(),
-                None => ctx.data_unchecked::<std::sync::Arc<Core>>().role_of(&self.user).await.or_strapi()?,
+                None => ctx.data_unchecked::<std::sync::Arc<Core>>().roles().role_of(&self.user).await.or_strapi()?,
             };
             Ok(role.map(UsersPermissionsMeRole::from))
         })

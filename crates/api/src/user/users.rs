@@ -36,7 +36,7 @@ pub struct UsersPermissionsUserInput {
 async fn role_id(ctx: &Context<'_>, reference: Option<ID>) -> ApiResult<Option<RoleId>> {
     let Some(reference) = reference else { return Ok(None) };
     let (core, caller) = parts(ctx);
-    let role = core.role_by_ref(&caller.domain, &reference).await.or_strapi()?;
+    let role = core.roles().role_by_ref(&caller.domain, &reference).await.or_strapi()?;
     let role = role.ok_or_else(|| CoreError::not_found(Entity::Role, "Role not found")).or_strapi()?;
     Ok(Some(role.id))
 }
@@ -44,7 +44,7 @@ async fn role_id(ctx: &Context<'_>, reference: Option<ID>) -> ApiResult<Option<R
 /// The numeric id of the user named by `reference`, or `User not found`.
 async fn user_id(ctx: &Context<'_>, reference: &ID) -> ApiResult<Option<UserId>> {
     let (core, caller) = parts(ctx);
-    Ok(core.user_by_ref(&caller.domain, reference).await.or_strapi()?.map(|u| u.id))
+    Ok(core.users().user_by_ref(&caller.domain, reference).await.or_strapi()?.map(|u| u.id))
 }
 
 #[derive(Default)]
@@ -69,8 +69,10 @@ impl UserQuery {
     ) -> Option<UsersPermissionsUser> {
         or_null(ctx, async {
             let (core, caller) = parts(ctx);
-            let Some(user) = core.user_by_ref(&caller.domain, &document_id).await.or_strapi()? else { return Ok(None) };
-            let role = core.role_of(&user).await.or_strapi()?;
+            let Some(user) = core.users().user_by_ref(&caller.domain, &document_id).await.or_strapi()? else {
+                return Ok(None);
+            };
+            let role = core.roles().role_of(&user).await.or_strapi()?;
             Ok(Some(UsersPermissionsUser { user, role }))
         })
         .await
@@ -146,7 +148,7 @@ impl UserMutation {
             blocked: data.blocked.unwrap_or(false),
             role_id: role_id(ctx, data.role).await?,
         };
-        let user = core.create_user(&caller.domain, draft, caller.actor()).await.or_strapi()?;
+        let user = core.users().create_user(&caller.domain, draft, caller.actor()).await.or_strapi()?;
         Ok(UsersPermissionsUserEntityResponse { data: Some(user.into()) })
     }
 
@@ -169,7 +171,7 @@ impl UserMutation {
             blocked: data.blocked,
             role_id: role_id(ctx, data.role).await?,
         };
-        let user = core.update_user(&caller.domain, id, patch, caller.actor()).await.or_strapi()?;
+        let user = core.users().update_user(&caller.domain, id, patch, caller.actor()).await.or_strapi()?;
         Ok(UsersPermissionsUserEntityResponse { data: Some(user.into()) })
     }
 
@@ -183,7 +185,7 @@ impl UserMutation {
         let (core, caller) = parts(ctx);
         // As in Strapi, deleting a user that does not exist answers `data: null`.
         let Some(id) = user_id(ctx, &id).await? else { return Ok(UsersPermissionsUserEntityResponse { data: None }) };
-        let user = core.delete_user(&caller.domain, id, caller.actor()).await.or_strapi()?;
+        let user = core.users().delete_user(&caller.domain, id, caller.actor()).await.or_strapi()?;
         Ok(UsersPermissionsUserEntityResponse { data: Some(user.into()) })
     }
 }

@@ -4,15 +4,14 @@
 //! not each cost a password hash; a remembered entry is void once the user's token version has
 //! changed (password change, block, revocation).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
+use super::Auth;
 use super::{TokenRefusal, check_owner};
-use crate::Core;
 use crate::events::{Actor, EventKind, NewEvent};
 use crate::model::{Domain, DomainStatus, User, now_millis};
 use crate::password::Verdict;
@@ -22,35 +21,21 @@ use tracing::instrument;
 
 /// How long verified credentials are remembered.
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
-const CACHE_MAX: usize = 10_000;
+const CACHE_MAX: u64 = 10_000;
 
 #[derive(Clone, Copy)]
 struct Verified {
     user_id: UserId,
     token_version: i64,
-    at: Instant,
 }
 
-#[derive(Default)]
-pub struct CredentialCache {
-    entries: Mutex<HashMap<[u8; 32], Verified>>,
-}
+/// Not a cache of the store (no store call answers "is this the password?"): what a password
+/// verification concluded, by a hash of the credentials.
+pub struct CredentialCache(Cache<[u8; 32], Verified>);
 
-impl CredentialCache {
-    fn get(&self, key: &[u8; 32]) -> Option<Verified> {
-        let entries = self.entries.lock().ok()?;
-        entries.get(key).filter(|v| v.at.elapsed() < CACHE_TTL).copied()
-    }
-
-    fn put(&self, key: [u8; 32], verified: Verified) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CACHE_MAX {
-                entries.retain(|_, v| v.at.elapsed() < CACHE_TTL);
-            }
-            if entries.len() < CACHE_MAX {
-                entries.insert(key, verified);
-            }
-        }
+impl Default for CredentialCache {
+    fn default() -> Self {
+        Self(Cache::builder().time_to_live(CACHE_TTL).max_capacity(CACHE_MAX).build())
     }
 }
 
@@ -63,7 +48,7 @@ fn cache_key(domain: &Domain, username: &str, password: &str) -> [u8; 32] {
     hasher.finalize().into()
 }
 
-impl Core {
+impl Auth {
     /// The user of `domain` named `username` when `password` is its password. Verifications
     /// (not remembered ones) count against the login rate limit of the client.
     #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(Debug, level = "debug"))]
@@ -82,14 +67,17 @@ impl Core {
             TokenRefusal::Invalid
         };
         let key = cache_key(domain, username, password);
-        if let Some(verified) = self.credentials.get(&key) {
+        if let Some(verified) = self.credentials.0.get(&key) {
             let user = self.store.user_by_id(domain.id, verified.user_id).await.map_err(lookup_failed)?;
             if let Some(user) = user.filter(|u| u.token_version == verified.token_version) {
                 check_owner(domain, &user)?;
                 return Ok(user);
             }
         }
-        self.check_rate_limit(domain, Limited::Login, ip, username).await.map_err(|_| TokenRefusal::RateLimited)?;
+        self.rate_limits
+            .check_rate_limit(domain, Limited::Login, ip, username)
+            .await
+            .map_err(|_| TokenRefusal::RateLimited)?;
         let found = match Username::parse(username) {
             Ok(username) => self.store.user_by_username(domain.id, &username).await.map_err(lookup_failed)?,
             // No one has a name that is not a username: refused below like an unknown user.
@@ -112,21 +100,22 @@ impl Core {
                 if let Some(user) = &user {
                     event = event.user(&user.username, &domain.name);
                 }
-                self.record(event).await;
+                self.audit.record(event).await;
                 return Err(TokenRefusal::Invalid);
             }
         };
         check_owner(domain, &user)?;
-        self.credentials.put(key, Verified { user_id: user.id, token_version: user.token_version, at: Instant::now() });
+        self.credentials.0.insert(key, Verified { user_id: user.id, token_version: user.token_version });
         if let Err(e) = self.store.record_login(domain.id, user.id, now_millis()).await {
             tracing::warn!(error = %e, "cannot record the login time");
         }
-        self.record(
-            NewEvent::new(EventKind::LoginSucceeded, &domain.name, crate::users::user_actor(&user, domain))
-                .user(&user.username, &domain.name)
-                .details(serde_json::json!({ "method": "basic" })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::LoginSucceeded, &domain.name, crate::users::user_actor(&user, domain))
+                    .user(&user.username, &domain.name)
+                    .details(serde_json::json!({ "method": "basic" })),
+            )
+            .await;
         Ok(user)
     }
 }

@@ -2,21 +2,25 @@
 //! flows are in `recovery`, HTTP Basic credentials in `basic`.
 
 mod basic;
+pub mod policy;
 mod recovery;
-
-pub(crate) use basic::CredentialCache;
 
 use std::sync::Arc;
 
-use super::error::{CoreError, CoreResult, Entity, StoreError, StoreResult, UniqueKey};
-use super::events::{Actor, EventKind, NewEvent};
+use basic::CredentialCache;
+
+use super::error::{CoreError, CoreResult, Entity, StoreError, UniqueKey};
+use super::events::{Actor, Audit, EventKind, NewEvent};
+use super::mail::Emails;
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
-use super::password::Verdict;
-use super::sessions::{EndReason, SessionClient, SignedIn};
-use super::store::SessionScope;
-use super::types::{Action, Email, SessionId, UserId, Username};
+use super::password::{PasswordHasher, Verdict};
+use super::ratelimit::RateLimits;
+use super::roles::Roles;
+use super::sessions::{EndReason, SessionClient, Sessions, SignedIn};
+use super::store::{SessionScope, Store};
+use super::token::TokenService;
+use super::types::{Email, SessionId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
-use super::{Core, permissions};
 use tracing::instrument;
 
 /// A successful login, registration or password change.
@@ -73,7 +77,48 @@ impl TokenRefusal {
     }
 }
 
-impl Core {
+/// The end user's own flows: registration, login, the checks of its tokens and credentials,
+/// its password, and the email flows.
+pub struct Auth {
+    store: Arc<dyn Store>,
+    passwords: Arc<PasswordHasher>,
+    tokens: Arc<TokenService>,
+    audit: Arc<Audit>,
+    sessions: Arc<Sessions>,
+    roles: Arc<Roles>,
+    emails: Arc<Emails>,
+    rate_limits: Arc<RateLimits>,
+    credentials: CredentialCache,
+}
+
+/// What [`Auth`] works with.
+pub(crate) struct AuthParts {
+    pub store: Arc<dyn Store>,
+    pub passwords: Arc<PasswordHasher>,
+    pub tokens: Arc<TokenService>,
+    pub audit: Arc<Audit>,
+    pub sessions: Arc<Sessions>,
+    pub roles: Arc<Roles>,
+    pub emails: Arc<Emails>,
+    pub rate_limits: Arc<RateLimits>,
+}
+
+impl Auth {
+    pub(crate) fn new(parts: AuthParts) -> Self {
+        let AuthParts { store, passwords, tokens, audit, sessions, roles, emails, rate_limits } = parts;
+        Self {
+            store,
+            passwords,
+            tokens,
+            audit,
+            sessions,
+            roles,
+            emails,
+            rate_limits,
+            credentials: CredentialCache::default(),
+        }
+    }
+
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn register(&self, domain: &Domain, input: Registration, client: &SessionClient) -> CoreResult<Session> {
         ensure_enabled(domain)?;
@@ -97,11 +142,11 @@ impl Core {
         if input.username.is_empty() {
             errors.push(FieldError::new("username", "username is a required field", &input.username));
         }
-        errors.add(self.check_password_given(domain, "password", &input.password))?;
+        errors.add(policy::check_password_given(domain, "password", &input.password))?;
         errors.finish()?;
         let mut errors = FieldErrors::default();
         errors.add(crate::users::validate_username(&input.username))?;
-        errors.add(self.check_password_length(domain, "password", &input.password))?;
+        errors.add(policy::check_password_length(domain, "password", &input.password))?;
         errors.finish()?;
         let email = Email::parse(&input.email)?;
         let username = Username::parse(&input.username)?;
@@ -133,19 +178,20 @@ impl Core {
             }
             other => other?,
         };
-        self.record(
-            NewEvent::new(EventKind::UserRegistered, &domain.name, Actor::Anonymous)
-                .user(&user.username, &domain.name)
-                .details(serde_json::json!({ "email": user.email, "confirmed": user.confirmed })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::UserRegistered, &domain.name, Actor::Anonymous)
+                    .user(&user.username, &domain.name)
+                    .details(serde_json::json!({ "email": user.email, "confirmed": user.confirmed })),
+            )
+            .await;
         if settings.email_confirmation && !user.confirmed {
             // The user is kept when the mail cannot be sent, as in Strapi.
             self.send_confirmation(domain, &user).await?;
             return Ok(Session { jwt: None, refresh_token: None, user: UserWithRole { user, role: Some(role) } });
         }
         // Strapi's register takes no device id: the session gets a random one.
-        let signed_in = self.sign_in(domain, &user, client, false).await?;
+        let signed_in = self.sessions.sign_in(domain, &user, client, false).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role: Some(role) }))
     }
 
@@ -186,16 +232,16 @@ impl Core {
         let user = match (user, verdict) {
             (Some(user), Verdict::Correct | Verdict::CorrectNeedsRehash) => user,
             (user, _) => {
-                self.record(failed("invalid_credentials", user.as_ref())).await;
+                self.audit.record(failed("invalid_credentials", user.as_ref())).await;
                 return Err(CoreError::InvalidCredentials);
             }
         };
         if domain.settings.email_confirmation && !user.confirmed {
-            self.record(failed("not_confirmed", Some(&user))).await;
+            self.audit.record(failed("not_confirmed", Some(&user))).await;
             return Err(CoreError::refused("Your account email is not confirmed"));
         }
         if user.blocked {
-            self.record(failed("blocked", Some(&user))).await;
+            self.audit.record(failed("blocked", Some(&user))).await;
             return Err(CoreError::refused("Your account has been blocked by an administrator"));
         }
         let now = now_millis();
@@ -204,17 +250,18 @@ impl Core {
             self.store.set_password_hash(domain.id, user.id, &hash, false, now).await?;
         }
         self.store.record_login(domain.id, user.id, now).await?;
-        self.record(
-            NewEvent::new(
-                EventKind::LoginSucceeded,
-                &domain.name,
-                Actor::User(format!("{}@{}", user.username, domain.name)),
+        self.audit
+            .record(
+                NewEvent::new(
+                    EventKind::LoginSucceeded,
+                    &domain.name,
+                    Actor::User(format!("{}@{}", user.username, domain.name)),
+                )
+                .user(&user.username, &domain.name),
             )
-            .user(&user.username, &domain.name),
-        )
-        .await;
-        let signed_in = self.sign_in(domain, &user, client, true).await?;
-        let role = self.role_of(&user).await?;
+            .await;
+        let signed_in = self.sessions.sign_in(domain, &user, client, true).await?;
+        let role = self.roles.role_of(&user).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
     }
 
@@ -223,7 +270,7 @@ impl Core {
         self.authenticate_access(domain, jwt).await.map(|(user, _)| user)
     }
 
-    /// [`Core::authenticate_token`], with the session the token belongs to (none for a legacy
+    /// [`Auth::authenticate_token`], with the session the token belongs to (none for a legacy
     /// token). A session's token is refused once the session has ended.
     #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(Debug, level = "debug"))]
     pub async fn authenticate_access(
@@ -239,7 +286,7 @@ impl Core {
             return Err(TokenRefusal::DomainDisabled);
         }
         let user_id = UserId::new(claims.id);
-        let user = match self.cached_user(domain, user_id).await {
+        let user = match self.store.token_owner(domain.id, user_id).await {
             Ok(Some(user)) => user,
             Ok(None) => return Err(TokenRefusal::OwnerNotAllowed),
             Err(e) => {
@@ -253,7 +300,7 @@ impl Core {
         }
         let Some(session) = claims.sid else { return Ok((user, None)) };
         let session = SessionId::parse(&session).map_err(|_| TokenRefusal::Invalid)?;
-        match self.session_is_live(domain, &session, user.id).await {
+        match self.sessions.session_is_live(domain, &session, user.id).await {
             Ok(true) => Ok((user, Some(session))),
             Ok(false) => Err(TokenRefusal::Invalid),
             Err(e) => {
@@ -261,18 +308,6 @@ impl Core {
                 Err(TokenRefusal::Invalid)
             }
         }
-    }
-
-    /// The account behind a token, from the short-lived cache of recently presented ones.
-    pub(crate) async fn cached_user(&self, domain: &Domain, user_id: UserId) -> StoreResult<Option<User>> {
-        if let Some(user) = self.users.get(domain.id, user_id) {
-            return Ok(Some(user));
-        }
-        let user = self.store.user_by_id(domain.id, user_id).await?;
-        if let Some(user) = &user {
-            self.users.put(&domain.name, user);
-        }
-        Ok(user)
     }
 
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
@@ -286,7 +321,7 @@ impl Core {
         client: &SessionClient,
     ) -> CoreResult<Session> {
         ensure_enabled(domain)?;
-        let mut errors = self.check_new_password(domain, password, confirmation)?;
+        let mut errors = policy::check_new_password(domain, password, confirmation)?;
         if current.is_empty() {
             errors.push(FieldError::secret("currentPassword", "currentPassword is a required field"));
         }
@@ -299,7 +334,7 @@ impl Core {
             return Err(CoreError::invalid("Your new password must be different than your current password"));
         }
         // The user model's rule comes last, as in Strapi.
-        self.check_password_length(domain, "password", password)?;
+        policy::check_password_length(domain, "password", password)?;
         let hash = self.passwords.hash(password).await?;
         self.store.set_password_hash(domain.id, user.id, &hash, true, now_millis()).await?;
         let user = self
@@ -308,116 +343,18 @@ impl Core {
             .await?
             .ok_or_else(|| CoreError::not_found(Entity::User, "User not found"))?;
         let me = Actor::User(format!("{}@{}", user.username, domain.name));
-        self.record(
-            NewEvent::new(EventKind::PasswordChanged, &domain.name, me.clone()).user(&user.username, &domain.name),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::PasswordChanged, &domain.name, me.clone()).user(&user.username, &domain.name),
+            )
+            .await;
         // Every session of the user ends (ASVS 7.4.2); the caller gets a new one.
-        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::PasswordChanged, me).await?;
-        let signed_in = self.sign_in(domain, &user, client, false).await?;
-        let role = self.role_of(&user).await?;
+        self.sessions
+            .end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::PasswordChanged, me)
+            .await?;
+        let signed_in = self.sessions.sign_in(domain, &user, client, false).await?;
+        let role = self.roles.role_of(&user).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
-    }
-
-    /// Whether `user` (or an anonymous caller, with the Public role) may perform `action`.
-    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
-    pub async fn is_allowed(&self, domain: &Domain, user: Option<&User>, action: &str) -> CoreResult<bool> {
-        Ok(self.permissions_of(domain, user).await?.iter().any(|a| a == action))
-    }
-
-    /// The actions `user` may perform: its role's permissions (the Public role's for an
-    /// anonymous caller; an authenticated user does not inherit them, as in Strapi).
-    #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
-    pub async fn permissions_of(&self, domain: &Domain, user: Option<&User>) -> CoreResult<Arc<[Action]>> {
-        let role_id = match user {
-            Some(user) => user.role_id,
-            None => match self.roles.public_role(domain.id) {
-                Some(role_id) => role_id,
-                None => {
-                    let role_id = self.store.role_by_kind(domain.id, permissions::PUBLIC).await?.map(|r| r.id);
-                    self.roles.put_public_role(domain.id, role_id);
-                    role_id
-                }
-            },
-        };
-        let Some(role_id) = role_id else { return Ok(Arc::from([])) };
-        if let Some(actions) = self.roles.permissions(role_id) {
-            return Ok(actions);
-        }
-        let actions: Arc<[Action]> = self.store.role_permissions(domain.id, role_id).await?.into();
-        self.roles.put_permissions(role_id, actions.clone());
-        Ok(actions)
-    }
-
-    #[instrument(skip_all, level = "debug", fields(domain_id = user.domain_id.get()), err(level = "debug"))]
-    pub async fn role_of(&self, user: &User) -> CoreResult<Option<super::model::Role>> {
-        let Some(id) = user.role_id else { return Ok(None) };
-        if let Some(role) = self.roles.get(user.domain_id, id) {
-            return Ok(Some(role));
-        }
-        let role = self.store.role_by_id(user.domain_id, id).await?;
-        if let Some(role) = &role {
-            self.roles.put(role);
-        }
-        Ok(role)
-    }
-
-    pub fn issue_jwt(&self, domain: &Domain, user: &User) -> CoreResult<String> {
-        let (jwt, _) =
-            self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
-        Ok(jwt)
-    }
-
-    /// The first checks of a new password (change and reset), in Strapi's order: the
-    /// confirmation given and equal, then the password given and within the byte limit. The
-    /// failing fields are returned for the caller to add its own and report them all.
-    pub(crate) fn check_new_password(
-        &self,
-        domain: &Domain,
-        password: &str,
-        confirmation: &str,
-    ) -> CoreResult<FieldErrors> {
-        let mut errors = FieldErrors::default();
-        if confirmation.is_empty() {
-            errors.push(FieldError::secret("passwordConfirmation", "passwordConfirmation is a required field"));
-        } else if confirmation != password {
-            errors.push(FieldError::secret("passwordConfirmation", "Passwords do not match"));
-        }
-        errors.add(self.check_password_given(domain, "password", password))?;
-        Ok(errors)
-    }
-
-    /// The domain's password policy: long enough, and not over the byte limit.
-    pub fn validate_password(&self, domain: &Domain, password: &str) -> CoreResult<()> {
-        let mut errors = FieldErrors::default();
-        errors.add(self.check_password_length(domain, "password", password))?;
-        errors.add(self.check_password_bytes(domain, "password", password))?;
-        errors.finish()
-    }
-
-    /// A password is required, and within the domain's byte limit (Strapi's body rules).
-    fn check_password_given(&self, domain: &Domain, field: &str, password: &str) -> CoreResult<()> {
-        if password.is_empty() {
-            return Err(FieldError::secret(field, format!("{field} is a required field")).into());
-        }
-        self.check_password_bytes(domain, field, password)
-    }
-
-    fn check_password_bytes(&self, domain: &Domain, field: &str, password: &str) -> CoreResult<()> {
-        let max = domain.settings.password_max_bytes;
-        if password.len() > max as usize {
-            return Err(FieldError::secret(field, format!("Password must be less than {} bytes", max + 1)).into());
-        }
-        Ok(())
-    }
-
-    /// The domain's minimum length, in characters (Strapi's user model rule).
-    pub(crate) fn check_password_length(&self, domain: &Domain, field: &str, password: &str) -> CoreResult<()> {
-        let min = domain.settings.password_min_length;
-        if password.chars().count() < min as usize {
-            return Err(FieldError::secret(field, format!("{field} must be at least {min} characters")).into());
-        }
-        Ok(())
     }
 }
 

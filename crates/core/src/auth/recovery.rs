@@ -8,8 +8,8 @@ use std::sync::Arc;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::{Session, ensure_enabled, validate_email};
-use crate::Core;
+use super::Auth;
+use super::{Session, ensure_enabled, policy, validate_email};
 use crate::error::{CoreError, CoreResult};
 use crate::events::{Actor, EventKind, NewEvent};
 use crate::mail::TemplateKind;
@@ -39,7 +39,7 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-impl Core {
+impl Auth {
     /// Sends a reset link to the user with this email. Unknown and blocked users get no mail,
     /// and the caller cannot tell: the answer is the same, and so is its time, since everything
     /// after the input checks (the lookup, the token, the mail) happens in the background. A
@@ -49,9 +49,9 @@ impl Core {
         ensure_enabled(domain)?;
         validate_email(email)?;
         let email = Email::parse(email)?;
-        let (core, domain) = (Arc::clone(self), domain.clone());
+        let (auth, domain) = (Arc::clone(self), domain.clone());
         tokio::spawn(async move {
-            if let Err(e) = core.send_reset_link(&domain, &email).await {
+            if let Err(e) = auth.send_reset_link(&domain, &email).await {
                 tracing::warn!(error = %e, domain = %domain.name, "reset link not sent");
             }
         });
@@ -70,14 +70,15 @@ impl Core {
             .set_user_token(domain.id, user.id, TokenPurpose::ResetPassword, &token_hash(&token), expires_at)
             .await?;
         let url = domain.settings.email_reset_password.clone().unwrap_or_default();
-        let mail = self.compose(domain, TemplateKind::ResetPassword, &user, &url, &token).await?;
-        self.record(
-            NewEvent::new(EventKind::PasswordResetRequested, &domain.name, Actor::Anonymous)
-                .user(&user.username, &domain.name),
-        )
-        .await;
+        let mail = self.emails.compose(domain, TemplateKind::ResetPassword, &user, &url, &token).await?;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::PasswordResetRequested, &domain.name, Actor::Anonymous)
+                    .user(&user.username, &domain.name),
+            )
+            .await;
         // Failures are logged and counted by the mailer.
-        let _ = self.mailer.send(mail).await;
+        let _ = self.emails.send(mail).await;
         Ok(())
     }
 
@@ -94,7 +95,7 @@ impl Core {
         client: &SessionClient,
     ) -> CoreResult<Session> {
         ensure_enabled(domain)?;
-        let mut errors = self.check_new_password(domain, password, confirmation)?;
+        let mut errors = policy::check_new_password(domain, password, confirmation)?;
         if code.is_empty() {
             errors.push(FieldError::new("code", "code is a required field", code));
         }
@@ -106,7 +107,7 @@ impl Core {
             return Err(incorrect());
         }
         // The user model's rule comes last, as in Strapi.
-        self.check_password_length(domain, "password", password)?;
+        policy::check_password_length(domain, "password", password)?;
         let changes = UserChanges {
             password_hash: Some(self.passwords.hash(password).await?),
             confirmed: Some(true),
@@ -118,13 +119,16 @@ impl Core {
             .consume_user_token(domain.id, TokenPurpose::ResetPassword, &hash, now_millis(), &changes)
             .await?
             .ok_or_else(incorrect)?;
-        self.record(
-            NewEvent::new(EventKind::PasswordReset, &domain.name, user_actor(&user, domain))
-                .user(&user.username, &domain.name),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::PasswordReset, &domain.name, user_actor(&user, domain))
+                    .user(&user.username, &domain.name),
+            )
+            .await;
         let scope = SessionScope::User(user.id);
-        self.end_sessions(domain, Some(&user), scope, EndReason::PasswordReset, user_actor(&user, domain)).await?;
+        self.sessions
+            .end_sessions(domain, Some(&user), scope, EndReason::PasswordReset, user_actor(&user, domain))
+            .await?;
         self.signed_in(domain, user, client).await
     }
 
@@ -147,11 +151,12 @@ impl Core {
             )
             .await?
             .ok_or_else(|| CoreError::invalid("Invalid token"))?;
-        self.record(
-            NewEvent::new(EventKind::EmailConfirmed, &domain.name, user_actor(&user, domain))
-                .user(&user.username, &domain.name),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::EmailConfirmed, &domain.name, user_actor(&user, domain))
+                    .user(&user.username, &domain.name),
+            )
+            .await;
         self.signed_in(domain, user, &SessionClient::default()).await
     }
 
@@ -180,16 +185,20 @@ impl Core {
             .set_user_token(domain.id, user.id, TokenPurpose::EmailConfirmation, &token_hash(&token), expires_at)
             .await?;
         // The link leads to the front end's confirmation page when the domain names one.
-        let url = domain.settings.email_confirmation_redirection.clone().unwrap_or_else(|| self.public_url.clone());
-        let mail = self.compose(domain, TemplateKind::EmailConfirmation, user, &url, &token).await?;
-        self.mailer.send(mail).await.map_err(|_| CoreError::refused("Error sending confirmation email"))
+        let url = domain
+            .settings
+            .email_confirmation_redirection
+            .clone()
+            .unwrap_or_else(|| self.emails.public_url().to_string());
+        let mail = self.emails.compose(domain, TemplateKind::EmailConfirmation, user, &url, &token).await?;
+        self.emails.send(mail).await.map_err(|_| CoreError::refused("Error sending confirmation email"))
     }
 
     /// A new session (or legacy token) for a user the mail flows signed in; Strapi names the
     /// device itself.
     async fn signed_in(&self, domain: &Domain, user: User, client: &SessionClient) -> CoreResult<Session> {
-        let signed_in = self.sign_in(domain, &user, client, false).await?;
-        let role = self.role_of(&user).await?;
+        let signed_in = self.sessions.sign_in(domain, &user, client, false).await?;
+        let role = self.roles.role_of(&user).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role }))
     }
 }

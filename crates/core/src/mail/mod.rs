@@ -8,11 +8,13 @@ mod render;
 pub use mailer::{Mail, MailTransport, Mailer};
 pub use render::{Variables, render};
 
-use super::Core;
+use std::sync::Arc;
+
 use super::error::{CoreError, CoreResult};
+use super::events::Audit;
 use super::events::{Actor, EventKind, NewEvent};
 use super::model::{Domain, User, now_millis};
-use super::store::StoredTemplate;
+use super::store::{Store, StoredTemplate};
 use super::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +84,29 @@ const MAX_SUBJECT: usize = 998;
 /// Longest text or html part accepted.
 const MAX_BODY: usize = 256 * 1024;
 
-impl Core {
+/// The mails of the email flows: each domain's templates, and their sending.
+pub struct Emails {
+    store: Arc<dyn Store>,
+    audit: Arc<Audit>,
+    mailer: Arc<Mailer>,
+    /// Where users reach Gatehouse: the links of its mails start here.
+    public_url: String,
+}
+
+impl Emails {
+    pub(crate) fn new(store: Arc<dyn Store>, audit: Arc<Audit>, mailer: Arc<Mailer>, public_url: String) -> Self {
+        Self { store, audit, mailer, public_url }
+    }
+
+    pub(crate) fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Hands the mail to the transport; failures are logged and counted by the mailer.
+    pub(crate) async fn send(&self, mail: Mail) -> anyhow::Result<()> {
+        self.mailer.send(mail).await
+    }
+
     /// Both templates of the domain, Strapi's defaults where the domain has not set its own.
     pub async fn email_templates(&self, domain: &Domain) -> CoreResult<Vec<EmailTemplate>> {
         let stored: Vec<EmailTemplate> =
@@ -126,11 +150,12 @@ impl Core {
             html: template.html.clone(),
         };
         self.store.put_email_template(domain.id, &stored, now_millis()).await?;
-        self.record(
-            NewEvent::new(EventKind::SettingsChanged, &domain.name, actor)
-                .details(serde_json::json!({ "emailTemplate": template.kind.as_str() })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::SettingsChanged, &domain.name, actor)
+                    .details(serde_json::json!({ "emailTemplate": template.kind.as_str() })),
+            )
+            .await;
         Ok(template)
     }
 

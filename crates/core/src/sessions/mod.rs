@@ -17,11 +17,13 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::error::{CoreError, CoreResult, Entity};
+use crate::events::Audit;
 use crate::events::{Actor, EventKind, NewEvent};
 use crate::model::{Domain, JwtManagement, Settings, User, now_millis};
-use crate::store::{NewSession, Rotation, RotationOutcome, SessionCounts, SessionScope, StoredSession};
+use crate::store::{NewSession, Rotation, RotationOutcome, SessionCounts, SessionScope, Store, StoredSession};
+use crate::text;
+use crate::token::TokenService;
 use crate::types::{SessionId, UserId};
-use crate::{Core, text};
 use tracing::instrument;
 
 /// Refresh tokens: 32 random bytes as 64 lower-case hex characters.
@@ -149,7 +151,28 @@ fn random_device_id() -> String {
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
-impl Core {
+/// Signing in: access tokens, and the sessions of the domains using refresh tokens.
+pub struct Sessions {
+    store: Arc<dyn Store>,
+    tokens: Arc<TokenService>,
+    audit: Arc<Audit>,
+}
+
+impl Sessions {
+    pub(crate) fn new(store: Arc<dyn Store>, tokens: Arc<TokenService>, audit: Arc<Audit>) -> Self {
+        Self { store, tokens, audit }
+    }
+
+    /// A legacy access token (no session) for the user, valid for the domain's JWT lifetime.
+    pub fn issue_jwt(&self, domain: &Domain, user: &User) -> CoreResult<String> {
+        Ok(self.issue_legacy_token(domain, user)?.0)
+    }
+
+    /// [`Sessions::issue_jwt`], with the token's expiry (Unix seconds).
+    pub(crate) fn issue_legacy_token(&self, domain: &Domain, user: &User) -> CoreResult<(String, i64)> {
+        Ok(self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?)
+    }
+
     /// The tokens of a successful sign-in: a legacy token, or a new session's tokens when the
     /// domain uses refresh tokens. `named_device` is false where Strapi names the device itself.
     pub(crate) async fn sign_in(
@@ -192,28 +215,29 @@ impl Core {
                 device_id: device_id.as_deref(),
                 device_name: device_name.as_deref(),
                 client_address: address.as_deref(),
-                node: &self.events.node,
+                node: self.audit.node(),
                 now,
                 expires_at: now + settings.idle_refresh_token_lifespan * 1000,
                 absolute_expires_at: now + settings.max_refresh_token_lifespan * 1000,
                 token_hash: &token_hash(&token),
             })
             .await?;
-        self.record(
-            NewEvent::new(
-                EventKind::SessionStarted,
-                &domain.name,
-                Actor::User(format!("{}@{}", user.username, domain.name)),
+        self.audit
+            .record(
+                NewEvent::new(
+                    EventKind::SessionStarted,
+                    &domain.name,
+                    Actor::User(format!("{}@{}", user.username, domain.name)),
+                )
+                .user(&user.username, &domain.name)
+                .details(json!({
+                    "session": session.id.as_str(),
+                    "deviceId": session.device_id,
+                    "deviceName": session.device_name,
+                    "address": session.client_address,
+                })),
             )
-            .user(&user.username, &domain.name)
-            .details(json!({
-                "session": session.id.as_str(),
-                "deviceId": session.device_id,
-                "deviceName": session.device_name,
-                "address": session.client_address,
-            })),
-        )
-        .await;
+            .await;
         Ok((session, token))
     }
 
@@ -246,7 +270,7 @@ impl Core {
                 return Err(CoreError::InvalidRefreshToken);
             }
         };
-        let user = self.cached_user(domain, user_id).await?.ok_or(CoreError::InvalidRefreshToken)?;
+        let user = self.store.token_owner(domain.id, user_id).await?.ok_or(CoreError::InvalidRefreshToken)?;
         if user.blocked {
             return Err(CoreError::InvalidRefreshToken);
         }
@@ -260,16 +284,18 @@ impl Core {
             Some(user) => event.user(&user.username, &domain.name),
             None => event,
         };
-        self.record(with_user(
-            NewEvent::new(EventKind::RefreshTokenReused, &domain.name, Actor::Anonymous)
-                .details(json!({ "session": session.id.as_str() })),
-        ))
-        .await;
-        self.record(with_user(
-            NewEvent::new(EventKind::SessionEnded, &domain.name, Actor::Anonymous)
-                .details(json!({ "session": session.id.as_str(), "reason": EndReason::RefreshTokenReused.code() })),
-        ))
-        .await;
+        self.audit
+            .record(with_user(
+                NewEvent::new(EventKind::RefreshTokenReused, &domain.name, Actor::Anonymous)
+                    .details(json!({ "session": session.id.as_str() })),
+            ))
+            .await;
+        self.audit
+            .record(with_user(
+                NewEvent::new(EventKind::SessionEnded, &domain.name, Actor::Anonymous)
+                    .details(json!({ "session": session.id.as_str(), "reason": EndReason::RefreshTokenReused.code() })),
+            ))
+            .await;
     }
 
     /// Ends the live sessions in `scope` (of `owner` when it names a user), recording one
@@ -291,7 +317,7 @@ impl Core {
         if matches!(scope, SessionScope::Domain) {
             if !ended.is_empty() {
                 details["sessions"] = json!(ended.len());
-                self.record(NewEvent::new(EventKind::SessionEnded, &domain.name, actor).details(details)).await;
+                self.audit.record(NewEvent::new(EventKind::SessionEnded, &domain.name, actor).details(details)).await;
             }
             return Ok(ended);
         }
@@ -302,7 +328,7 @@ impl Core {
             if let Some(user) = owner {
                 event = event.user(&user.username, &domain.name);
             }
-            self.record(event).await;
+            self.audit.record(event).await;
         }
         Ok(ended)
     }
@@ -379,14 +405,11 @@ impl Core {
             .ok_or_else(|| CoreError::not_found(Entity::Session, "No active session"))
     }
 
-    /// Whether the session of an access token is live and `user`'s; through the cache, which
-    /// every `SESSION_ENDED` (here or on another node) clears.
+    /// Whether the session of an access token is live and `user`'s; the caching layer
+    /// remembers the answer briefly, and forgets it at every `SESSION_ENDED` (here or on
+    /// another node).
     pub(crate) async fn session_is_live(&self, domain: &Domain, id: &SessionId, user: UserId) -> CoreResult<bool> {
-        if let Some(owner) = self.sessions.get(id) {
-            return Ok(owner == Some(user));
-        }
-        let owner = self.store.live_session(domain.id, id, now_millis()).await?.map(|s| s.user_id);
-        self.sessions.put(&domain.name, id, owner);
+        let owner = self.store.live_session_owner(domain.id, id, now_millis()).await?;
         Ok(owner == Some(user))
     }
 
@@ -405,16 +428,16 @@ impl Core {
         }
     }
 
-    /// Sweeps sessions in the background while the core lives.
-    pub(crate) fn start_session_sweeper(self: &Arc<Self>) {
-        let core: Weak<Core> = Arc::downgrade(self);
+    /// Sweeps sessions in the background while the service lives.
+    pub(crate) fn start_sweeper(self: &Arc<Self>) {
+        let sessions: Weak<Sessions> = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut timer = tokio::time::interval(SWEEP_EVERY);
             timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 timer.tick().await;
-                let Some(core) = core.upgrade() else { return };
-                if let Err(e) = core.sweep_sessions().await {
+                let Some(sessions) = sessions.upgrade() else { return };
+                if let Err(e) = sessions.sweep_sessions().await {
                     tracing::warn!(error = %e, "cannot sweep sessions; will retry");
                 }
             }

@@ -3,8 +3,10 @@
 
 mod accounts;
 mod bulk;
+mod cached;
 mod domains;
 mod events;
+mod lookups;
 mod rates;
 mod roles;
 mod sessions;
@@ -13,8 +15,10 @@ mod users;
 
 pub use accounts::{AccountStore, UserCounts};
 pub use bulk::{BulkStore, BulkUser, ExportedUser, ImportedRole, NumberedTable};
+pub use cached::CachedStore;
 pub use domains::{DomainStore, StartingRole};
 pub use events::{EventFilter, EventStore, NodeEvent};
+pub use lookups::RequestLookups;
 pub use rates::{RateStore, SharedWindow};
 pub use roles::RoleStore;
 pub use sessions::{NewSession, Rotation, RotationOutcome, SessionCounts, SessionScope, SessionStore, StoredSession};
@@ -37,6 +41,7 @@ pub trait Store:
     + BulkStore
     + RateStore
     + SessionStore
+    + RequestLookups
 {
 }
 
@@ -50,7 +55,8 @@ impl<
         + AccountStore
         + BulkStore
         + RateStore
-        + SessionStore,
+        + SessionStore
+        + RequestLookups,
 > Store for T
 {
 }

@@ -40,8 +40,8 @@ pub async fn start() -> Harness {
     };
     let core = Core::start(options).await.unwrap();
     let add = |name: &str| DomainName::parse(name).unwrap();
-    let domain = core.add_domain(&add("example.com"), Actor::GlobalAdmin).await.unwrap();
-    let other = core.add_domain(&add("other.test"), Actor::GlobalAdmin).await.unwrap();
+    let domain = core.domains().add_domain(&add("example.com"), Actor::GlobalAdmin).await.unwrap();
+    let other = core.domains().add_domain(&add("other.test"), Actor::GlobalAdmin).await.unwrap();
     Harness { core, domain, other, _dir: dir }
 }
 
@@ -50,7 +50,7 @@ impl Harness {
     pub async fn settings(&mut self, change: impl FnOnce(&mut Settings)) {
         let mut settings = self.domain.settings.clone();
         change(&mut settings);
-        self.domain = self.core.update_settings(&self.domain, settings, Actor::GlobalAdmin).await.unwrap();
+        self.domain = self.core.domains().update_settings(&self.domain, settings, Actor::GlobalAdmin).await.unwrap();
     }
 
     /// A confirmed user of `domain` with the domain's default role, without a password
@@ -64,7 +64,7 @@ impl Harness {
             blocked: false,
             role_id: None,
         };
-        self.core.create_user(domain, draft, Actor::GlobalAdmin).await.unwrap().user
+        self.core.users().create_user(domain, draft, Actor::GlobalAdmin).await.unwrap().user
     }
 
     pub async fn user(&self, username: &str) -> User {
@@ -74,6 +74,6 @@ impl Harness {
     /// The user as stored now.
     pub async fn reload(&self, user: &User) -> User {
         let domain = if user.domain_id == self.domain.id { &self.domain } else { &self.other };
-        self.core.user_by_ref(domain, &user.id.to_string()).await.unwrap().expect("user exists")
+        self.core.users().user_by_ref(domain, &user.id.to_string()).await.unwrap().expect("user exists")
     }
 }

@@ -16,7 +16,7 @@ async fn names_and_emails_are_checked_and_must_stay_unique() {
     let (core, domain) = (h.core.clone(), h.domain.clone());
     let alice = h.user("alice").await;
     h.user("bob").await;
-    let update = |p: UserPatch| core.update_user(&domain, alice.id, p, Actor::GlobalAdmin);
+    let update = |p: UserPatch| core.users().update_user(&domain, alice.id, p, Actor::GlobalAdmin);
 
     let taken = update(UserPatch { username: Some("bob".into()), ..patch() }).await.unwrap_err();
     assert_eq!(taken.to_string(), "Username already taken");
@@ -39,7 +39,7 @@ async fn names_and_emails_are_checked_and_must_stay_unique() {
     assert_eq!(renamed.user.email, "alice.new@example.com");
 
     h.settings(|s| s.unique_email = false).await;
-    let shared = h.core.update_user(
+    let shared = h.core.users().update_user(
         &h.domain,
         alice.id,
         UserPatch { email: Some("bob@example.com".into()), ..patch() },
@@ -53,7 +53,7 @@ async fn blocking_and_a_new_password_revoke_what_was_issued() {
     let h = start().await;
     let core = &h.core;
     let alice = h.user("alice").await;
-    let update = |p: UserPatch| core.update_user(&h.domain, alice.id, p, Actor::GlobalAdmin);
+    let update = |p: UserPatch| core.users().update_user(&h.domain, alice.id, p, Actor::GlobalAdmin);
 
     let confirmed = update(UserPatch { confirmed: Some(false), ..patch() }).await.unwrap().user;
     assert_eq!(confirmed.token_version, alice.token_version, "confirmation keeps the tokens");
@@ -66,7 +66,7 @@ async fn blocking_and_a_new_password_revoke_what_was_issued() {
     assert_eq!(short.to_string(), "password must be at least 6 characters");
     let new_password = update(UserPatch { password: Some("another1".into()), ..patch() }).await.unwrap().user;
     assert_eq!(new_password.token_version, blocked.token_version + 1);
-    assert!(core.check_password(&h.domain, "alice", "another1").await.unwrap());
+    assert!(core.users().check_password(&h.domain, "alice", "another1").await.unwrap());
 }
 
 #[tokio::test]
@@ -75,22 +75,22 @@ async fn another_domains_users_and_roles_are_out_of_reach() {
     let core = &h.core;
     let ours = h.user("alice").await;
     let theirs = h.user_in(&h.other, "mallory", None).await;
-    let their_role = core.role_by_type(&h.other, "authenticated").await.unwrap().unwrap();
+    let their_role = core.roles().role_by_type(&h.other, "authenticated").await.unwrap().unwrap();
 
     let rename = UserPatch { username: Some("renamed".into()), ..patch() };
-    let missing = core.update_user(&h.domain, theirs.id, rename, Actor::GlobalAdmin).await.unwrap_err();
+    let missing = core.users().update_user(&h.domain, theirs.id, rename, Actor::GlobalAdmin).await.unwrap_err();
     assert!(matches!(&missing, CoreError::NotFound { message, .. } if message == "User not found"), "{missing:?}");
-    let missing = core.delete_user(&h.domain, theirs.id, Actor::GlobalAdmin).await.unwrap_err();
+    let missing = core.users().delete_user(&h.domain, theirs.id, Actor::GlobalAdmin).await.unwrap_err();
     assert!(matches!(missing, CoreError::NotFound { .. }));
-    let missing = core.revoke_tokens(&h.domain, theirs.id, Actor::GlobalAdmin).await.unwrap_err();
+    let missing = core.users().revoke_tokens(&h.domain, theirs.id, Actor::GlobalAdmin).await.unwrap_err();
     assert!(matches!(missing, CoreError::NotFound { .. }));
-    assert!(core.user_by_ref(&h.domain, &theirs.id.to_string()).await.unwrap().is_none());
-    assert!(core.user_by_ref(&h.domain, &theirs.document_id).await.unwrap().is_none());
+    assert!(core.users().user_by_ref(&h.domain, &theirs.id.to_string()).await.unwrap().is_none());
+    assert!(core.users().user_by_ref(&h.domain, &theirs.document_id).await.unwrap().is_none());
 
     let foreign_role = UserPatch { role_id: Some(their_role.id), ..patch() };
-    let refused = core.update_user(&h.domain, ours.id, foreign_role, Actor::GlobalAdmin).await.unwrap_err();
+    let refused = core.users().update_user(&h.domain, ours.id, foreign_role, Actor::GlobalAdmin).await.unwrap_err();
     assert!(matches!(&refused, CoreError::NotFound { message, .. } if message == "Role not found"), "{refused:?}");
-    assert!(core.role(&h.domain, their_role.id).await.unwrap().is_none());
+    assert!(core.roles().role(&h.domain, their_role.id).await.unwrap().is_none());
 
     assert_eq!(h.reload(&theirs).await.username, "mallory", "left as it was");
     assert_eq!(h.reload(&ours).await.role_id, ours.role_id);

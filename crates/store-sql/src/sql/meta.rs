@@ -4,7 +4,7 @@ use sqlx::{Row, query};
 use super::super::Backend;
 use super::{SqlResult, SqlStore};
 use gatehouse_core::error::StoreResult;
-use gatehouse_core::store::MetaStore;
+use gatehouse_core::store::{MetaStore, RequestLookups};
 
 #[async_trait]
 impl MetaStore for SqlStore {
@@ -31,3 +31,6 @@ impl MetaStore for SqlStore {
         row.try_get("value").db()
     }
 }
+
+/// Every request lookup reads the database; the core's caching layer stands in front.
+impl RequestLookups for SqlStore {}

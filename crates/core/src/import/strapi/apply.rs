@@ -9,9 +9,9 @@ use serde_json::json;
 use super::fold::{FoldedRole, FoldedUser, fold};
 use super::settings::{StrapiTemplate, settings_from_advanced, templates_from_strapi};
 use super::{StrapiSource, StrapiVersion};
-use crate::Core;
 use crate::error::{CoreError, CoreResult};
 use crate::events::{Actor, EventKind, NewEvent};
+use crate::import::Imports;
 use crate::model::{Domain, Role, Settings, now_millis};
 use crate::password::is_supported_hash;
 use crate::roles::{type_from_name, validate_description, validate_kind, validate_name};
@@ -169,7 +169,7 @@ fn changed_settings(old: &Settings, new: &Settings) -> Vec<String> {
     new.into_iter().filter(|(key, value)| old.get(key) != Some(value)).map(|(key, _)| key).collect()
 }
 
-impl Core {
+impl Imports {
     /// Imports the users-permissions plugin of a Strapi database into the domain; `progress`
     /// hears how many of how many users have been handled. A role of a type the domain has
     /// takes Strapi's name, description and permissions; a user whose username (or email,
@@ -214,13 +214,14 @@ impl Core {
         }
         self.import_strapi_users(domain, folded.users, &roles, &settings, dry_run, &mut summary, progress).await?;
         if !dry_run {
-            self.record(NewEvent::new(EventKind::UserCreated, &domain.name, actor).details(json!({
-                "import": "strapi",
-                "created": summary.users_created,
-                "existing": summary.users_existing,
-                "refused": summary.refused.len(),
-            })))
-            .await;
+            self.audit
+                .record(NewEvent::new(EventKind::UserCreated, &domain.name, actor).details(json!({
+                    "import": "strapi",
+                    "created": summary.users_created,
+                    "existing": summary.users_existing,
+                    "refused": summary.refused.len(),
+                })))
+                .await;
         }
         Ok(summary)
     }
@@ -299,7 +300,7 @@ impl Core {
                     } else {
                         let role = self.store.insert_imported_role(domain.id, &imported).await?;
                         self.store.set_role_permissions(domain.id, role.id, &plan.actions).await?;
-                        self.record(NewEvent::new(EventKind::RoleCreated, &domain.name, actor.clone()).details(
+                        self.audit.record(NewEvent::new(EventKind::RoleCreated, &domain.name, actor.clone()).details(
                             json!({ "role": role.kind, "name": role.name, "permissions": plan.actions, "import": "strapi" }),
                         ))
                         .await;
@@ -347,12 +348,11 @@ impl Core {
         }
         self.store.update_role(domain.id, role.id, &plan.name, plan.description.as_deref()).await?;
         self.store.set_role_permissions(domain.id, role.id, &plan.actions).await?;
-        self.record(
-            NewEvent::new(EventKind::RoleUpdated, &domain.name, actor.clone()).details(
+        self.audit
+            .record(NewEvent::new(EventKind::RoleUpdated, &domain.name, actor.clone()).details(
                 json!({ "role": plan.kind, "name": plan.name, "permissions": plan.actions, "import": "strapi" }),
-            ),
-        )
-        .await;
+            ))
+            .await;
         Ok(())
     }
 
@@ -383,7 +383,7 @@ impl Core {
         if dry_run || changed.is_empty() {
             return Ok(settings);
         }
-        match self.update_settings(domain, settings, actor.clone()).await {
+        match self.domains.update_settings(domain, settings, actor.clone()).await {
             Ok(domain) => Ok(domain.settings),
             Err(CoreError::Invalid(invalid)) => {
                 summary.refused.push(("advanced settings".into(), CoreError::Invalid(invalid).to_string()));
@@ -410,7 +410,7 @@ impl Core {
                 return Ok(());
             }
         };
-        let current = self.email_templates(domain).await?;
+        let current = self.emails.email_templates(domain).await?;
         for StrapiTemplate { template, sender } in templates {
             let kind = template.kind.as_str();
             if let Some(sender) = sender {
@@ -426,7 +426,7 @@ impl Core {
                 continue;
             }
             if !dry_run {
-                match self.set_email_template(domain, template, actor.clone()).await {
+                match self.emails.set_email_template(domain, template, actor.clone()).await {
                     Ok(_) => {}
                     Err(CoreError::Invalid(invalid)) => {
                         summary.refused.push((format!("{kind} template"), CoreError::Invalid(invalid).to_string()));

@@ -6,17 +6,17 @@
 use rand::Rng;
 use serde_json::json;
 
-use super::Core;
-use super::error::{CoreError, CoreResult, Entity};
-use super::events::{Actor, EventKind, NewEvent};
-use super::model::{Domain, DomainStatus, Millis, User, UserWithRole, now_millis};
-use super::paging::KeyPage;
-use super::password::Verdict;
-use super::sessions::EndReason;
-use super::store::{SessionScope, UserChanges, UserCounts};
-use super::text;
-use super::types::Username;
-use super::users::{UserDraft, UserPatch};
+use super::Users;
+use super::{UserDraft, UserPatch};
+use crate::error::{CoreError, CoreResult, Entity};
+use crate::events::{Actor, EventKind, NewEvent};
+use crate::model::{Domain, DomainStatus, Millis, User, UserWithRole, now_millis};
+use crate::paging::KeyPage;
+use crate::password::Verdict;
+use crate::sessions::EndReason;
+use crate::store::{SessionScope, UserChanges, UserCounts};
+use crate::text;
+use crate::types::Username;
 use tracing::instrument;
 
 const DAY_MILLIS: Millis = 24 * 3600 * 1000;
@@ -48,7 +48,7 @@ fn generated_username() -> String {
     format!("user-{suffix}")
 }
 
-impl Core {
+impl Users {
     #[instrument(skip_all, level = "debug", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn count_users(&self, domain: &Domain) -> CoreResult<i64> {
         Ok(self.store.count_users(domain.id).await?)
@@ -152,9 +152,11 @@ impl Core {
         let user =
             self.store.update_user(domain.id, user.id, &changes, now_millis()).await?.ok_or_else(no_such_user)?;
         let event = |kind| NewEvent::new(kind, &domain.name, actor.clone()).user(&user.username, &domain.name);
-        self.record(event(EventKind::UserUpdated).details(json!({ "changed": ["blocked"] }))).await;
-        self.record(event(EventKind::UserBlocked).details(json!({ "reason": reason }))).await;
-        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserBlocked, actor).await?;
+        self.audit.record(event(EventKind::UserUpdated).details(json!({ "changed": ["blocked"] }))).await;
+        self.audit.record(event(EventKind::UserBlocked).details(json!({ "reason": reason }))).await;
+        self.sessions
+            .end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserBlocked, actor)
+            .await?;
         Ok(user)
     }
 
@@ -181,6 +183,7 @@ impl Core {
         actor: Actor,
     ) -> CoreResult<UserWithRole> {
         let role = self
+            .roles
             .role_by_type(domain, role)
             .await?
             .ok_or_else(|| CoreError::not_found(Entity::Role, format!("Role {role} does not exist")))?;
@@ -201,9 +204,9 @@ impl Core {
         if domain.settings.email_confirmation && !user.confirmed {
             return Err(CoreError::refused("The user has not confirmed its email"));
         }
-        let (jwt, expires_at) =
-            self.tokens.issue(user.id, &domain.name, user.token_version, domain.settings.jwt_lifetime_seconds)?;
-        self.record(NewEvent::new(EventKind::TokenIssued, &domain.name, actor).user(&user.username, &domain.name))
+        let (jwt, expires_at) = self.sessions.issue_legacy_token(domain, &user)?;
+        self.audit
+            .record(NewEvent::new(EventKind::TokenIssued, &domain.name, actor).user(&user.username, &domain.name))
             .await;
         Ok(IssuedToken { jwt, expires_at })
     }

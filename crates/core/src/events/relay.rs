@@ -14,8 +14,8 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::Core;
-use super::store::NodeEvent;
+use super::Audit;
+use crate::store::NodeEvent;
 
 /// How often the table is read without a wake-up.
 const POLL: Duration = Duration::from_secs(1);
@@ -76,7 +76,7 @@ impl Cursor {
 
 /// A started relay; [`EventRelay::run`] publishes until the node stops.
 pub struct EventRelay {
-    core: Arc<Core>,
+    audit: Arc<Audit>,
     wakeups: BoxStream<'static, String>,
     cursor: Cursor,
 }
@@ -98,7 +98,7 @@ impl EventRelay {
                 _ = timer.tick() => {}
                 _ = stop.wait_for(|stop| *stop) => return,
             }
-            if let Err(e) = self.core.catch_up(&mut self.cursor).await {
+            if let Err(e) = self.audit.catch_up(&mut self.cursor).await {
                 tracing::warn!(error = %e, "event relay: cannot read the audit table; will retry");
             }
             // The table was just read: the timer is for the silences between wake-ups.
@@ -107,28 +107,26 @@ impl EventRelay {
     }
 }
 
-impl Core {
+impl Audit {
     /// Starts relaying the events other nodes record: listens for their wake-ups and notes the
     /// last event so far, so that a subscriber served after this sees every later event. None
     /// when the storage has no other nodes (SQLite). Called before the listeners accept.
-    pub async fn start_relay(self: &Arc<Self>) -> super::CoreResult<Option<EventRelay>> {
+    pub async fn start_relay(self: &Arc<Self>) -> crate::CoreResult<Option<EventRelay>> {
         let Some(wakeups) = self.store.event_announcements().await? else { return Ok(None) };
         let cursor = Cursor::at(self.store.last_event_id().await?);
-        Ok(Some(EventRelay { core: Arc::clone(self), wakeups, cursor }))
+        Ok(Some(EventRelay { audit: Arc::clone(self), wakeups, cursor }))
     }
 
-    async fn catch_up(&self, cursor: &mut Cursor) -> super::CoreResult<()> {
+    async fn catch_up(&self, cursor: &mut Cursor) -> crate::CoreResult<()> {
         let from_gaps = self.store.events_by_ids(&cursor.gaps()).await?;
         let mut from_gaps = Some(from_gaps);
         loop {
             let batch = self.store.events_after(cursor.last(), BATCH).await?;
             let full = batch.len() as i64 == BATCH;
             let fresh = cursor.advance(batch, from_gaps.take().unwrap_or_default(), Instant::now());
-            // This node's own events were published when they were recorded.
+            // This node's own events were published when they were recorded. The caching layer
+            // forgot what the others' changed as it read them.
             for NodeEvent { event, .. } in fresh.into_iter().filter(|e| e.node.as_deref() != Some(&self.events.node)) {
-                if event.kind.may_change_accounts() {
-                    self.forget_accounts(event.domain.as_deref());
-                }
                 self.events.publish(event);
             }
             if !full {

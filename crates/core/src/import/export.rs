@@ -1,13 +1,13 @@
 //! Bulk export of a domain's users, page by page, with their password hashes (for `import`).
 
-use super::Core;
-use super::error::CoreResult;
-use super::model::Domain;
-use super::store::ExportedUser;
-use super::types::UserId;
+use super::Imports;
+use crate::error::CoreResult;
+use crate::model::Domain;
+use crate::store::ExportedUser;
+use crate::types::UserId;
 use tracing::instrument;
 
-impl Core {
+impl Imports {
     /// Up to `limit` users of the domain by id, from the first or after `after`: pass the last
     /// id of a page to get the next one.
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]

@@ -1,17 +1,22 @@
 //! Managing users: create, update, delete, look up, list, revoke their tokens.
 
-use std::collections::HashMap;
+pub mod accounts;
 
-use super::Core;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use super::auth::validate_email;
 use super::error::{CoreError, CoreResult, Entity};
-use super::events::{Actor, EventKind, NewEvent};
+use super::events::{Actor, Audit, EventKind, NewEvent};
 use super::model::{Domain, NewUser, Role, User, UserWithRole, now_millis};
+use super::password::PasswordHasher;
 use super::query::{Filter, ListQuery};
-use super::sessions::EndReason;
-use super::store::{SessionScope, UserChanges};
+use super::roles::Roles;
+use super::sessions::{EndReason, Sessions};
+use super::store::{SessionScope, Store, UserChanges};
 use super::types::{Email, RoleId, UserId, Username};
 use super::validation::{FieldError, FieldErrors};
+use crate::auth::policy;
 use tracing::instrument;
 
 /// A user to create. Names and email are the text the client sent: the core parses each where
@@ -64,14 +69,38 @@ pub(crate) fn user_actor(user: &User, domain: &Domain) -> Actor {
     Actor::User(format!("{}@{}", user.username, domain.name))
 }
 
-impl Core {
+/// The users of each domain, as the admin APIs and the user API's CRUD manage them.
+pub struct Users {
+    store: Arc<dyn Store>,
+    passwords: Arc<PasswordHasher>,
+    audit: Arc<Audit>,
+    sessions: Arc<Sessions>,
+    roles: Arc<Roles>,
+}
+
+impl Users {
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        passwords: Arc<PasswordHasher>,
+        audit: Arc<Audit>,
+        sessions: Arc<Sessions>,
+        roles: Arc<Roles>,
+    ) -> Self {
+        Self { store, passwords, audit, sessions, roles }
+    }
+
+    /// Looks up a user of the domain, if any.
+    pub async fn user(&self, domain: &Domain, id: UserId) -> CoreResult<Option<User>> {
+        Ok(self.store.user_by_id(domain.id, id).await?)
+    }
+
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn create_user(&self, domain: &Domain, draft: UserDraft, actor: Actor) -> CoreResult<UserWithRole> {
         let mut errors = FieldErrors::default();
         errors.add(validate_email(&draft.email))?;
         errors.add(validate_username(&draft.username))?;
         if let Some(password) = &draft.password {
-            errors.add(self.validate_password(domain, password))?;
+            errors.add(policy::validate_password(domain, password))?;
         }
         errors.finish()?;
         let email = Email::parse(&draft.email)?;
@@ -105,14 +134,15 @@ impl Core {
         };
         // A username taken since the check above is a conflict like any other.
         let user = self.store.insert_user(&new_user).await?;
-        self.record(
-            NewEvent::new(EventKind::UserCreated, &domain.name, actor).user(&user.username, &domain.name).details(
-                serde_json::json!({
-                    "email": user.email, "confirmed": user.confirmed, "blocked": user.blocked, "role": role.kind
-                }),
-            ),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::UserCreated, &domain.name, actor).user(&user.username, &domain.name).details(
+                    serde_json::json!({
+                        "email": user.email, "confirmed": user.confirmed, "blocked": user.blocked, "role": role.kind
+                    }),
+                ),
+            )
+            .await;
         Ok(UserWithRole { user, role: Some(role) })
     }
 
@@ -126,7 +156,7 @@ impl Core {
     ) -> CoreResult<UserWithRole> {
         let before = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         if patch.is_empty() {
-            let role = self.role_of(&before).await?;
+            let role = self.roles.role_of(&before).await?;
             return Ok(UserWithRole { user: before, role });
         }
         let new_email = patch.email.as_deref().filter(|e| e.trim().to_lowercase() != before.email);
@@ -138,7 +168,7 @@ impl Core {
             errors.add(validate_email(email))?;
         }
         if let Some(password) = &patch.password {
-            errors.add(self.validate_password(domain, password))?;
+            errors.add(policy::validate_password(domain, password))?;
         }
         errors.finish()?;
         let mut changes = UserChanges::default();
@@ -192,18 +222,18 @@ impl Core {
             self.store.update_user(domain.id, user_id, &changes, now_millis()).await?.ok_or_else(user_not_found)?;
         let role = match role {
             Some(role) => Some(role),
-            None => self.role_of(&user).await?,
+            None => self.roles.role_of(&user).await?,
         };
         if !changed.is_empty() {
             let event = |kind| NewEvent::new(kind, &domain.name, actor.clone()).user(&user.username, &domain.name);
-            self.record(event(EventKind::UserUpdated).details(serde_json::json!({ "changed": changed }))).await;
+            self.audit.record(event(EventKind::UserUpdated).details(serde_json::json!({ "changed": changed }))).await;
             match blocked_now {
-                Some(true) => self.record(event(EventKind::UserBlocked)).await,
-                Some(false) => self.record(event(EventKind::UserUnblocked)).await,
+                Some(true) => self.audit.record(event(EventKind::UserBlocked)).await,
+                Some(false) => self.audit.record(event(EventKind::UserUnblocked)).await,
                 None => {}
             }
             if patch.password.is_some() {
-                self.record(event(EventKind::PasswordChanged)).await;
+                self.audit.record(event(EventKind::PasswordChanged)).await;
             }
             // A blocked user's sessions, or every session after a new password, end (ASVS 7.4.2).
             let ending = match (blocked_now, patch.password.is_some()) {
@@ -212,7 +242,9 @@ impl Core {
                 _ => None,
             };
             if let Some(reason) = ending {
-                self.end_sessions(domain, Some(&user), SessionScope::User(user.id), reason, actor.clone()).await?;
+                self.sessions
+                    .end_sessions(domain, Some(&user), SessionScope::User(user.id), reason, actor.clone())
+                    .await?;
             }
         }
         Ok(UserWithRole { user, role })
@@ -221,16 +253,18 @@ impl Core {
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn delete_user(&self, domain: &Domain, user_id: UserId, actor: Actor) -> CoreResult<UserWithRole> {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
-        let role = self.role_of(&user).await?;
-        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserDeleted, actor.clone())
+        let role = self.roles.role_of(&user).await?;
+        self.sessions
+            .end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::UserDeleted, actor.clone())
             .await?;
         self.store.delete_user(domain.id, user.id).await?;
-        self.record(
-            NewEvent::new(EventKind::UserDeleted, &domain.name, actor)
-                .user(&user.username, &domain.name)
-                .details(serde_json::json!({ "email": user.email })),
-        )
-        .await;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::UserDeleted, &domain.name, actor)
+                    .user(&user.username, &domain.name)
+                    .details(serde_json::json!({ "email": user.email })),
+            )
+            .await;
         Ok(UserWithRole { user, role })
     }
 
@@ -256,11 +290,14 @@ impl Core {
         let user = self.store.user_by_id(domain.id, user_id).await?.ok_or_else(user_not_found)?;
         let changes = UserChanges { bump_token_version: true, ..Default::default() };
         self.store.update_user(domain.id, user.id, &changes, now_millis()).await?;
-        self.record(
-            NewEvent::new(EventKind::TokenRevoked, &domain.name, actor.clone()).user(&user.username, &domain.name),
-        )
-        .await;
-        self.end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::TokensRevoked, actor).await?;
+        self.audit
+            .record(
+                NewEvent::new(EventKind::TokenRevoked, &domain.name, actor.clone()).user(&user.username, &domain.name),
+            )
+            .await;
+        self.sessions
+            .end_sessions(domain, Some(&user), SessionScope::User(user.id), EndReason::TokensRevoked, actor)
+            .await?;
         Ok(())
     }
 

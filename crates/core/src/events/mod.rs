@@ -1,14 +1,20 @@
 //! The audit log: every change and every auth outcome is recorded and published to live
 //! subscribers. Never a password, a hash or a token in `details`.
 
+mod relay;
+
+pub use relay::EventRelay;
+
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-use super::Core;
+use super::metrics::Metrics;
 use super::model::{Millis, new_document_id, now_millis};
 use super::paging::KeyPage;
-use super::store::EventFilter;
+use super::store::{EventFilter, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -131,11 +137,11 @@ impl NewEvent {
 }
 
 /// In-process fan-out of recorded events to live subscribers. With PostgreSQL, events
-/// recorded by other nodes are fed in too (see `Core::start_relay`).
-pub struct EventBus {
+/// recorded by other nodes are fed in too (see `Audit::start_relay`).
+struct EventBus {
     sender: broadcast::Sender<Event>,
     /// This node, in the events it records: its relay skips them.
-    pub(crate) node: String,
+    node: String,
 }
 
 impl Default for EventBus {
@@ -154,14 +160,28 @@ impl EventBus {
     }
 }
 
-impl Core {
+/// The audit log: recording events, listing them, and streaming them live.
+pub struct Audit {
+    store: Arc<dyn Store>,
+    events: EventBus,
+    /// Logins are counted from the events recorded.
+    metrics: Arc<Metrics>,
+}
+
+impl Audit {
+    pub(crate) fn new(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Self {
+        Self { store, events: EventBus::default(), metrics }
+    }
+
+    /// This node, as the events and sessions it records name it.
+    pub(crate) fn node(&self) -> &str {
+        &self.events.node
+    }
+
     /// Records an event in the audit log and publishes it. A failure to record is logged,
     /// never turned into a failure of the operation that caused it.
     pub async fn record(&self, event: NewEvent) {
-        // Before anything can fail: the change this event reports has already been written.
-        if event.kind.may_change_accounts() {
-            self.forget_accounts(event.domain.as_deref());
-        }
+        // The caching layer forgets what the event changed as it stores it.
         match event.kind {
             EventKind::LoginSucceeded => self.metrics.login(true),
             EventKind::LoginFailed => self.metrics.login(false),
@@ -191,25 +211,18 @@ impl Core {
         }
     }
 
-    /// Drops what the caches hold of a domain's accounts (an event changed them).
-    pub(crate) fn forget_accounts(&self, domain: Option<&str>) {
-        self.users.forget_domain(domain);
-        self.sessions.forget_domain(domain);
-        self.roles.clear();
-    }
-
     /// The events recorded from now on, on this node and (with PostgreSQL) the others.
     pub fn subscribe_events(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
     }
 
     /// The audit log, newest first.
-    pub async fn list_events(&self, filter: &EventFilter) -> super::CoreResult<Vec<Event>> {
+    pub async fn list_events(&self, filter: &EventFilter) -> crate::CoreResult<Vec<Event>> {
         Ok(self.store.list_events(filter).await?)
     }
 
     /// A page of events, newest first: at most `filter.limit`, and whether older ones match.
-    pub async fn list_events_page(&self, filter: &EventFilter) -> super::CoreResult<KeyPage<Event>> {
+    pub async fn list_events_page(&self, filter: &EventFilter) -> crate::CoreResult<KeyPage<Event>> {
         let read = EventFilter { limit: filter.limit.saturating_add(1), ..filter.clone() };
         Ok(KeyPage::from_read(self.store.list_events(&read).await?, filter.limit))
     }
