@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use moka::sync::Cache;
+use quick_cache::sync::Cache;
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -23,7 +23,7 @@ use tracing::instrument;
 pub const MAX_FAILURES: u32 = 10;
 pub const WINDOW: Duration = Duration::from_secs(60);
 /// Verified domain-admin passwords remembered, so that scripts do not pay a hash per request.
-const MAX_VERIFIED: u64 = 1000;
+const MAX_VERIFIED: usize = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminLoginError {

@@ -13,6 +13,7 @@ mod bootstrap;
 pub mod domains;
 pub mod error;
 pub mod events;
+pub mod expiring;
 pub mod import;
 pub mod mail;
 pub mod metrics;

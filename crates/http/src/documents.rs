@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_graphql::parser::types::ExecutableDocument;
-use moka::sync::Cache;
+use quick_cache::{Weighter, sync::Cache};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -16,23 +16,35 @@ const PERSISTED_TEXT_BYTES: u64 = 4 << 20;
 
 pub struct Documents {
     /// Documents that parsed and passed the checks that depend on their text alone.
-    parsed: Cache<Arc<str>, Arc<ExecutableDocument>>,
+    parsed: Cache<Arc<str>, Arc<ExecutableDocument>, TextBytes>,
     /// Query texts by the hex SHA-256 a client registered them under.
-    persisted: Cache<String, Arc<str>>,
+    persisted: Cache<String, Arc<str>, TextBytes>,
 }
+
+/// Weighs an entry by the bytes of its texts (the parsed document is counted by its text).
+#[derive(Clone)]
+struct TextBytes;
+
+impl Weighter<Arc<str>, Arc<ExecutableDocument>> for TextBytes {
+    fn weight(&self, text: &Arc<str>, _: &Arc<ExecutableDocument>) -> u64 {
+        text.len().max(1) as u64
+    }
+}
+
+impl Weighter<String, Arc<str>> for TextBytes {
+    fn weight(&self, hash: &String, text: &Arc<str>) -> u64 {
+        (hash.len() + text.len()) as u64
+    }
+}
+
+/// A guess of the entries each cache will hold, for its first allocation.
+const EXPECTED_DOCUMENTS: usize = 512;
 
 impl Default for Documents {
     fn default() -> Self {
-        let weigh = |key_bytes: usize, text_bytes: usize| u32::try_from(key_bytes + text_bytes).unwrap_or(u32::MAX);
         Self {
-            parsed: Cache::builder()
-                .max_capacity(PARSED_TEXT_BYTES)
-                .weigher(move |text: &Arc<str>, _: &Arc<ExecutableDocument>| weigh(0, text.len()))
-                .build(),
-            persisted: Cache::builder()
-                .max_capacity(PERSISTED_TEXT_BYTES)
-                .weigher(move |hash: &String, text: &Arc<str>| weigh(hash.len(), text.len()))
-                .build(),
+            parsed: Cache::with_weighter(EXPECTED_DOCUMENTS, PARSED_TEXT_BYTES, TextBytes),
+            persisted: Cache::with_weighter(EXPECTED_DOCUMENTS, PERSISTED_TEXT_BYTES, TextBytes),
         }
     }
 }

@@ -7,12 +7,12 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
 use super::Auth;
 use super::{TokenRefusal, check_owner};
 use crate::events::{Actor, EventKind, NewEvent};
+use crate::expiring::Expiring;
 use crate::model::{Domain, DomainStatus, User, now_millis};
 use crate::password::Verdict;
 use crate::ratelimit::Limited;
@@ -21,7 +21,7 @@ use tracing::instrument;
 
 /// How long verified credentials are remembered.
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
-const CACHE_MAX: u64 = 10_000;
+const CACHE_MAX: usize = 10_000;
 
 #[derive(Clone, Copy)]
 struct Verified {
@@ -31,11 +31,11 @@ struct Verified {
 
 /// Not a cache of the store (no store call answers "is this the password?"): what a password
 /// verification concluded, by a hash of the credentials.
-pub struct CredentialCache(Cache<[u8; 32], Verified>);
+pub struct CredentialCache(Expiring<[u8; 32], Verified>);
 
 impl Default for CredentialCache {
     fn default() -> Self {
-        Self(Cache::builder().time_to_live(CACHE_TTL).max_capacity(CACHE_MAX).build())
+        Self(Expiring::new(CACHE_TTL, CACHE_MAX))
     }
 }
 

@@ -64,13 +64,13 @@ pub(crate) struct Seek {
 
 /// The checkpoints found so far, per domain and order, and when each was last looked for.
 pub(crate) struct Positions {
-    found: moka::sync::Cache<(i64, Order), Arc<Checkpoints>>,
+    found: quick_cache::sync::Cache<(i64, Order), Arc<Checkpoints>>,
     sought: Mutex<HashMap<(i64, Order), Instant>>,
 }
 
 impl Default for Positions {
     fn default() -> Self {
-        Self { found: moka::sync::Cache::new(256), sought: Mutex::default() }
+        Self { found: quick_cache::sync::Cache::new(256), sought: Mutex::default() }
     }
 }
 

@@ -68,7 +68,7 @@ impl DomainStore for CachedStore {
     async fn delete_domain(&self, domain_id: DomainId) -> StoreResult<()> {
         let deleted = self.inner.delete_domain(domain_id).await;
         self.forget_domains();
-        let _ = self.domain_ids.invalidate_entries_if(move |_, id| *id == domain_id);
+        self.domain_ids.invalidate_entries_if(move |_, id| *id == domain_id);
         self.forget_domain_accounts(domain_id);
         self.forget_roles();
         deleted

@@ -24,9 +24,8 @@ mod users;
 use std::sync::Arc;
 use std::time::Duration;
 
-use moka::sync::{Cache, CacheBuilder};
-
 use super::Store;
+use crate::expiring::Expiring;
 use crate::model::{Domain, Role, User};
 use crate::types::{Action, DomainId, DomainName, RoleId, SessionId, UserId};
 
@@ -35,10 +34,10 @@ const DOMAIN_TTL: Duration = Duration::from_secs(2);
 /// Accounts, sessions and roles: what a burst of requests with one token reads.
 const ACCOUNT_TTL: Duration = Duration::from_secs(1);
 /// Unknown `Host` names are remembered too, so the bound matters.
-const DOMAINS_MAX: u64 = 10_000;
-const USERS_MAX: u64 = 100_000;
-const SESSIONS_MAX: u64 = 100_000;
-const ROLES_MAX: u64 = 10_000;
+const DOMAINS_MAX: usize = 10_000;
+const USERS_MAX: usize = 100_000;
+const SESSIONS_MAX: usize = 100_000;
+const ROLES_MAX: usize = 10_000;
 /// Domain ids never change, but a removed name may come back with a new id: remembered
 /// long enough for events to find their domain's entries, renewed by every read.
 const DOMAIN_ID_TTL: Duration = Duration::from_secs(600);
@@ -47,30 +46,30 @@ const DOMAIN_ID_TTL: Duration = Duration::from_secs(600);
 pub struct CachedStore {
     inner: Arc<dyn Store>,
     /// `None`: no domain has that name.
-    domains: Cache<DomainName, Option<Arc<Domain>>>,
+    domains: Expiring<DomainName, Option<Arc<Domain>>>,
     /// The id of each domain name read, for events, which name their domain.
-    domain_ids: Cache<DomainName, DomainId>,
+    domain_ids: Expiring<DomainName, DomainId>,
     /// Keyed by user id, unique across domains.
-    users: Cache<UserId, Arc<User>>,
+    users: Expiring<UserId, Arc<User>>,
     /// The owner of each session id presented, `None` when it is not live.
-    session_owners: Cache<SessionId, (DomainId, Option<UserId>)>,
-    roles: Cache<RoleId, Arc<Role>>,
-    permissions: Cache<RoleId, (DomainId, Arc<[Action]>)>,
+    session_owners: Expiring<SessionId, (DomainId, Option<UserId>)>,
+    roles: Expiring<RoleId, Arc<Role>>,
+    permissions: Expiring<RoleId, (DomainId, Arc<[Action]>)>,
     /// `None`: the domain has no Public role.
-    public_roles: Cache<DomainId, Option<RoleId>>,
+    public_roles: Expiring<DomainId, Option<RoleId>>,
 }
 
 impl CachedStore {
     pub fn new(inner: Arc<dyn Store>) -> Self {
         Self {
             inner,
-            domains: timed(DOMAIN_TTL, DOMAINS_MAX).build(),
-            domain_ids: timed(DOMAIN_ID_TTL, DOMAINS_MAX).support_invalidation_closures().build(),
-            users: timed(ACCOUNT_TTL, USERS_MAX).support_invalidation_closures().build(),
-            session_owners: timed(ACCOUNT_TTL, SESSIONS_MAX).support_invalidation_closures().build(),
-            roles: timed(ACCOUNT_TTL, ROLES_MAX).build(),
-            permissions: timed(ACCOUNT_TTL, ROLES_MAX).build(),
-            public_roles: timed(ACCOUNT_TTL, ROLES_MAX).build(),
+            domains: Expiring::new(DOMAIN_TTL, DOMAINS_MAX),
+            domain_ids: Expiring::new(DOMAIN_ID_TTL, DOMAINS_MAX),
+            users: Expiring::new(ACCOUNT_TTL, USERS_MAX),
+            session_owners: Expiring::new(ACCOUNT_TTL, SESSIONS_MAX),
+            roles: Expiring::new(ACCOUNT_TTL, ROLES_MAX),
+            permissions: Expiring::new(ACCOUNT_TTL, ROLES_MAX),
+            public_roles: Expiring::new(ACCOUNT_TTL, ROLES_MAX),
         }
     }
 
@@ -91,9 +90,8 @@ impl CachedStore {
     }
 
     fn forget_domain_accounts(&self, domain_id: DomainId) {
-        // The closures only fail when the caches were built without them, as they are not.
-        let _ = self.users.invalidate_entries_if(move |_, user| user.domain_id == domain_id);
-        let _ = self.session_owners.invalidate_entries_if(move |_, (domain, _)| *domain == domain_id);
+        self.users.invalidate_entries_if(move |_, user| user.domain_id == domain_id);
+        self.session_owners.invalidate_entries_if(move |_, (domain, _)| *domain == domain_id);
     }
 
     fn forget_roles(&self) {
@@ -110,12 +108,4 @@ impl CachedStore {
     fn learn_domain(&self, domain: &Domain) {
         self.domain_ids.insert(domain.name.clone(), domain.id);
     }
-}
-
-fn timed<K, V>(ttl: Duration, max: u64) -> CacheBuilder<K, V, Cache<K, V>>
-where
-    K: std::hash::Hash + Eq + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    Cache::builder().time_to_live(ttl).max_capacity(max)
 }

@@ -68,7 +68,7 @@ impl SessionStore for CachedStore {
             Ok(ended) => ended.iter().for_each(|session| self.session_owners.invalidate(&session.id)),
             // Which ended is unknown.
             Err(_) => {
-                let _ = self.session_owners.invalidate_entries_if(move |_, (domain, _)| *domain == domain_id);
+                self.session_owners.invalidate_entries_if(move |_, (domain, _)| *domain == domain_id);
             }
         }
         ended
