@@ -1,7 +1,7 @@
-//! Bounded caches whose entries expire: a `quick_cache` cache (sharded locks, no bookkeeping
-//! on reads but one bit) holding each value with the moment it stops being fresh. The caches
-//! that every request reads use it: a read costs about a lock and a hash, where a cache that
-//! records each read for its eviction policy cost several times the rest of a cached lookup.
+//! Bounded caches whose entries expire: a `quick_cache` cache holding each value with the
+//! moment it stops being fresh. The caches that every request reads use it: a read is a hash,
+//! a shard's read lock and a counter bumped in the entry (about 0.1 µs with two threads on one
+//! key), where moka, which queues every read for its eviction policy, took 0.3 to 0.8 µs.
 
 use std::hash::Hash;
 use std::time::{Duration, Instant};
