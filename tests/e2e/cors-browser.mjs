@@ -43,6 +43,19 @@ export function serve(html) {
   });
 }
 
+/** Opens the front end at `origin` in a new tab of `context` and reads what its script wrote
+ * into `#result` once it is no longer `pending`; a script that failed wrote `error`. */
+export async function pageResult(context, origin) {
+  const tab = await context.newPage();
+  await tab.goto(`${origin}/`);
+  await tab.waitForFunction(() => document.getElementById('result').textContent !== 'pending', null, {
+    timeout: 15_000,
+  });
+  const result = JSON.parse(await tab.textContent('#result'));
+  if (result.error) throw new Error(`the page's calls failed: ${result.error}`);
+  return result;
+}
+
 /** `restUrl`: the REST base; a user `identifier`/`password` that may sign in. */
 export async function corsBrowserCheck(restUrl, identifier, password) {
   const frontEnd = await serve(page(restUrl, identifier, password));
@@ -53,13 +66,7 @@ export async function corsBrowserCheck(restUrl, identifier, password) {
     context.on('request', (request) => {
       if (request.method() === 'OPTIONS') preflights.push(new URL(request.url()).pathname);
     });
-    const tab = await context.newPage();
-    await tab.goto(`${frontEnd.origin}/`);
-    await tab.waitForFunction(() => document.getElementById('result').textContent !== 'pending', null, {
-      timeout: 15_000,
-    });
-    const result = JSON.parse(await tab.textContent('#result'));
-    if (result.error) throw new Error(`the page's calls failed: ${result.error}`);
+    const result = await pageResult(context, frontEnd.origin);
     if (result.login !== 200 || result.me !== 200 || result.body.username !== identifier) {
       throw new Error(`unexpected answers: ${JSON.stringify(result)}`);
     }

@@ -4,7 +4,7 @@
 // sends the cookie), logs out (which clears the cookie), and has nothing to refresh with after.
 
 import { launchBrowser } from './graphiql.mjs';
-import { serve } from './cors-browser.mjs';
+import { pageResult, serve } from './cors-browser.mjs';
 
 function page(restUrl, identifier, password) {
   const script = `
@@ -48,13 +48,7 @@ export async function refreshCookieBrowserCheck(restUrl, identifier, password) {
   const browser = await launchBrowser();
   try {
     const context = await browser.newContext();
-    const tab = await context.newPage();
-    await tab.goto(`${frontEnd.origin}/`);
-    await tab.waitForFunction(() => document.getElementById('result').textContent !== 'pending', null, {
-      timeout: 15_000,
-    });
-    const result = JSON.parse(await tab.textContent('#result'));
-    if (result.error) throw new Error(`the page's calls failed: ${result.error}`);
+    const result = await pageResult(context, frontEnd.origin);
     const expected = {
       login: 200,
       loginKeys: ['jwt', 'user'],
