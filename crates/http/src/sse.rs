@@ -65,13 +65,9 @@ pub const COMPLETE: &[u8] = b"event: complete\ndata:\n\n";
 /// The last event of a stream that fell behind.
 const LAGGED: &str = "This stream fell behind and missed results; subscribe again";
 
-/// One result as an SSE event. Compact JSON has no raw newline, so one `data:` line suffices.
-pub fn frame(framing: Framing, id: u64, response: &GraphqlResponse) -> Bytes {
-    frame_json(framing, id, &serialise(response))
-}
-
-/// An event around JSON already serialised (shared by every stream of an execution): one
-/// allocation and one copy of the JSON per stream.
+/// One result as an SSE event, around its JSON serialised once (and shared by every stream of
+/// an execution): one allocation and one copy of the JSON per stream. Compact JSON has no raw
+/// newline, so one `data:` line suffices.
 fn frame_json(framing: Framing, id: u64, json: &[u8]) -> Bytes {
     debug_assert!(!json.contains(&b'\n'));
     let mut event = Vec::with_capacity(json.len() + 32);

@@ -177,19 +177,15 @@ async fn pump(
         let json = serialise(&response);
         // An end that follows at once (a `limit` reached) travels with the last result, so
         // that each stream is woken once and writes both together.
-        next = match std::future::poll_fn(|cx| Poll::Ready(poll_upstream(&upstream, cx))).await {
-            Poll::Ready(Some(None)) => {
-                let _ = sender.send(Shared::Last(json));
-                return;
-            }
-            Poll::Ready(ready) => {
-                let _ = sender.send(Shared::Json(json));
-                ready
-            }
-            Poll::Pending => {
-                let _ = sender.send(Shared::Json(json));
-                std::future::poll_fn(|cx| poll_upstream(&upstream, cx)).await
-            }
+        let peeked = std::future::poll_fn(|cx| Poll::Ready(poll_upstream(&upstream, cx))).await;
+        if let Poll::Ready(Some(None)) = peeked {
+            let _ = sender.send(Shared::Last(json));
+            return;
+        }
+        let _ = sender.send(Shared::Json(json));
+        next = match peeked {
+            Poll::Ready(ready) => ready,
+            Poll::Pending => std::future::poll_fn(|cx| poll_upstream(&upstream, cx)).await,
         };
     }
 }

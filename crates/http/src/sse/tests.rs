@@ -490,9 +490,10 @@ async fn a_stream_that_falls_behind_gets_an_error_then_complete_and_holds_no_one
 #[test]
 fn frames_are_exact() {
     let response = async_graphql::Response::new(async_graphql::Value::from_json(json!({"a": "x\ny"})).unwrap());
-    assert_eq!(super::frame(super::Framing::Numbered, 7, &response), "id: 7\ndata: {\"data\":{\"a\":\"x\\ny\"}}\n\n");
+    let json = super::serialise(&response);
+    assert_eq!(super::frame_json(super::Framing::Numbered, 7, &json), "id: 7\ndata: {\"data\":{\"a\":\"x\\ny\"}}\n\n");
     assert_eq!(
-        super::frame(super::Framing::GraphqlSse, 1, &response),
+        super::frame_json(super::Framing::GraphqlSse, 1, &json),
         "event: next\ndata: {\"data\":{\"a\":\"x\\ny\"}}\n\n"
     );
 }
