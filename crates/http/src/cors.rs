@@ -2,24 +2,26 @@
 //! default middleware answers: the request's origin echoed back, a fixed list of methods and
 //! headers whatever the preflight asks, a year of `Max-Age`, and 204 to a preflight.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::Request;
 use axum::http::header::{ACCEPT, ACCESS_CONTROL_ALLOW_HEADERS, AUTHORIZATION, CONTENT_TYPE, ORIGIN, VARY};
-use axum::http::{HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::Response;
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use pin_project_lite::pin_project;
+use tower::{Layer, Service};
+use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
 /// Strapi's lists, spelled as Strapi sends them.
 const ALLOWED_HEADERS: &str = "Content-Type,Authorization,Origin,Accept";
 const MAX_AGE: Duration = Duration::from_secs(31_536_000);
 
-/// `router` behind CORS for `origins` (`["*"]`: every origin); as it is when `origins` is empty.
-pub fn apply(router: Router, origins: &[String], credentials: bool) -> Router {
+/// CORS for `origins` (`["*"]`: every origin), answered as Strapi answers; none when `origins`
+/// is empty. `server::spawn` puts it around everything the listener serves.
+pub fn layer(origins: &[String], credentials: bool) -> Option<StrapiCorsLayer> {
     if origins.is_empty() {
-        return router;
+        return None;
     }
     let allow_origin = if origins.iter().any(|o| o == "*") {
         // Echoed rather than `*`, as Strapi does, which also lets credentials be allowed.
@@ -42,15 +44,74 @@ pub fn apply(router: Router, origins: &[String], credentials: bool) -> Router {
         .allow_credentials(credentials)
         .max_age(MAX_AGE)
         .vary([ORIGIN]);
-    router.layer(cors).layer(middleware::from_fn(as_strapi))
+    Some(StrapiCorsLayer { cors })
+}
+
+/// tower-http's CORS with Strapi's spelling of its answers.
+#[derive(Clone)]
+pub struct StrapiCorsLayer {
+    cors: CorsLayer,
+}
+
+impl<S> Layer<S> for StrapiCorsLayer {
+    type Service = StrapiCors<Cors<S>>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        StrapiCors { inner: self.cors.layer(inner) }
+    }
+}
+
+#[derive(Clone)]
+pub struct StrapiCors<S> {
+    inner: S,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for StrapiCors<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = StrapiCorsFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let preflight = request.method() == Method::OPTIONS;
+        StrapiCorsFuture { inner: self.inner.call(request), preflight }
+    }
+}
+
+pin_project! {
+    pub struct StrapiCorsFuture<F> {
+        #[pin]
+        inner: F,
+        preflight: bool,
+    }
+}
+
+impl<F, ResBody, E> Future for StrapiCorsFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.inner.poll(cx))?;
+        as_strapi(response.headers_mut(), *this.preflight);
+        if *this.preflight {
+            *response.status_mut() = StatusCode::NO_CONTENT;
+        }
+        Poll::Ready(Ok(response))
+    }
 }
 
 /// The CORS layer answers every OPTIONS itself with 200 and lower-case header names; Strapi
 /// answers a preflight with 204 and names the headers in their usual case.
-async fn as_strapi(request: Request, next: Next) -> Response {
-    let preflight = request.method() == Method::OPTIONS;
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+fn as_strapi(headers: &mut HeaderMap, preflight: bool) {
     if headers.get_all(VARY).iter().any(|v| v == "origin") {
         let values: Vec<HeaderValue> = headers.get_all(VARY).iter().cloned().collect();
         headers.remove(VARY);
@@ -58,11 +119,7 @@ async fn as_strapi(request: Request, next: Next) -> Response {
             headers.append(VARY, if value == "origin" { HeaderValue::from_static("Origin") } else { value });
         }
     }
-    if preflight {
-        if headers.contains_key(ACCESS_CONTROL_ALLOW_HEADERS) {
-            headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(ALLOWED_HEADERS));
-        }
-        *response.status_mut() = StatusCode::NO_CONTENT;
+    if preflight && headers.contains_key(ACCESS_CONTROL_ALLOW_HEADERS) {
+        headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(ALLOWED_HEADERS));
     }
-    response
 }

@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::ExecutableDocument;
 use quick_cache::{Weighter, sync::Cache};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::validated::KnownDocument;
 
 /// Bytes of query text each cache may hold (with their keys): a few hundred documents of
 /// ordinary size. Parsed documents take roughly ten times their text.
@@ -16,7 +17,7 @@ const PERSISTED_TEXT_BYTES: u64 = 4 << 20;
 
 pub struct Documents {
     /// Documents that parsed and passed the checks that depend on their text alone.
-    parsed: Cache<Arc<str>, Arc<ExecutableDocument>, TextBytes>,
+    parsed: Cache<Arc<str>, Arc<KnownDocument>, TextBytes>,
     /// Query texts by the hex SHA-256 a client registered them under.
     persisted: Cache<String, Arc<str>, TextBytes>,
 }
@@ -25,8 +26,8 @@ pub struct Documents {
 #[derive(Clone)]
 struct TextBytes;
 
-impl Weighter<Arc<str>, Arc<ExecutableDocument>> for TextBytes {
-    fn weight(&self, text: &Arc<str>, _: &Arc<ExecutableDocument>) -> u64 {
+impl Weighter<Arc<str>, Arc<KnownDocument>> for TextBytes {
+    fn weight(&self, text: &Arc<str>, _: &Arc<KnownDocument>) -> u64 {
         text.len().max(1) as u64
     }
 }
@@ -50,11 +51,11 @@ impl Default for Documents {
 }
 
 impl Documents {
-    pub fn parsed(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+    pub fn parsed(&self, query: &str) -> Option<Arc<KnownDocument>> {
         self.parsed.get(query)
     }
 
-    pub fn keep_parsed(&self, query: &str, document: Arc<ExecutableDocument>) {
+    pub fn keep_parsed(&self, query: &str, document: Arc<KnownDocument>) {
         self.parsed.insert(Arc::from(query), document);
     }
 

@@ -27,6 +27,7 @@ use super::rejection::Rejection;
 use super::request::{self, Params};
 use super::sse::{self, Fanout, ShareKey, Shutdown};
 use super::trace;
+use super::validated::{KnownDocument, RequestedDocument};
 use crate::LimitsConfig;
 
 /// What the transport knows of a request before GraphQL runs.
@@ -191,14 +192,15 @@ pub async fn prepare<E: Endpoint>(
     let params = with_persisted_query(mounted, params, media)?;
     let mut request = params.into_request();
     inputs::check_variables(&request.variables, input_limits(&mounted.limits)).map_err(input_refused)?;
-    let document = match mounted.documents.parsed(&request.query) {
-        Some(document) => document,
+    let known = match mounted.documents.parsed(&request.query) {
+        Some(known) => known,
         None => {
-            let document = parse_checked(mounted, &request.query, media)?;
-            mounted.documents.keep_parsed(&request.query, document.clone());
-            document
+            let known = Arc::new(KnownDocument::new(parse_checked(mounted, &request.query, media)?));
+            mounted.documents.keep_parsed(&request.query, known.clone());
+            known
         }
     };
+    let document = &known.document;
     if let Some(operation) = select_operation(&document, operation_name.as_deref()) {
         let kind = operation.node.ty;
         trace::record_operation(kind, operation_name.as_deref().or_else(|| named_alone(&document)));
@@ -239,13 +241,14 @@ pub async fn prepare<E: Endpoint>(
         }
         endpoint.authorize(&caller, &document, operation, &request.variables)?;
     }
-    // Parsed once: execution reuses this document.
-    request.set_parsed_query(ExecutableDocument::clone(&document));
+    // Parsed once: execution reuses this document, and its validation when it can.
+    request.set_parsed_query(document.clone());
     let share = match transport {
         Transport::EventStream => endpoint.stream_scope(&caller).map(|scope| ShareKey::new(scope, &request)),
         Transport::Post | Transport::Get => None,
     };
-    Ok(Prepared { request: request.data(caller), media, share })
+    let request = request.data(caller).data(RequestedDocument { document: known, operation: operation_name });
+    Ok(Prepared { request, media, share })
 }
 
 /// The request with the query text its persisted-query hash stands for, if it sent one.
@@ -272,7 +275,7 @@ fn parse_checked<E: Endpoint>(
     mounted: &Mounted<E>,
     query: &str,
     media: MediaType,
-) -> Result<Arc<ExecutableDocument>, Rejection> {
+) -> Result<ExecutableDocument, Rejection> {
     inputs::check_text_nesting(query, mounted.limits.text_nesting()).map_err(input_refused)?;
     let document = match async_graphql::parser::parse_query(query) {
         Ok(document) => document,
@@ -287,7 +290,7 @@ fn parse_checked<E: Endpoint>(
         }
     };
     inputs::check_document(&document, input_limits(&mounted.limits)).map_err(input_refused)?;
-    Ok(Arc::new(document))
+    Ok(document)
 }
 
 fn input_limits(limits: &LimitsConfig) -> InputLimits {

@@ -21,6 +21,7 @@ pub mod request;
 pub mod server;
 pub mod sse;
 mod trace;
+pub mod validated;
 
 pub use graphql::{Endpoint, Mounted, RequestErrorKind, RequestHead, Transport};
 pub use limits_config::{ConnectionLimits, LimitsConfig};

@@ -2,13 +2,17 @@
 //! The GraphQL handlers mark answers that carry GraphQL errors (`GraphqlErrors`), so that a
 //! 200 with errors is told from a clean 200.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::middleware::{self, Next};
 use axum::response::Response;
+use pin_project_lite::pin_project;
+use tower::{Layer, Service};
 
 use gatehouse_core::metrics::{Metrics, RequestOutcome};
 
@@ -18,15 +22,68 @@ pub struct GraphqlErrors;
 
 /// `router` with every request counted and timed under `endpoint`.
 pub fn track(router: Router, metrics: Arc<Metrics>, endpoint: &'static str) -> Router {
-    router.layer(middleware::from_fn(move |request: Request, next: Next| {
-        let metrics = metrics.clone();
-        async move {
-            let started = Instant::now();
-            let response = next.run(request).await;
-            metrics.observe_request(endpoint, outcome(&response), started.elapsed().as_secs_f64());
-            response
+    router.layer(Track { metrics, endpoint, inner: () })
+}
+
+#[derive(Clone)]
+struct Track<S = ()> {
+    metrics: Arc<Metrics>,
+    endpoint: &'static str,
+    inner: S,
+}
+
+impl<S> Layer<S> for Track {
+    type Service = Track<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Track { metrics: self.metrics.clone(), endpoint: self.endpoint, inner }
+    }
+}
+
+impl<S> Service<Request> for Track<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Tracked<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        Tracked {
+            inner: self.inner.call(request),
+            metrics: self.metrics.clone(),
+            endpoint: self.endpoint,
+            started: Instant::now(),
         }
-    }))
+    }
+}
+
+pin_project! {
+    struct Tracked<F> {
+        #[pin]
+        inner: F,
+        metrics: Arc<Metrics>,
+        endpoint: &'static str,
+        started: Instant,
+    }
+}
+
+impl<F, E> Future for Tracked<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = ready!(this.inner.poll(cx))?;
+        this.metrics.observe_request(this.endpoint, outcome(&response), this.started.elapsed().as_secs_f64());
+        Poll::Ready(Ok(response))
+    }
 }
 
 pub(crate) fn outcome(response: &Response) -> RequestOutcome {

@@ -15,8 +15,10 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
+use tower::ServiceBuilder;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
+use super::cors::StrapiCorsLayer;
 use super::graphql::{self, Endpoint, Mounted};
 use super::idle::IdleTimeout;
 use super::sse::{self, Shutdown};
@@ -47,12 +49,18 @@ Retry-After: 1\r\nConnection: close\r\nContent-Length: 37\r\n\r\nToo many open c
 pub fn spawn(
     listener: TcpListener,
     router: Router,
+    cors: Option<StrapiCorsLayer>,
     limits: ConnectionLimits,
     mut shutdown: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    // Open event streams end when the server stops, so the drain never waits on them.
-    let router =
-        router.layer(RequestBodyTimeoutLayer::new(limits.body_timeout)).layer(Extension(Shutdown(shutdown.clone())));
+    // Around the router as a whole rather than with `Router::layer`, which would wrap (and,
+    // per request, clone) every route once per layer.
+    let router = ServiceBuilder::new()
+        // Open event streams end when the server stops, so the drain never waits on them.
+        .layer(Extension(Shutdown(shutdown.clone())))
+        .option_layer(cors)
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+        .service(router);
     tokio::spawn(async move {
         let open = Arc::new(Semaphore::new(limits.max_connections));
         let graceful = GracefulShutdown::new();

@@ -117,13 +117,13 @@ impl App {
                 router
             };
             // Around everything the listener serves, so that routes added later get it too.
-            let router = cors::apply(router, &listen.cors_origins(), listen.cors_credentials);
+            let cors = cors::layer(&listen.cors_origins(), listen.cors_credentials);
             let socket = TcpListener::bind(listen.address)
                 .await
                 .with_context(|| format!("cannot listen on {} ({} handler)", listen.address, listen.handler.name()))?;
             let address = socket.local_addr()?;
             let connections = config.limits.connections(Duration::from_secs(config.server.drain_seconds));
-            tasks.push(spawn(socket, router, connections, stop.clone()));
+            tasks.push(spawn(socket, router, cors, connections, stop.clone()));
             listeners.push(BoundListener { handler: listen.handler, address, path });
         }
         Ok(App { core, listeners, readiness, shutdown, tasks })

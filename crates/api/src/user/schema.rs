@@ -13,6 +13,7 @@ use super::users::{UserMutation, UserQuery};
 use crate::nulls::NullPropagation;
 use gatehouse_core::Core;
 use gatehouse_http::LimitsConfig;
+use gatehouse_http::validated::ReuseValidation;
 
 #[derive(MergedObject, Default)]
 pub struct Query(RoleQuery, UserQuery, AuthQuery, SessionQuery);
@@ -26,6 +27,8 @@ pub type UserSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn build(core: Option<Arc<Core>>, limits: &LimitsConfig) -> UserSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.depth)
+        // First: a validation it keeps is one the bounds below passed.
+        .extension(ReuseValidation::default())
         .extension(Bounds { complexity: limits.complexity, records: limits.response_records })
         // Outside null propagation: a guard's refusal marker is dropped after it has nulled
         // what it must.

@@ -298,8 +298,8 @@ impl Auth {
         if user.token_version != claims.ver {
             return Err(TokenRefusal::Invalid);
         }
-        let Some(session) = claims.sid else { return Ok((user, None)) };
-        let session = SessionId::parse(&session).map_err(|_| TokenRefusal::Invalid)?;
+        let Some(session) = claims.sid.as_deref() else { return Ok((user, None)) };
+        let session = SessionId::parse(session).map_err(|_| TokenRefusal::Invalid)?;
         match self.sessions.session_is_live(domain, &session, user.id).await {
             Ok(true) => Ok((user, Some(session))),
             Ok(false) => Err(TokenRefusal::Invalid),

@@ -153,7 +153,7 @@ async fn serve(keepalive_seconds: u64) -> Server {
     let url = format!("http://{}/gql", listener.local_addr().unwrap());
     let (stop, stopped) = watch::channel(false);
     let connections = LimitsConfig::default().connections(std::time::Duration::from_secs(5));
-    let task = spawn(listener, endpoint_routes(mounted), connections, stopped);
+    let task = spawn(listener, endpoint_routes(mounted), None, connections, stopped);
     Server { url, live, ticks, stop, task, client: reqwest::Client::new() }
 }
 
