@@ -29,9 +29,36 @@ thread_local! {
 /// Runs Argon2 into `out` with this thread's reusable working memory.
 fn argon2_into(hasher: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), argon2::Error> {
     BLOCKS.with_borrow_mut(|blocks| {
-        blocks.resize(hasher.params().block_count(), Block::default());
-        hasher.hash_password_into_with_memory(password, salt, out, &mut blocks[..])
+        let count = hasher.params().block_count();
+        if blocks.len() < count {
+            *blocks = working_memory(count);
+        }
+        hasher.hash_password_into_with_memory(password, salt, out, &mut blocks[..count])
     })
+}
+
+/// `count` blocks on huge pages where the kernel allows them (Linux's `madvise` mode of
+/// transparent huge pages): Argon2 reads its 19 MiB in an order no cache foresees, and with
+/// 4 KiB pages most of those reads also miss the TLB. Verifications per second on two threads
+/// went from 101 to 107 on the benchmark machine (`examples/argon2_rate`, three runs each).
+fn working_memory(count: usize) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::with_capacity(count);
+    #[cfg(target_os = "linux")]
+    {
+        // madvise wants a page-aligned start; the pages are not touched yet, so the advice
+        // decides how they are faulted in by the resize below.
+        const PAGE: usize = 4096;
+        let start = blocks.as_mut_ptr() as usize;
+        let aligned = start.next_multiple_of(PAGE);
+        let length = (count * size_of::<Block>()).saturating_sub(aligned - start);
+        // SAFETY: the range lies inside the allocation just made; the advice changes how its
+        // pages are backed, never their contents.
+        unsafe {
+            libc::madvise(aligned as *mut libc::c_void, length, libc::MADV_HUGEPAGE);
+        }
+    }
+    blocks.resize(count, Block::default());
+    blocks
 }
 
 /// A new Argon2id PHC string for `password`.
