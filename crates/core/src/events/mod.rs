@@ -205,10 +205,6 @@ impl Audit {
             details: event.details,
         };
         self.events.publish(event);
-        // A wake-up for the other nodes' relays, which read the event from the table.
-        if let Err(e) = self.store.announce_event(&self.events.node).await {
-            tracing::warn!(error = %e, "cannot wake the other nodes");
-        }
     }
 
     /// The events recorded from now on, on this node and (with PostgreSQL) the others.

@@ -88,12 +88,18 @@ impl EventRelay {
         loop {
             tokio::select! {
                 wakeup = self.wakeups.next() => {
-                    if wakeup.is_none() {
-                        return;
-                    }
+                    let Some(sender) = wakeup else { return };
                     // Wake-ups that queued meanwhile are answered by the same read of the table:
-                    // a busy cluster costs a query per burst, not per event.
-                    while let Some(Some(_)) = self.wakeups.next().now_or_never() {}
+                    // a busy cluster costs a query per burst, not per event. This node's own
+                    // need none (its events were published when recorded); the timer's reads
+                    // move the cursor past them.
+                    let mut from_others = sender != self.audit.events.node;
+                    while let Some(Some(sender)) = self.wakeups.next().now_or_never() {
+                        from_others |= sender != self.audit.events.node;
+                    }
+                    if !from_others {
+                        continue;
+                    }
                 }
                 _ = timer.tick() => {}
                 _ = stop.wait_for(|stop| *stop) => return,

@@ -27,7 +27,9 @@ pub struct NodeEvent {
 
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
-    /// Stores the event, with the node that records it, and returns its id.
+    /// Stores the event, with the node that records it, and returns its id. Where other nodes
+    /// share the database (PostgreSQL), also wakes them with the node's name (`NOTIFY`,
+    /// delivered when the insert commits); a wake-up only: the table is the truth.
     async fn insert_event(&self, event: &NewEvent, at: Millis, node: &str) -> StoreResult<i64>;
     async fn list_events(&self, filter: &EventFilter) -> StoreResult<Vec<Event>>;
     /// How many events of each of `kinds` happened since `since`, in one domain or in all.
@@ -44,10 +46,8 @@ pub trait EventStore: Send + Sync + 'static {
     async fn events_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<NodeEvent>>;
     /// The highest event id, 0 when there is none.
     async fn last_event_id(&self) -> StoreResult<i64>;
-    /// Wakes every node sharing the database after an event is recorded (PostgreSQL `NOTIFY`);
-    /// does nothing where there is no other node (SQLite). A wake-up only: the table is the truth.
-    async fn announce_event(&self, payload: &str) -> StoreResult<()>;
-    /// The wake-ups of every node (this one included), or `None` when the backend has none.
+    /// The wake-ups of every node (this one included), each the name of the node that sent it,
+    /// or `None` when the backend has none.
     /// The stream survives reconnections; a wake-up sent while disconnected is lost, which is
     /// why the relay also looks at the table on its own.
     async fn event_announcements(&self) -> StoreResult<Option<BoxStream<'static, String>>>;

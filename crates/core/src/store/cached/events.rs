@@ -77,10 +77,6 @@ impl EventStore for CachedStore {
         self.inner.last_event_id().await
     }
 
-    async fn announce_event(&self, payload: &str) -> StoreResult<()> {
-        self.inner.announce_event(payload).await
-    }
-
     async fn event_announcements(&self) -> StoreResult<Option<BoxStream<'static, String>>> {
         self.inner.event_announcements().await
     }

@@ -64,9 +64,11 @@ impl UserStore for CachedStore {
     }
 
     async fn record_login(&self, domain_id: DomainId, user_id: UserId, at: Millis) -> StoreResult<()> {
-        let written = self.inner.record_login(domain_id, user_id, at).await;
-        self.users.invalidate(&user_id);
-        written
+        // The cached user is kept: the login time is all this changes, and nothing answered
+        // from this cache shows it (the admin API reads users from the store). Forgetting it
+        // made each login cost the same user's next request a database read, which a login
+        // storm on PostgreSQL turned into the `me` latency tail.
+        self.inner.record_login(domain_id, user_id, at).await
     }
 
     async fn update_user(
