@@ -201,9 +201,9 @@ pub async fn prepare<E: Endpoint>(
         }
     };
     let document = &known.document;
-    if let Some(operation) = select_operation(&document, operation_name.as_deref()) {
+    if let Some(operation) = select_operation(document, operation_name.as_deref()) {
         let kind = operation.node.ty;
-        trace::record_operation(kind, operation_name.as_deref().or_else(|| named_alone(&document)));
+        trace::record_operation(kind, operation_name.as_deref().or_else(|| named_alone(document)));
         match (transport, kind) {
             (Transport::Get, OperationType::Mutation) => {
                 return Err(Rejection::graphql(
@@ -228,18 +228,18 @@ pub async fn prepare<E: Endpoint>(
             _ => {}
         }
         let limits = DocumentLimits { depth: mounted.limits.depth, aliases: mounted.limits.aliases };
-        if let Err(message) = limits::check(&document, &operation.node.selection_set.node, &limits) {
+        if let Err(message) = limits::check(document, &operation.node.selection_set.node, &limits) {
             return Err(Rejection::bad_request("query_limit_exceeded", message));
         }
         if kind == OperationType::Subscription {
-            let name = operation_name.as_deref().or_else(|| named_alone(&document));
-            if let Err(message) = limits::check_subscription_root(&document, &operation.node, name) {
+            let name = operation_name.as_deref().or_else(|| named_alone(document));
+            if let Err(message) = limits::check_subscription_root(document, &operation.node, name) {
                 let code = endpoint.request_error_code(RequestErrorKind::Validation);
                 let error = ServerError::new(message, Some(operation.pos));
                 return Err(request_errors(vec![error], code, request_error_status(media), media));
             }
         }
-        endpoint.authorize(&caller, &document, operation, &request.variables)?;
+        endpoint.authorize(&caller, document, operation, &request.variables)?;
     }
     // Parsed once: execution reuses this document, and its validation when it can.
     request.set_parsed_query(document.clone());
