@@ -434,7 +434,9 @@ pub async fn post<E: Endpoint>(
         }
         .await;
         match result {
-            Ok(prepared) => execute(&mounted, prepared).await,
+            // Boxed: its state (7 KiB, most of it async-graphql's) would otherwise be part of
+            // this handler's future, which axum and tower move several times per request.
+            Ok(prepared) => Box::pin(execute(&mounted, prepared)).await,
             Err(rejection) => rejection.into_response(),
         }
     })
@@ -473,7 +475,9 @@ pub async fn get<E: Endpoint>(
         }
         .await;
         match result {
-            Ok(prepared) => execute(&mounted, prepared).await,
+            // Boxed: its state (7 KiB, most of it async-graphql's) would otherwise be part of
+            // this handler's future, which axum and tower move several times per request.
+            Ok(prepared) => Box::pin(execute(&mounted, prepared)).await,
             Err(rejection) => rejection.into_response(),
         }
     })
