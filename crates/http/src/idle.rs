@@ -13,22 +13,33 @@ use tokio::time::{Instant, Sleep};
 pub struct IdleTimeout<S> {
     inner: S,
     timeout: Duration,
+    /// When a byte last moved.
+    moved_at: Instant,
+    /// Set `timeout` after a movement, not necessarily the last: when it fires, the wait is
+    /// set again from the last one if there was any since. Setting the timer at every read and
+    /// write would cost a timer-wheel update per I/O, two per request.
     deadline: Pin<Box<Sleep>>,
 }
 
 impl<S> IdleTimeout<S> {
     pub fn new(inner: S, timeout: Duration) -> Self {
-        Self { inner, timeout, deadline: Box::pin(tokio::time::sleep(timeout)) }
+        Self { inner, timeout, moved_at: Instant::now(), deadline: Box::pin(tokio::time::sleep(timeout)) }
     }
 
     fn moved(&mut self) {
-        self.deadline.as_mut().reset(Instant::now() + self.timeout);
+        self.moved_at = Instant::now();
     }
 
     /// `Pending` while there is time left; an error once the connection has been idle too long.
     fn check(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
-        ready!(self.deadline.as_mut().poll(cx));
-        Poll::Ready(io::Error::new(io::ErrorKind::TimedOut, "connection idle for too long"))
+        loop {
+            ready!(self.deadline.as_mut().poll(cx));
+            let idle_at = self.moved_at + self.timeout;
+            if Instant::now() >= idle_at {
+                return Poll::Ready(io::Error::new(io::ErrorKind::TimedOut, "connection idle for too long"));
+            }
+            self.deadline.as_mut().reset(idle_at);
+        }
     }
 }
 
@@ -110,5 +121,27 @@ mod tests {
         }
         let idle = server.read_exact(&mut byte).await.unwrap_err();
         assert_eq!(idle.kind(), io::ErrorKind::TimedOut);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_read_waiting_past_the_first_deadline_lives_while_writes_move() {
+        let (mut client, server) = tokio::io::duplex(64);
+        let (mut reading, mut writing) = tokio::io::split(IdleTimeout::new(server, Duration::from_secs(10)));
+        let started = Instant::now();
+        let writer = tokio::spawn(async move {
+            for _ in 0..3 {
+                tokio::time::sleep(Duration::from_secs(8)).await;
+                writing.write_all(b"x").await.unwrap();
+            }
+        });
+        let mut byte = [0u8; 1];
+        let idle = reading.read_exact(&mut byte).await.unwrap_err();
+        assert_eq!(idle.kind(), io::ErrorKind::TimedOut);
+        // The last write was at 24 s: idle from 34 s, not from the first deadline at 10 s.
+        assert_eq!(started.elapsed(), Duration::from_secs(34));
+        writer.await.unwrap();
+        let mut written = [0u8; 3];
+        client.read_exact(&mut written).await.unwrap();
+        assert_eq!(&written, b"xxx");
     }
 }

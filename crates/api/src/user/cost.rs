@@ -29,22 +29,32 @@ pub fn list_cost(pagination: &Option<PaginationArg>, child_complexity: usize) ->
     records.saturating_mul(child_complexity).saturating_add(1)
 }
 
-/// Installs both bounds on the user schema.
+/// Installs both bounds on the user schema; every request shares one instance.
 pub struct Bounds {
+    shared: Arc<Limits>,
+}
+
+struct Limits {
     /// The most a query may cost.
-    pub complexity: usize,
+    complexity: usize,
     /// The most records one response may carry.
-    pub records: usize,
+    records: usize,
+}
+
+impl Bounds {
+    pub fn new(complexity: usize, records: usize) -> Self {
+        Self { shared: Arc::new(Limits { complexity, records }) }
+    }
 }
 
 impl ExtensionFactory for Bounds {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Bounds { complexity: self.complexity, records: self.records })
+        self.shared.clone()
     }
 }
 
 #[async_trait::async_trait]
-impl Extension for Bounds {
+impl Extension for Limits {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,

@@ -33,17 +33,28 @@ fn is_reported(error: &async_graphql::ServerError) -> bool {
     error.source::<Reported>().is_some()
 }
 
-/// The schema extension that shapes refused fields.
-pub struct RefusedFields;
+/// The schema extension that shapes refused fields. It keeps no state: every request shares
+/// one instance.
+pub struct RefusedFields {
+    shared: Arc<Shaping>,
+}
+
+struct Shaping;
+
+impl Default for RefusedFields {
+    fn default() -> Self {
+        Self { shared: Arc::new(Shaping) }
+    }
+}
 
 impl ExtensionFactory for RefusedFields {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RefusedFields)
+        self.shared.clone()
     }
 }
 
 #[async_trait::async_trait]
-impl Extension for RefusedFields {
+impl Extension for Shaping {
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,

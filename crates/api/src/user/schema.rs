@@ -29,10 +29,10 @@ pub fn build(core: Option<Arc<Core>>, limits: &LimitsConfig) -> UserSchema {
         .limit_depth(limits.depth)
         // First: a validation it keeps is one the bounds below passed.
         .extension(ReuseValidation::default())
-        .extension(Bounds { complexity: limits.complexity, records: limits.response_records })
+        .extension(Bounds::new(limits.complexity, limits.response_records))
         // Outside null propagation: a guard's refusal marker is dropped after it has nulled
         // what it must.
-        .extension(RefusedFields)
+        .extension(RefusedFields::default())
         .extension(NullPropagation);
     if let Some(core) = core {
         builder = builder.data(core);
