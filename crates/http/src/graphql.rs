@@ -335,7 +335,9 @@ pub(crate) fn request_error_rejection<E: Endpoint>(
     request_errors(response.errors, code, status, media)
 }
 
-/// Executes a prepared request and writes the answer in the negotiated media type.
+/// Executes a prepared request and writes the answer in the negotiated media type. The HTTP
+/// handlers box its future: its state (7 KiB, most of it async-graphql's) would otherwise be
+/// part of theirs, which axum and tower move several times per request.
 pub async fn execute<E: Endpoint>(mounted: &Mounted<E>, prepared: Prepared) -> Response {
     let media = prepared.media;
     let response = mounted.endpoint.executor().execute(prepared.request).await;
@@ -434,8 +436,7 @@ pub async fn post<E: Endpoint>(
         }
         .await;
         match result {
-            // Boxed: its state (7 KiB, most of it async-graphql's) would otherwise be part of
-            // this handler's future, which axum and tower move several times per request.
+            // Boxed: see `execute`.
             Ok(prepared) => Box::pin(execute(&mounted, prepared)).await,
             Err(rejection) => rejection.into_response(),
         }
@@ -475,8 +476,7 @@ pub async fn get<E: Endpoint>(
         }
         .await;
         match result {
-            // Boxed: its state (7 KiB, most of it async-graphql's) would otherwise be part of
-            // this handler's future, which axum and tower move several times per request.
+            // Boxed: see `execute`.
             Ok(prepared) => Box::pin(execute(&mounted, prepared)).await,
             Err(rejection) => rejection.into_response(),
         }

@@ -44,8 +44,9 @@ pub fn endpoint_routes<E: Endpoint>(mounted: Mounted<E>) -> Router {
 const TOO_MANY_CONNECTIONS: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n\
 Retry-After: 1\r\nConnection: close\r\nContent-Length: 37\r\n\r\nToo many open connections; try again\n";
 
-/// Serves `router` on an already bound listener until `shutdown` turns true; then stops
-/// accepting and lets open requests finish for at most `limits.drain`.
+/// Serves `router` (behind `cors`, when the listener has it) on an already bound listener
+/// until `shutdown` turns true; then stops accepting and lets open requests finish for at most
+/// `limits.drain`.
 pub fn spawn(
     listener: TcpListener,
     router: Router,
