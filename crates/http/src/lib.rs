@@ -19,6 +19,7 @@ pub mod protection;
 pub mod rejection;
 pub mod request;
 pub mod server;
+pub mod shared_extension;
 pub mod sse;
 mod trace;
 pub mod validated;

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
+use async_graphql::extensions::{Extension, ExtensionContext, NextValidation};
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 use async_graphql::{ServerError, ValidationResult};
 
@@ -49,28 +49,13 @@ pub struct RequestedDocument {
     pub operation: Option<String>,
 }
 
-/// The schema extension that answers validation from the document when it can. Registered
-/// first on each schema, so that a kept result is one every later extension's check passed.
-pub struct ReuseValidation {
-    shared: Arc<Reuse>,
-}
-
-struct Reuse;
-
-impl Default for ReuseValidation {
-    fn default() -> Self {
-        Self { shared: Arc::new(Reuse) }
-    }
-}
-
-impl ExtensionFactory for ReuseValidation {
-    fn create(&self) -> Arc<dyn Extension> {
-        self.shared.clone()
-    }
-}
+/// The schema extension that answers validation from the document when it can (stateless:
+/// installed as a `SharedExtension`). Registered first on each schema, so that a kept result
+/// is one every later extension's check passed.
+pub struct ReuseValidation;
 
 #[async_trait::async_trait]
-impl Extension for Reuse {
+impl Extension for ReuseValidation {
     async fn validation(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -104,7 +89,9 @@ mod tests {
     }
 
     fn schema() -> Schema<Query, EmptyMutation, EmptySubscription> {
-        Schema::build(Query, EmptyMutation, EmptySubscription).extension(ReuseValidation::default()).finish()
+        Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(crate::shared_extension::SharedExtension::new(ReuseValidation))
+            .finish()
     }
 
     fn known(text: &str) -> Arc<KnownDocument> {

@@ -20,6 +20,7 @@ use super::token::TokenAdminMutation;
 use super::types::{AdminAuthInfo, AuthStatus, AuthType};
 use gatehouse_core::Core;
 use gatehouse_http::LimitsConfig;
+use gatehouse_http::shared_extension::SharedExtension;
 use gatehouse_http::validated::ReuseValidation;
 
 /// What the server knows of itself, for `server` and `stat`.
@@ -142,7 +143,7 @@ pub fn build(core: Option<Arc<Core>>, limits: &LimitsConfig) -> AdminSchema {
     let mut builder = Schema::build(AdminQuery, AdminMutation, AdminSubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
-        .extension(ReuseValidation::default())
+        .extension(SharedExtension::new(ReuseValidation))
         .data(ServerInfo { started: Instant::now() });
     if let Some(core) = core {
         builder = builder.data(core);

@@ -3,10 +3,9 @@
 //! it asks for (its page size, 10 unless given), so nested lists are priced at what they
 //! would read; a response stops at a number of records whatever the estimate said.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation};
+use async_graphql::extensions::{Extension, ExtensionContext, NextPrepareRequest, NextValidation};
 use async_graphql::{Request, ServerError, ServerResult, ValidationResult};
 
 use super::error::{ApiResult, pagination_error};
@@ -29,32 +28,17 @@ pub fn list_cost(pagination: &Option<PaginationArg>, child_complexity: usize) ->
     records.saturating_mul(child_complexity).saturating_add(1)
 }
 
-/// Installs both bounds on the user schema; every request shares one instance.
+/// Both bounds, as a schema extension without per-request state (installed as a
+/// `SharedExtension`).
 pub struct Bounds {
-    shared: Arc<Limits>,
-}
-
-struct Limits {
     /// The most a query may cost.
-    complexity: usize,
+    pub complexity: usize,
     /// The most records one response may carry.
-    records: usize,
-}
-
-impl Bounds {
-    pub fn new(complexity: usize, records: usize) -> Self {
-        Self { shared: Arc::new(Limits { complexity, records }) }
-    }
-}
-
-impl ExtensionFactory for Bounds {
-    fn create(&self) -> Arc<dyn Extension> {
-        self.shared.clone()
-    }
+    pub records: usize,
 }
 
 #[async_trait::async_trait]
-impl Extension for Limits {
+impl Extension for Bounds {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,

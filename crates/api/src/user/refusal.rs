@@ -8,9 +8,8 @@
 //! field, and drops it from the answer for a non-null one (which is left out, as before).
 
 use std::fmt;
-use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo};
+use async_graphql::extensions::{Extension, ExtensionContext, NextExecute, NextResolve, ResolveInfo};
 use async_graphql::{Context, Response, ServerResult, Value};
 
 /// Reports `error` at the field of `ctx`; returns the marker its guard fails with.
@@ -33,28 +32,12 @@ fn is_reported(error: &async_graphql::ServerError) -> bool {
     error.source::<Reported>().is_some()
 }
 
-/// The schema extension that shapes refused fields. It keeps no state: every request shares
-/// one instance.
-pub struct RefusedFields {
-    shared: Arc<Shaping>,
-}
-
-struct Shaping;
-
-impl Default for RefusedFields {
-    fn default() -> Self {
-        Self { shared: Arc::new(Shaping) }
-    }
-}
-
-impl ExtensionFactory for RefusedFields {
-    fn create(&self) -> Arc<dyn Extension> {
-        self.shared.clone()
-    }
-}
+/// The schema extension that shapes refused fields (stateless: installed as a
+/// `SharedExtension`).
+pub struct RefusedFields;
 
 #[async_trait::async_trait]
-impl Extension for Shaping {
+impl Extension for RefusedFields {
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,

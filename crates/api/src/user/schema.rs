@@ -13,6 +13,7 @@ use super::users::{UserMutation, UserQuery};
 use crate::nulls::NullPropagation;
 use gatehouse_core::Core;
 use gatehouse_http::LimitsConfig;
+use gatehouse_http::shared_extension::SharedExtension;
 use gatehouse_http::validated::ReuseValidation;
 
 #[derive(MergedObject, Default)]
@@ -28,11 +29,11 @@ pub fn build(core: Option<Arc<Core>>, limits: &LimitsConfig) -> UserSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.depth)
         // First: a validation it keeps is one the bounds below passed.
-        .extension(ReuseValidation::default())
-        .extension(Bounds::new(limits.complexity, limits.response_records))
+        .extension(SharedExtension::new(ReuseValidation))
+        .extension(SharedExtension::new(Bounds { complexity: limits.complexity, records: limits.response_records }))
         // Outside null propagation: a guard's refusal marker is dropped after it has nulled
         // what it must.
-        .extension(RefusedFields::default())
+        .extension(SharedExtension::new(RefusedFields))
         .extension(NullPropagation);
     if let Some(core) = core {
         builder = builder.data(core);
