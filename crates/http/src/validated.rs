@@ -34,8 +34,16 @@ impl KnownDocument {
         passed.iter().find(|(name, _)| name.as_deref() == operation).map(|(_, result)| *result)
     }
 
+    /// Keeps a passed validation, for an operation the document has (an unknown name passes
+    /// validation and fails later: keeping it would let a client grow the list at will).
     fn keep(&self, operation: Option<&str>, result: ValidationResult) {
+        let known = match (&self.document.operations, operation) {
+            (_, None) => true,
+            (DocumentOperations::Multiple(ops), Some(name)) => ops.contains_key(name),
+            (DocumentOperations::Single(_), Some(_)) => false,
+        };
         if let Ok(mut passed) = self.passed.write()
+            && known
             && !passed.iter().any(|(name, _)| name.as_deref() == operation)
         {
             passed.push((operation.map(str::to_owned), result));
@@ -132,6 +140,19 @@ mod tests {
         run_ok(&schema, &doc, Some("B")).await;
         run_ok(&schema, &doc, Some("A")).await;
         assert_eq!(doc.passed.read().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn an_operation_the_document_lacks_is_not_kept() {
+        let schema = schema();
+        let doc = known("query A { hello }");
+        let response = run(&schema, &doc, Some("Nope")).await;
+        assert!(!response.errors.is_empty());
+        assert!(doc.passed(Some("Nope")).is_none());
+        let unnamed = known("{ hello }");
+        let response = run(&schema, &unnamed, Some("A")).await;
+        assert!(!response.errors.is_empty());
+        assert!(unnamed.passed.read().unwrap().is_empty());
     }
 
     #[tokio::test]
