@@ -247,7 +247,10 @@ pub async fn prepare<E: Endpoint>(
         Transport::EventStream => endpoint.stream_scope(&caller).map(|scope| ShareKey::new(scope, &request)),
         Transport::Post | Transport::Get => None,
     };
-    let request = request.data(caller).data(RequestedDocument { document: known, operation: operation_name });
+    let mut request = request.data(caller);
+    if let Some(requested) = RequestedDocument::new(known, operation_name) {
+        request = request.data(requested);
+    }
     Ok(Prepared { request, media, share })
 }
 

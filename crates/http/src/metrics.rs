@@ -12,7 +12,8 @@ use axum::Router;
 use axum::extract::Request;
 use axum::response::Response;
 use pin_project_lite::pin_project;
-use tower::{Layer, Service};
+use tower::Service;
+use tower::layer::layer_fn;
 
 use gatehouse_core::metrics::{Metrics, RequestOutcome};
 
@@ -22,22 +23,14 @@ pub struct GraphqlErrors;
 
 /// `router` with every request counted and timed under `endpoint`.
 pub fn track(router: Router, metrics: Arc<Metrics>, endpoint: &'static str) -> Router {
-    router.layer(Track { metrics, endpoint, inner: () })
+    router.layer(layer_fn(move |inner| Track { metrics: metrics.clone(), endpoint, inner }))
 }
 
 #[derive(Clone)]
-struct Track<S = ()> {
+struct Track<S> {
     metrics: Arc<Metrics>,
     endpoint: &'static str,
     inner: S,
-}
-
-impl<S> Layer<S> for Track {
-    type Service = Track<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Track { metrics: self.metrics.clone(), endpoint: self.endpoint, inner }
-    }
 }
 
 impl<S> Service<Request> for Track<S>

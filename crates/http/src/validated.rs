@@ -51,10 +51,19 @@ impl KnownDocument {
     }
 }
 
-/// Request data naming the document and operation a request runs (set by `graphql::prepare`).
+/// Request data naming the document and operation a request runs (set by `graphql::prepare`
+/// for a document whose validation can be reused).
 pub struct RequestedDocument {
-    pub document: Arc<KnownDocument>,
-    pub operation: Option<String>,
+    document: Arc<KnownDocument>,
+    operation: Option<String>,
+}
+
+impl RequestedDocument {
+    /// What a request running `operation` of `document` hands the extension; none when the
+    /// document's validation cannot be reused.
+    pub fn new(document: Arc<KnownDocument>, operation: Option<String>) -> Option<Self> {
+        document.reusable.then_some(Self { document, operation })
+    }
 }
 
 /// The schema extension that answers validation from the document when it can (stateless:
@@ -69,7 +78,7 @@ impl Extension for ReuseValidation {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let Some(requested) = ctx.data_opt::<RequestedDocument>().filter(|r| r.document.reusable) else {
+        let Some(requested) = ctx.data_opt::<RequestedDocument>() else {
             return next.run(ctx).await;
         };
         let operation = requested.operation.as_deref();
@@ -111,8 +120,10 @@ mod tests {
         doc: &Arc<KnownDocument>,
         op: Option<&str>,
     ) -> async_graphql::Response {
-        let mut request =
-            Request::new("").data(RequestedDocument { document: doc.clone(), operation: op.map(str::to_owned) });
+        let mut request = Request::new("");
+        if let Some(requested) = RequestedDocument::new(doc.clone(), op.map(str::to_owned)) {
+            request = request.data(requested);
+        }
         if let Some(op) = op {
             request = request.operation_name(op);
         }
