@@ -141,7 +141,8 @@ async fn claim_all(pool: &AnyPool, batch: &[Queued]) -> StoreResult<HashMap<Stri
          UPDATE session_tokens SET rotated_at = COALESCE(rotated_at, batch.now), successor = batch.successor, \
          successor_at = batch.now, successor_idle_until = batch.idle_until \
          FROM batch WHERE session_tokens.hash = batch.presented \
-         AND (session_tokens.rotated_at IS NULL OR session_tokens.rotated_at > batch.now - batch.grace) \
+         AND (session_tokens.rotated_at IS NULL \
+         OR (batch.grace > 0 AND session_tokens.rotated_at > batch.now - batch.grace)) \
          AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = session_tokens.session_id \
          AND s.domain_id = batch.domain_id AND {}) \
          RETURNING hash, session_id, user_id",

@@ -42,12 +42,14 @@ fn session_from_row(row: &AnyRow) -> StoreResult<StoredSession> {
 /// Exchanges the presented token, current or rotated within the grace window, for its
 /// successor, in one statement: the trigger of the migration inserts the successor and dates
 /// the session. The session is checked row by row (EXISTS): an IN would read the domain's
-/// sessions. `None`: not claimable.
+/// sessions. Without a grace window only a token not yet rotated is claimed: comparing its
+/// rotation time with this request's clock would let the earlier-stamped of two concurrent
+/// refreshes, run second, claim what the other had just rotated. `None`: not claimable.
 async fn claim(pool: &AnyPool, r: &Rotation<'_>) -> StoreResult<Option<RotationOutcome>> {
     let claimed = query(sql(format!(
         "UPDATE session_tokens SET rotated_at = COALESCE(rotated_at, $1), successor = $5, successor_at = $1, \
          successor_idle_until = $6 \
-         WHERE hash = $2 AND (rotated_at IS NULL OR rotated_at > $1 - $3) \
+         WHERE hash = $2 AND (rotated_at IS NULL OR ($3 > 0 AND rotated_at > $1 - $3)) \
          AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = session_tokens.session_id AND s.domain_id = $4 AND {}) \
          RETURNING session_id, user_id",
         live("$1")
