@@ -1,11 +1,13 @@
-//! Documents kept between requests: Apollo's automatic persisted queries, and a query text
-//! parsed once for many requests without one request's variables or checks leaking into the next.
+//! Documents kept between requests: Apollo's automatic persisted queries, a query text parsed
+//! once for many requests without one request's variables or checks leaking into the next, and
+//! the answers kept for queries of the signed-in user's own fields.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use gatehouse_testkit::spawn_app;
+use crate::user_support::grant;
+use gatehouse_testkit::{TestApp, spawn_app};
 
 const ME: &str = "query Me { me { username } }";
 
@@ -96,4 +98,78 @@ async fn one_text_parsed_once_answers_each_request_with_its_own_variables_and_ch
             app.user().get(&[("query", greet), ("variables", r#"{"d": "Query"}"#), ("operationName", "Other")]).await;
         assert!(!answer.error_message().is_empty(), "an unknown operation name is an error: {}", answer.body);
     }
+}
+
+/// Every field of `me` whose answer is kept between requests.
+const OWN_FIELDS: &str = "{ me { id documentId username email confirmed blocked __typename } }";
+const UPDATE_SELF: &str = "mutation($id: ID!, $data: UsersPermissionsUserInput!) { updateUsersPermissionsUser(id: $id, data: $data) { data { username } } }";
+
+async fn own_fields(app: &TestApp, token: &str) -> Value {
+    let answer = app.user().bearer(token).query(OWN_FIELDS, json!({})).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.data()["me"].clone()
+}
+
+#[tokio::test]
+async fn a_kept_answer_of_own_fields_follows_each_change_to_the_user() {
+    let app = spawn_app().await;
+    grant(&app, "authenticated", &["plugin::users-permissions.user.update"]).await;
+    let alice = app.register("alice", "secret123").await;
+    let bob = app.register("bob", "secret123").await;
+
+    let first = own_fields(&app, &alice).await;
+    assert_eq!(first["username"], "alice");
+    assert_eq!(own_fields(&app, &alice).await, first);
+    // Another user sending the same document gets their own answer.
+    assert_eq!(own_fields(&app, &bob).await["username"], "bob");
+
+    let id = first["id"].as_str().unwrap().to_string();
+    for (change, field, value) in [
+        (json!({ "username": "alicia" }), "username", json!("alicia")),
+        (json!({ "email": "alicia@example.com" }), "email", json!("alicia@example.com")),
+        (json!({ "username": "alice" }), "username", json!("alice")),
+    ] {
+        let update = app.user().bearer(&alice).query(UPDATE_SELF, json!({ "id": id, "data": change })).await;
+        assert_eq!(update.status, StatusCode::OK, "{}", update.body);
+        let now = own_fields(&app, &alice).await;
+        assert_eq!(now[field], value, "after {change}");
+        assert_eq!(now["id"], first["id"]);
+        assert_eq!(now["documentId"], first["documentId"]);
+    }
+    // A change made through the admin API is answered at once too.
+    let confirmed = first["confirmed"].as_bool().unwrap();
+    let domain = crate::user_support::domain(&app).await;
+    let patch = gatehouse_core::UserPatch { confirmed: Some(!confirmed), ..Default::default() };
+    let user = gatehouse_core::UserId::new(id.parse().unwrap());
+    app.app.core.users().update_user(&domain, user, patch, gatehouse_core::events::Actor::GlobalAdmin).await.unwrap();
+    assert_eq!(own_fields(&app, &alice).await["confirmed"], !confirmed);
+}
+
+#[tokio::test]
+async fn an_answer_that_reads_more_than_own_fields_is_executed_each_time() {
+    let app = spawn_app().await;
+    let token = app.register("carol", "secret123").await;
+    let me_and_role = "{ me { username role { name } } }";
+    let role = |answer: gatehouse_testkit::Answer| answer.data()["me"]["role"]["name"].clone();
+    assert_eq!(role(app.user().bearer(&token).query(me_and_role, json!({})).await), "Authenticated");
+    let roles = app.app.core.roles();
+    let domain = crate::user_support::domain(&app).await;
+    let authenticated = roles.role_by_type(&domain, "authenticated").await.unwrap().unwrap();
+    let rename = "mutation($id: ID!) { updateUsersPermissionsRole(id: $id, data: {name: \"Members\"}) { ok } }";
+    grant(&app, "authenticated", &[gatehouse_core::permissions::ROLE_UPDATE]).await;
+    let renamed = app.user().bearer(&token).query(rename, json!({ "id": authenticated.document_id })).await;
+    assert_eq!(renamed.data()["updateUsersPermissionsRole"]["ok"], true, "{}", renamed.body);
+    assert_eq!(role(app.user().bearer(&token).query(me_and_role, json!({})).await), "Members");
+}
+
+#[tokio::test]
+async fn a_kept_answer_is_not_given_to_an_anonymous_caller_or_a_refused_token() {
+    let app = spawn_app().await;
+    let token = app.register("dave", "secret123").await;
+    assert_eq!(own_fields(&app, &token).await["username"], "dave");
+    let anonymous = app.user().query(OWN_FIELDS, json!({})).await;
+    assert_eq!(anonymous.body["data"]["me"], Value::Null, "{}", anonymous.body);
+    assert_eq!(anonymous.error_message(), "Forbidden access");
+    let tampered = format!("{}x", token);
+    assert_eq!(app.user().bearer(&tampered).query(OWN_FIELDS, json!({})).await.status, StatusCode::UNAUTHORIZED);
 }

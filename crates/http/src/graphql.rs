@@ -4,6 +4,7 @@
 //! checks to run on a parsed document before execution.
 
 use std::future::Future;
+use std::hash::Hash;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use serde_json::Value;
 use tracing::field::Empty;
 use tracing::instrument;
 
+use super::answers::{Answer, AnswerKey, Answers};
 use super::docs::Sdl;
 use super::documents::{self, Documents, PersistedQueryError};
 use super::inputs::{self, InputLimits};
@@ -59,6 +61,9 @@ pub trait Endpoint: Send + Sync + 'static {
     type Executor: Executor + Sdl;
     /// What `authenticate` learns of the caller; handed to resolvers as request data.
     type Caller: Clone + Send + Sync + 'static;
+    /// What, besides its document, the answer of an operation `answers_from_inputs` accepts
+    /// depends on (see `answers`).
+    type AnswerInputs: Clone + Eq + Hash + Send + Sync + 'static;
 
     /// `user`, `admin` or `domain_admin`.
     fn name(&self) -> &'static str;
@@ -66,6 +71,17 @@ pub trait Endpoint: Send + Sync + 'static {
 
     /// Identifies the caller from the request head; `Err` is sent as is (a 401).
     fn authenticate(&self, head: &RequestHead) -> impl Future<Output = Result<Self::Caller, Rejection>> + Send;
+
+    /// The caller's part in the key of a kept answer; none: nothing is kept for this caller.
+    fn answer_inputs(&self, _caller: &Self::Caller) -> Option<Self::AnswerInputs> {
+        None
+    }
+
+    /// Whether the answer of `operation` (a query) depends on nothing but its document and
+    /// the caller's `answer_inputs`, so that it can be kept and served again.
+    fn answers_from_inputs(&self, _operation: &OperationDefinition) -> bool {
+        false
+    }
 
     /// Checks the selected operation before anything executes (the admin API's protection).
     fn authorize(
@@ -111,7 +127,7 @@ pub trait Endpoint: Send + Sync + 'static {
 }
 
 /// An endpoint mounted at a path, with the listener's limits.
-pub struct Mounted<E> {
+pub struct Mounted<E: Endpoint> {
     pub endpoint: E,
     pub path: String,
     pub limits: LimitsConfig,
@@ -120,6 +136,8 @@ pub struct Mounted<E> {
     pub documents: Documents,
     /// The subscription executions its event streams share.
     pub fanout: Fanout,
+    /// The answers kept for operations that `Endpoint::answers_from_inputs` accepts.
+    pub answers: Answers<E::AnswerInputs>,
 }
 
 pub type Shared<E> = Arc<Mounted<E>>;
@@ -130,6 +148,7 @@ pub struct Prepared {
     pub media: MediaType,
     /// For an event stream whose caller has a scope: what its execution may be shared under.
     pub share: Option<ShareKey>,
+    pub answer: Answer,
 }
 
 /// The operation a request will run, when it can be told before execution.
@@ -201,6 +220,7 @@ pub async fn prepare<E: Endpoint>(
         }
     };
     let document = &known.document;
+    let mut answer = Answer::Unkept;
     if let Some(operation) = select_operation(document, operation_name.as_deref()) {
         let kind = operation.node.ty;
         trace::record_operation(kind, operation_name.as_deref().or_else(|| named_alone(document)));
@@ -240,6 +260,18 @@ pub async fn prepare<E: Endpoint>(
             }
         }
         endpoint.authorize(&caller, document, operation, &request.variables)?;
+        if kind == OperationType::Query
+            && transport != Transport::EventStream
+            && known.is_reusable()
+            && let Some(inputs) = endpoint.answer_inputs(&caller)
+            && endpoint.answers_from_inputs(&operation.node)
+        {
+            let key = AnswerKey::new(known.id, operation_name.clone(), inputs);
+            answer = Answer::find(&mounted.answers, key);
+            if let Answer::Kept(_) = answer {
+                return Ok(Prepared { request, media, share: None, answer });
+            }
+        }
     }
     // Parsed once: execution reuses this document, and its validation when it can.
     request.set_parsed_query(document.clone());
@@ -251,7 +283,7 @@ pub async fn prepare<E: Endpoint>(
     if let Some(requested) = RequestedDocument::new(known, operation_name) {
         request = request.data(requested);
     }
-    Ok(Prepared { request, media, share })
+    Ok(Prepared { request, media, share, answer })
 }
 
 /// The request with the query text its persisted-query hash stands for, if it sent one.
@@ -343,17 +375,31 @@ pub(crate) fn request_error_rejection<E: Endpoint>(
 /// part of theirs, which axum and tower move several times per request.
 pub async fn execute<E: Endpoint>(mounted: &Mounted<E>, prepared: Prepared) -> Response {
     let media = prepared.media;
+    let keep = match prepared.answer {
+        Answer::Kept(body) => return answered(media, body),
+        Answer::Keep(keep) => Some(keep),
+        Answer::Unkept => None,
+    };
     let response = mounted.endpoint.executor().execute(prepared.request).await;
     if is_request_error(&response) {
         return request_error_rejection(mounted, response, media).into_response();
     }
     let has_errors = !response.errors.is_empty();
-    let body = serde_json::to_vec(&response).unwrap_or_default();
-    let mut answer = (StatusCode::OK, [(header::CONTENT_TYPE, media.content_type())], body).into_response();
+    let plain = !has_errors && response.extensions.is_empty() && response.http_headers.is_empty();
+    let body = Bytes::from(serde_json::to_vec(&response).unwrap_or_default());
+    if let Some(keep) = keep.filter(|_| plain) {
+        keep(body.clone());
+    }
+    let mut answer = answered(media, body);
     if has_errors {
         answer.extensions_mut().insert(super::metrics::GraphqlErrors);
     }
     answer
+}
+
+/// An answer executed (or kept) without a request error.
+fn answered(media: MediaType, body: Bytes) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
 }
 
 fn negotiated(headers: &HeaderMap) -> Result<MediaType, Rejection> {

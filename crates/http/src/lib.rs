@@ -1,6 +1,7 @@
 //! The HTTP side shared by every endpoint: GraphQL over HTTP, subscriptions over SSE, GraphiQL,
 //! the docs, and the listeners.
 
+pub mod answers;
 pub mod assets;
 pub mod basic_auth;
 pub mod cors;

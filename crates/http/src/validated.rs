@@ -5,6 +5,7 @@
 //! a document keeps the result of its first successful validation, per operation name, and
 //! later requests skip the walk.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use async_graphql::extensions::{Extension, ExtensionContext, NextValidation};
@@ -14,6 +15,9 @@ use async_graphql::{ServerError, ValidationResult};
 /// A parsed document kept between requests, with the validations it passed.
 pub struct KnownDocument {
     pub document: ExecutableDocument,
+    /// Unique in the process: what kept answers name it by (a text parsed anew after its
+    /// document left the cache gets another id).
+    pub id: u64,
     /// False when an operation defines variables: then every request validates anew.
     reusable: bool,
     /// Passed validations by operation name: at most one per operation, plus the unnamed pick.
@@ -26,7 +30,15 @@ impl KnownDocument {
             DocumentOperations::Single(op) => op.node.variable_definitions.is_empty(),
             DocumentOperations::Multiple(ops) => ops.values().all(|op| op.node.variable_definitions.is_empty()),
         };
-        Self { document, reusable, passed: RwLock::default() }
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        Self { document, id, reusable, passed: RwLock::default() }
+    }
+
+    /// Whether no operation defines variables: then the document's validation gives the same
+    /// verdict on every request.
+    pub fn is_reusable(&self) -> bool {
+        self.reusable
     }
 
     fn passed(&self, operation: Option<&str>) -> Option<ValidationResult> {

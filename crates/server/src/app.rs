@@ -76,6 +76,7 @@ impl App {
                         sse_keepalive_seconds: config.server.sse_keepalive_seconds,
                         documents: Default::default(),
                         fanout: Default::default(),
+                        answers: Default::default(),
                     });
                     let graphql = track(graphql, listen.handler.name());
                     match &rest_prefix {
@@ -106,6 +107,7 @@ impl App {
                         sse_keepalive_seconds: config.server.sse_keepalive_seconds,
                         documents: Default::default(),
                         fanout: Default::default(),
+                        answers: Default::default(),
                     });
                     track(routes, listen.handler.name())
                 }

@@ -62,6 +62,8 @@ impl AdminEndpoint {
 impl Endpoint for AdminEndpoint {
     type Executor = AdminSchema;
     type Caller = AdminCaller;
+    /// None: the admin API's answers read the store, and none is kept.
+    type AnswerInputs = ();
 
     fn name(&self) -> &'static str {
         match self.realm {

@@ -1,5 +1,6 @@
 //! The user API: Strapi v5's Users & Permissions GraphQL API, per domain.
 
+mod answers;
 mod auth;
 pub mod authorization;
 pub mod caller;
@@ -16,6 +17,8 @@ mod users;
 
 use std::sync::Arc;
 
+use answers::OwnFields;
+use async_graphql::parser::types::OperationDefinition;
 use caller::{Refusal, UserCaller, identify, token_refusal, unauthorized};
 use gatehouse_core::Core;
 use gatehouse_http::{Endpoint, Rejection, RequestErrorKind, RequestHead};
@@ -33,6 +36,7 @@ pub struct UserEndpoint {
 impl Endpoint for UserEndpoint {
     type Executor = UserSchema;
     type Caller = UserCaller;
+    type AnswerInputs = OwnFields;
 
     fn name(&self) -> &'static str {
         "user"
@@ -53,6 +57,14 @@ impl Endpoint for UserEndpoint {
                 "Storage is unavailable",
             ),
         })
+    }
+
+    fn answer_inputs(&self, caller: &UserCaller) -> Option<OwnFields> {
+        caller.user.as_ref().map(OwnFields::of)
+    }
+
+    fn answers_from_inputs(&self, operation: &OperationDefinition) -> bool {
+        answers::reads_only_own_fields(operation)
     }
 
     fn request_error_code(&self, kind: RequestErrorKind) -> &'static str {

@@ -96,6 +96,7 @@ impl Endpoint for TestEndpoint {
     type Executor = TestSchema;
     /// Whom the credentials name, if any.
     type Caller = Option<String>;
+    type AnswerInputs = ();
 
     fn name(&self) -> &'static str {
         "test"
@@ -148,6 +149,7 @@ async fn serve(keepalive_seconds: u64) -> Server {
         sse_keepalive_seconds: keepalive_seconds,
         documents: Default::default(),
         fanout: Default::default(),
+        answers: Default::default(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/gql", listener.local_addr().unwrap());
