@@ -22,6 +22,9 @@ ME = "{ me { id username email role { name } } }"
 # The hot-path request compared with the reference ceiling (bench/ceiling), which answers it
 # without GraphQL or storage; the target is a share of the ceiling's rate.
 ME_SHORT = "{ me { id username } }"
+# The same fields through a fragment: never a kept answer (see the user API's `answers`), so
+# async-graphql executes it on every request.
+ME_SHORT_EXECUTED = "{ me { ...own } } fragment own on UsersPermissionsMe { id username }"
 CEILING_SHARE = 0.75
 # Scenario 10: the REST read of the signed-in user against the GraphQL query of the same fields.
 ME_REST_FIELDS = "{ me { id documentId username email confirmed blocked } }"
@@ -234,10 +237,25 @@ class Bench:
             target=f"≥ {CEILING_SHARE:.2f} of ceiling", verdict=verdict(share >= CEILING_SHARE, note),
             summary=at_least("me", figure, share, CEILING_SHARE, f"≥ {CEILING_SHARE:.2f}"),
         )
+        # What the same fields cost when executed: `{ me { id username } }` is a kept answer.
+        body = {"query": ME_SHORT_EXECUTED}
+        self.probe(self.user, body, headers, "me")
+        r = self.load(self.user, body, 64, headers)
+        note = r.error_note()
+        share = r.rate / ceiling.rate if ceiling.rate else 0.0
+        figure = f"{r.rate:,.0f} req/s = {share:.2f} of ceiling"
+        self.add(
+            1, "the same fields executed every time (through a fragment, which is never kept) vs the ceiling",
+            load=r.params,
+            result=f"{figure} {ceiling.rate:,.0f} req/s (p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)" + _note(note),
+            target="(none)", verdict=info(note), summary=information("me executed", figure),
+        )
 
     def s10_rest_me(self):
         """`GET /api/users/me` right after the GraphQL `me` of the fields it answers, same token
-        and wrk settings: REST must not be the slower way in."""
+        and wrk settings, as a share of the reference ceiling like every hot-path figure (the
+        GraphQL query is answered from its kept answer, so the two now meet at the ceiling and
+        their ratio to each other is within the runs' spread; it is shown beside)."""
         headers = {"Authorization": f"Bearer {self.token}"}
         body = {"query": ME_REST_FIELDS}
         origin = urllib.parse.urlsplit(self.user)
@@ -249,17 +267,24 @@ class Bench:
             raise NotAvailable(f"GET /api/users/me answers {error}") from None
         if status != 200:
             raise NotAvailable(f"GET /api/users/me answers HTTP {status}")
+        ceiling = self.ceiling_rate({"query": ME_SHORT}, headers)
         graphql_run = self.load(self.user, body, 64, headers)
         rest_run = self.load(rest_url, None, 64, headers, label="GET")
-        note = rest_run.error_note() or (graphql_run.error_note() and f"GraphQL: {graphql_run.error_note()}")
-        ratio = rest_run.rate / graphql_run.rate if graphql_run.rate else 0.0
-        figure = f"{rest_run.rate:,.0f} req/s = {ratio:.2f} of GraphQL `me`"
+        note = (
+            rest_run.error_note()
+            or (graphql_run.error_note() and f"GraphQL: {graphql_run.error_note()}")
+            or (ceiling.error_note() and f"ceiling: {ceiling.error_note()}")
+        )
+        share = rest_run.rate / ceiling.rate if ceiling.rate else 0.0
+        beside = rest_run.rate / graphql_run.rate if graphql_run.rate else 0.0
+        figure = f"{rest_run.rate:,.0f} req/s = {share:.2f} of ceiling"
         self.add(
-            10, "REST `GET /api/users/me` vs GraphQL `me` of the same fields: throughput", load=rest_run.params,
-            result=f"{figure} {graphql_run.rate:,.0f} req/s (p50 {rest_run.p50_ms:.2f} ms, p99 {rest_run.p99_ms:.2f} ms)"
-            + _note(note),
-            target="≥ 1.00 of GraphQL", verdict=verdict(ratio >= 1.0, note),
-            summary=at_least("REST me", figure, ratio, 1.0, "≥ 1.00"),
+            10, "REST `GET /api/users/me` vs the reference ceiling, and vs GraphQL `me` of the same fields: throughput",
+            load=rest_run.params,
+            result=f"{figure} {ceiling.rate:,.0f} req/s; {beside:.2f} of GraphQL `me` {graphql_run.rate:,.0f} req/s "
+            f"(p50 {rest_run.p50_ms:.2f} ms, p99 {rest_run.p99_ms:.2f} ms)" + _note(note),
+            target=f"≥ {CEILING_SHARE:.2f} of ceiling", verdict=verdict(share >= CEILING_SHARE, note),
+            summary=at_least("REST me", figure, share, CEILING_SHARE, f"≥ {CEILING_SHARE:.2f}"),
         )
 
     def s11_slow_clients(self):
