@@ -102,11 +102,17 @@ async fn one_text_parsed_once_answers_each_request_with_its_own_variables_and_ch
 
 /// Every field of `me` whose answer is kept between requests.
 const OWN_FIELDS: &str = "{ me { id documentId username email confirmed blocked __typename } }";
+/// The same through fragments, as Apollo's generated documents spell it.
+const OWN_FIELDS_BY_FRAGMENTS: &str = "query Me { me { ...Ids ... on UsersPermissionsMe { username email } \
+     confirmed blocked __typename } } fragment Ids on UsersPermissionsMe { id documentId }";
 const UPDATE_SELF: &str = "mutation($id: ID!, $data: UsersPermissionsUserInput!) { updateUsersPermissionsUser(id: $id, data: $data) { data { username } } }";
 
+/// `me` by both documents, which must agree.
 async fn own_fields(app: &TestApp, token: &str) -> Value {
     let answer = app.user().bearer(token).query(OWN_FIELDS, json!({})).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let by_fragments = app.user().bearer(token).query(OWN_FIELDS_BY_FRAGMENTS, json!({})).await;
+    assert_eq!(by_fragments.data()["me"], answer.data()["me"]);
     answer.data()["me"].clone()
 }
 

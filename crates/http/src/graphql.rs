@@ -77,9 +77,9 @@ pub trait Endpoint: Send + Sync + 'static {
         None
     }
 
-    /// Whether the answer of `operation` (a query) depends on nothing but its document and
-    /// the caller's `answer_inputs`, so that it can be kept and served again.
-    fn answers_from_inputs(&self, _operation: &OperationDefinition) -> bool {
+    /// Whether the answer of `operation` (a query of `document`) depends on nothing but its
+    /// document and the caller's `answer_inputs`, so that it can be kept and served again.
+    fn answers_from_inputs(&self, _document: &ExecutableDocument, _operation: &OperationDefinition) -> bool {
         false
     }
 
@@ -264,7 +264,7 @@ pub async fn prepare<E: Endpoint>(
             && transport != Transport::EventStream
             && known.is_reusable()
             && let Some(inputs) = endpoint.answer_inputs(&caller)
-            && endpoint.answers_from_inputs(&operation.node)
+            && endpoint.answers_from_inputs(document, &operation.node)
         {
             let key = AnswerKey::new(known.id, operation_name.clone(), inputs);
             answer = Answer::find(&mounted.answers, key);

@@ -5,7 +5,10 @@
 //! value (`UsersPermissionsMe`, `types.rs`). It is kept under their values, so that a change to
 //! any of them (a new username, a confirmation) is answered anew at once.
 
-use async_graphql::parser::types::{Field, OperationDefinition, OperationType, Selection, SelectionSet};
+use async_graphql::Positioned;
+use async_graphql::parser::types::{
+    Directive, ExecutableDocument, Field, OperationDefinition, OperationType, Selection, SelectionSet, TypeCondition,
+};
 
 use gatehouse_core::{DomainId, Email, User, UserId, Username};
 
@@ -39,27 +42,51 @@ impl OwnFields {
     }
 }
 
+/// Fragments within fragments followed at most: the check runs before validation, which is
+/// what refuses a cycle of fragments.
+const FRAGMENT_NESTING: usize = 4;
+
 /// Whether `operation` is a query of `__typename` and `me` with only [`OWN_FIELDS`] under it,
-/// aliases allowed. Anything else (an argument, a directive, a fragment) is executed every time.
-pub fn reads_only_own_fields(operation: &OperationDefinition) -> bool {
+/// aliases and fragments (on the right type, without directives) allowed. Anything else (an
+/// argument, a directive, another field) is executed every time.
+pub fn reads_only_own_fields(document: &ExecutableDocument, operation: &OperationDefinition) -> bool {
+    let own = |field: &Field| OWN_FIELDS.contains(&field.name.node.as_str()) && is_leaf(field);
+    let root = |field: &Field| match field.name.node.as_str() {
+        "__typename" => is_leaf(field),
+        "me" => is_plain(field) && only_fields(document, &field.selection_set.node, "UsersPermissionsMe", 0, &own),
+        _ => false,
+    };
     operation.ty == OperationType::Query
         && operation.directives.is_empty()
-        && only_fields(&operation.selection_set.node, |field| match field.name.node.as_str() {
-            "__typename" => is_leaf(field),
-            "me" => {
-                is_plain(field)
-                    && only_fields(&field.selection_set.node, |own| {
-                        OWN_FIELDS.contains(&own.name.node.as_str()) && is_leaf(own)
-                    })
-            }
-            _ => false,
-        })
+        && only_fields(document, &operation.selection_set.node, "Query", 0, &root)
 }
 
-fn only_fields(set: &SelectionSet, accept: impl Fn(&Field) -> bool) -> bool {
+/// Whether every field selected in `set` (on the type `on`), through its fragments, is accepted.
+fn only_fields(
+    document: &ExecutableDocument,
+    set: &SelectionSet,
+    on: &str,
+    nesting: usize,
+    accept: &dyn Fn(&Field) -> bool,
+) -> bool {
+    let fragment = |condition: Option<&Positioned<TypeCondition>>, directives: &[Positioned<Directive>]| {
+        nesting < FRAGMENT_NESTING && directives.is_empty() && condition.is_none_or(|c| c.node.on.node == on)
+    };
     set.items.iter().all(|item| match &item.node {
         Selection::Field(field) => accept(&field.node),
-        Selection::FragmentSpread(_) | Selection::InlineFragment(_) => false,
+        Selection::InlineFragment(inline) => {
+            let inline = &inline.node;
+            fragment(inline.type_condition.as_ref(), &inline.directives)
+                && only_fields(document, &inline.selection_set.node, on, nesting + 1, accept)
+        }
+        Selection::FragmentSpread(spread) => {
+            spread.node.directives.is_empty()
+                && document.fragments.get(&spread.node.fragment_name.node).is_some_and(|definition| {
+                    let definition = &definition.node;
+                    fragment(Some(&definition.type_condition), &definition.directives)
+                        && only_fields(document, &definition.selection_set.node, on, nesting + 1, accept)
+                })
+        }
     })
 }
 
@@ -78,7 +105,7 @@ mod tests {
     fn accepted(query: &str) -> bool {
         let document = async_graphql::parser::parse_query(query).unwrap();
         let operation = document.operations.iter().next().unwrap().1;
-        reads_only_own_fields(&operation.node)
+        reads_only_own_fields(&document, &operation.node)
     }
 
     #[test]
@@ -86,6 +113,13 @@ mod tests {
         assert!(accepted("{ me { id username } }"));
         assert!(accepted("query Me { __typename me { id documentId username email confirmed blocked __typename } }"));
         assert!(accepted("{ a: me { name: username } b: me { id } }"));
+        // Fragments, as Apollo's generated documents spell them.
+        assert!(accepted(
+            "{ me { ...Own } } fragment Own on UsersPermissionsMe { id ...Names } \
+             fragment Names on UsersPermissionsMe { username }"
+        ));
+        assert!(accepted("{ me { ... on UsersPermissionsMe { id } ... { email } } }"));
+        assert!(accepted("query { ...Root } fragment Root on Query { me { id } }"));
     }
 
     #[test]
@@ -97,9 +131,16 @@ mod tests {
             "{ me @include(if: true) { id } }",
             "{ me { id @skip(if: false) } }",
             "query Me @cached { me { id } }",
-            "{ me { ...own } } fragment own on UsersPermissionsMe { id }",
-            "{ me { ... on UsersPermissionsMe { id } } }",
             "mutation { me { id } }",
+            // Fragments that read more, are on another type, carry directives, or cycle.
+            "{ me { ...own } } fragment own on UsersPermissionsMe { id role { name } }",
+            "{ me { ...own } } fragment own on UsersPermissionsUser { id }",
+            "{ me { ...own @include(if: true) } } fragment own on UsersPermissionsMe { id }",
+            "{ me { ...own } } fragment own on UsersPermissionsMe @cached { id }",
+            "{ me { ... on UsersPermissionsMe @include(if: true) { id } } }",
+            "{ me { ...missing } }",
+            "{ me { ...a } } fragment a on UsersPermissionsMe { ...b } fragment b on UsersPermissionsMe { ...a }",
+            "{ ...Root } fragment Root on UsersPermissionsMe { id }",
         ] {
             assert!(!accepted(query), "{query}");
         }

@@ -18,7 +18,7 @@ mod users;
 use std::sync::Arc;
 
 use answers::OwnFields;
-use async_graphql::parser::types::OperationDefinition;
+use async_graphql::parser::types::{ExecutableDocument, OperationDefinition};
 use caller::{Refusal, UserCaller, identify, token_refusal, unauthorized};
 use gatehouse_core::Core;
 use gatehouse_http::{Endpoint, Rejection, RequestErrorKind, RequestHead};
@@ -63,8 +63,8 @@ impl Endpoint for UserEndpoint {
         caller.user.as_ref().map(OwnFields::of)
     }
 
-    fn answers_from_inputs(&self, operation: &OperationDefinition) -> bool {
-        answers::reads_only_own_fields(operation)
+    fn answers_from_inputs(&self, document: &ExecutableDocument, operation: &OperationDefinition) -> bool {
+        answers::reads_only_own_fields(document, operation)
     }
 
     fn request_error_code(&self, kind: RequestErrorKind) -> &'static str {
