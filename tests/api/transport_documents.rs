@@ -142,7 +142,7 @@ async fn a_kept_answer_of_own_fields_follows_each_change_to_the_user() {
         assert_eq!(now["id"], first["id"]);
         assert_eq!(now["documentId"], first["documentId"]);
     }
-    // A change made through the admin API is answered at once too.
+    // A change made in the core, as the admin API makes it, is answered at once too.
     let confirmed = first["confirmed"].as_bool().unwrap();
     let domain = crate::user_support::domain(&app).await;
     let patch = gatehouse_core::UserPatch { confirmed: Some(!confirmed), ..Default::default() };
@@ -176,6 +176,6 @@ async fn a_kept_answer_is_not_given_to_an_anonymous_caller_or_a_refused_token() 
     let anonymous = app.user().query(OWN_FIELDS, json!({})).await;
     assert_eq!(anonymous.body["data"]["me"], Value::Null, "{}", anonymous.body);
     assert_eq!(anonymous.error_message(), "Forbidden access");
-    let tampered = format!("{}x", token);
+    let tampered = format!("{token}x");
     assert_eq!(app.user().bearer(&tampered).query(OWN_FIELDS, json!({})).await.status, StatusCode::UNAUTHORIZED);
 }

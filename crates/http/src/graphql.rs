@@ -260,8 +260,8 @@ pub async fn prepare<E: Endpoint>(
             }
         }
         endpoint.authorize(&caller, document, operation, &request.variables)?;
+        // A query here arrived over POST or GET: an event stream refused it above.
         if kind == OperationType::Query
-            && transport != Transport::EventStream
             && known.is_reusable()
             && let Some(inputs) = endpoint.answer_inputs(&caller)
             && endpoint.answers_from_inputs(document, &operation.node)
