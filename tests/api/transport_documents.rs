@@ -152,20 +152,43 @@ async fn a_kept_answer_of_own_fields_follows_each_change_to_the_user() {
 }
 
 #[tokio::test]
-async fn an_answer_that_reads_more_than_own_fields_is_executed_each_time() {
+async fn a_kept_answer_with_the_role_follows_each_change_to_the_role() {
     let app = spawn_app().await;
     let token = app.register("carol", "secret123").await;
-    let me_and_role = "{ me { username role { name } } }";
-    let role = |answer: gatehouse_testkit::Answer| answer.data()["me"]["role"]["name"].clone();
-    assert_eq!(role(app.user().bearer(&token).query(me_and_role, json!({})).await), "Authenticated");
+    let me_and_role = "{ me { username role { name type } } }";
+    let role = || async { app.user().bearer(&token).query(me_and_role, json!({})).await.data()["me"]["role"].clone() };
+    assert_eq!(role().await, json!({ "name": "Authenticated", "type": "authenticated" }));
+    assert_eq!(role().await["name"], "Authenticated");
+
     let roles = app.app.core.roles();
     let domain = crate::user_support::domain(&app).await;
     let authenticated = roles.role_by_type(&domain, "authenticated").await.unwrap().unwrap();
+    grant(&app, "authenticated", &[gatehouse_core::permissions::ROLE_UPDATE, "plugin::users-permissions.user.update"])
+        .await;
     let rename = "mutation($id: ID!) { updateUsersPermissionsRole(id: $id, data: {name: \"Members\"}) { ok } }";
-    grant(&app, "authenticated", &[gatehouse_core::permissions::ROLE_UPDATE]).await;
     let renamed = app.user().bearer(&token).query(rename, json!({ "id": authenticated.document_id })).await;
     assert_eq!(renamed.data()["updateUsersPermissionsRole"]["ok"], true, "{}", renamed.body);
-    assert_eq!(role(app.user().bearer(&token).query(me_and_role, json!({})).await), "Members");
+    assert_eq!(role().await["name"], "Members");
+
+    // Another role for the user.
+    let public = roles.role_by_type(&domain, "public").await.unwrap().unwrap();
+    let id = app.user().bearer(&token).query("{ me { id } }", json!({})).await.data()["me"]["id"].clone();
+    let moved =
+        app.user().bearer(&token).query(UPDATE_SELF, json!({ "id": id, "data": { "role": public.document_id } })).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(role().await, json!({ "name": "Public", "type": "public" }));
+}
+
+#[tokio::test]
+async fn an_answer_that_reads_more_than_the_user_is_executed_each_time() {
+    let app = spawn_app().await;
+    let token = app.register("erin", "secret123").await;
+    let query = "{ me { username } checkPermission(action: \"api::article.article.find\") }";
+    let allowed =
+        || async { app.user().bearer(&token).query(query, json!({})).await.data()["checkPermission"].clone() };
+    assert_eq!(allowed().await, false);
+    grant(&app, "authenticated", &["api::article.article.find"]).await;
+    assert_eq!(allowed().await, true);
 }
 
 #[tokio::test]

@@ -61,8 +61,7 @@ pub trait Endpoint: Send + Sync + 'static {
     type Executor: Executor + Sdl;
     /// What `authenticate` learns of the caller; handed to resolvers as request data.
     type Caller: Clone + Send + Sync + 'static;
-    /// What, besides its document, the answer of an operation `answers_from_inputs` accepts
-    /// depends on (see `answers`).
+    /// What, besides its document, a kept answer depends on (see `answers`).
     type AnswerInputs: Clone + Eq + Hash + Send + Sync + 'static;
 
     /// `user`, `admin` or `domain_admin`.
@@ -72,15 +71,16 @@ pub trait Endpoint: Send + Sync + 'static {
     /// Identifies the caller from the request head; `Err` is sent as is (a 401).
     fn authenticate(&self, head: &RequestHead) -> impl Future<Output = Result<Self::Caller, Rejection>> + Send;
 
-    /// The caller's part in the key of a kept answer; none: nothing is kept for this caller.
-    fn answer_inputs(&self, _caller: &Self::Caller) -> Option<Self::AnswerInputs> {
-        None
-    }
-
-    /// Whether the answer of `operation` (a query of `document`) depends on nothing but its
-    /// document and the caller's `answer_inputs`, so that it can be kept and served again.
-    fn answers_from_inputs(&self, _document: &ExecutableDocument, _operation: &OperationDefinition) -> bool {
-        false
+    /// When the answer of `operation` (a query of `document`) for this caller depends on
+    /// nothing but its document and what this returns, that: the answer is kept under it and
+    /// served again for equal ones. None: the operation is executed every time.
+    fn answer_inputs(
+        &self,
+        _caller: &Self::Caller,
+        _document: &ExecutableDocument,
+        _operation: &OperationDefinition,
+    ) -> impl Future<Output = Option<Self::AnswerInputs>> + Send {
+        std::future::ready(None)
     }
 
     /// Checks the selected operation before anything executes (the admin API's protection).
@@ -136,7 +136,7 @@ pub struct Mounted<E: Endpoint> {
     pub documents: Documents,
     /// The subscription executions its event streams share.
     pub fanout: Fanout,
-    /// The answers kept for operations that `Endpoint::answers_from_inputs` accepts.
+    /// The answers kept for operations that `Endpoint::answer_inputs` names inputs of.
     pub answers: Answers<E::AnswerInputs>,
 }
 
@@ -263,8 +263,7 @@ pub async fn prepare<E: Endpoint>(
         // A query here arrived over POST or GET: an event stream refused it above.
         if kind == OperationType::Query
             && known.is_reusable()
-            && let Some(inputs) = endpoint.answer_inputs(&caller)
-            && endpoint.answers_from_inputs(document, &operation.node)
+            && let Some(inputs) = endpoint.answer_inputs(&caller, document, &operation.node).await
         {
             let key = AnswerKey::new(known.id, operation_name.clone(), inputs);
             answer = Answer::find(&mounted.answers, key);

@@ -20,5 +20,7 @@ pub fn no_content() -> Response {
 }
 
 fn with_status(status: StatusCode, body: Value) -> Response {
-    (status, [(header::CONTENT_TYPE, JSON)], body.to_string()).into_response()
+    // Straight to bytes: `to_string` would go through `fmt`'s machinery.
+    let body = serde_json::to_vec(&body).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, JSON)], body).into_response()
 }

@@ -17,7 +17,7 @@ mod users;
 
 use std::sync::Arc;
 
-use answers::OwnFields;
+use answers::{Reads, Shown};
 use async_graphql::parser::types::{ExecutableDocument, OperationDefinition};
 use caller::{Refusal, UserCaller, identify, token_refusal, unauthorized};
 use gatehouse_core::Core;
@@ -36,7 +36,7 @@ pub struct UserEndpoint {
 impl Endpoint for UserEndpoint {
     type Executor = UserSchema;
     type Caller = UserCaller;
-    type AnswerInputs = OwnFields;
+    type AnswerInputs = Shown;
 
     fn name(&self) -> &'static str {
         "user"
@@ -59,12 +59,21 @@ impl Endpoint for UserEndpoint {
         })
     }
 
-    fn answer_inputs(&self, caller: &UserCaller) -> Option<OwnFields> {
-        caller.user.as_ref().map(OwnFields::of)
-    }
-
-    fn answers_from_inputs(&self, document: &ExecutableDocument, operation: &OperationDefinition) -> bool {
-        answers::reads_only_own_fields(document, operation)
+    /// A signed-in caller's query of itself (see `answers`): what it shows of the user and, if
+    /// it asks for it, of the user's role, read as its resolver reads it. An anonymous caller's
+    /// answers depend on the Public role's permissions, and are executed every time.
+    async fn answer_inputs(
+        &self,
+        caller: &UserCaller,
+        document: &ExecutableDocument,
+        operation: &OperationDefinition,
+    ) -> Option<Shown> {
+        let user = caller.user.as_ref()?;
+        match answers::reads(document, operation)? {
+            Reads::User => Some(Shown::of(user, None)),
+            // A failed read is left to the execution, which reports it.
+            Reads::UserAndRole => Some(Shown::of(user, self.core.roles().role_of(user).await.ok()?.as_ref())),
+        }
     }
 
     fn request_error_code(&self, kind: RequestErrorKind) -> &'static str {
