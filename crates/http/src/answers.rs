@@ -6,8 +6,9 @@
 //! An endpoint names the operations whose answer depends on nothing but their document and
 //! inputs it reads for the caller ([`Endpoint::answer_inputs`](crate::Endpoint::answer_inputs)).
 //! Such an operation's answer is kept under its document, its operation name and those inputs,
-//! and served again to a request with equal ones. A changed input is another key, so a kept answer is never stale:
-//! the entries no request finds any more are the first to go when the cache is full.
+//! and served again to a request with equal ones. A changed input is another key, so a kept
+//! answer is never stale: the entries no request finds any more are the first to go when the
+//! cache is full.
 //!
 //! Kept only: an answer without errors, extensions or HTTP headers, of a document whose
 //! operations define no variables (so that its validation, skipped with its execution, gives
