@@ -230,8 +230,7 @@ class Bench:
             return
         r = self.load(self.user, body, 64, headers)
         note = r.error_note() or (ceiling.error_note() and f"ceiling: {ceiling.error_note()}")
-        share = r.rate / ceiling.rate if ceiling.rate else 0.0
-        figure = f"{r.rate:,.0f} req/s = {share:.2f} of ceiling"
+        share, figure = of_ceiling(r, ceiling)
         self.add(
             1, measure, load=r.params,
             result=f"{figure} {ceiling.rate:,.0f} req/s (p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)" + _note(note),
@@ -242,8 +241,7 @@ class Bench:
         self.probe(self.user, body, headers, "me")
         r = self.load(self.user, body, 64, headers)
         note = r.error_note()
-        share = r.rate / ceiling.rate if ceiling.rate else 0.0
-        figure = f"{r.rate:,.0f} req/s = {share:.2f} of ceiling"
+        share, figure = of_ceiling(r, ceiling)
         self.add(
             1, "the same fields executed every time (with a directive, which is never kept) vs the ceiling",
             load=r.params,
@@ -275,9 +273,8 @@ class Bench:
             or (graphql_run.error_note() and f"GraphQL: {graphql_run.error_note()}")
             or (ceiling.error_note() and f"ceiling: {ceiling.error_note()}")
         )
-        share = rest_run.rate / ceiling.rate if ceiling.rate else 0.0
+        share, figure = of_ceiling(rest_run, ceiling)
         beside = rest_run.rate / graphql_run.rate if graphql_run.rate else 0.0
-        figure = f"{rest_run.rate:,.0f} req/s = {share:.2f} of ceiling"
         self.add(
             10, "REST `GET /api/users/me` vs the reference ceiling, and vs GraphQL `me` of the same fields: throughput",
             load=rest_run.params,
@@ -710,6 +707,12 @@ class Bench:
                 result=f"{idle_rss:.1f} MiB", target="≤ 30 MiB", verdict=verdict(idle_rss <= 30), rss_mib=idle_rss,
                 summary=at_most(f"memory idle ({what})", f"{idle_rss:.1f} MiB", idle_rss, 30, "≤ 30 MiB"))
         )
+
+
+def of_ceiling(run, ceiling):
+    """A run's rate as a share of the ceiling's, and that share as the rows print it."""
+    share = run.rate / ceiling.rate if ceiling.rate else 0.0
+    return share, f"{run.rate:,.0f} req/s = {share:.2f} of ceiling"
 
 
 def info(note):

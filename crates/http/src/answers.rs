@@ -42,7 +42,7 @@ impl<I: Clone + Eq + Hash + Send + Sync + 'static> Default for Answers<I> {
 }
 
 /// What a kept answer is found by.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, Hash)]
 pub struct AnswerKey<I> {
     /// [`KnownDocument::id`](crate::validated::KnownDocument::id).
     document: u64,
@@ -57,11 +57,11 @@ impl<I> AnswerKey<I> {
 }
 
 impl<I: Clone + Eq + Hash + Send + Sync + 'static> Answers<I> {
-    pub fn get(&self, key: &AnswerKey<I>) -> Option<Bytes> {
+    fn get(&self, key: &AnswerKey<I>) -> Option<Bytes> {
         self.kept.get(key)
     }
 
-    pub fn keep(&self, key: AnswerKey<I>, answer: Bytes) {
+    fn keep(&self, key: AnswerKey<I>, answer: Bytes) {
         self.kept.insert(key, answer);
     }
 }

@@ -148,6 +148,7 @@ pub struct Prepared {
     pub media: MediaType,
     /// For an event stream whose caller has a scope: what its execution may be shared under.
     pub share: Option<ShareKey>,
+    /// The kept answer, or where to keep the one executed.
     pub answer: Answer,
 }
 
