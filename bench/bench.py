@@ -65,10 +65,12 @@ def main():
 
     started = datetime.datetime.now(datetime.timezone.utc)
     machine = report.machine()
+    ticks = report.cpu_ticks()
     rows = []
     for name in backends:
         rows += run_backend(name, args, selected)
     machine["load average at end"] = report.machine()["load average"]
+    machine["CPU time stolen by the host during the run"] = report.stolen_share(ticks, report.cpu_ticks())
 
     command = os.environ.get("BENCH_COMMAND") or "bench/bench.py " + " ".join(sys.argv[1:])
     header = "\n".join(

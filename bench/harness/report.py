@@ -154,6 +154,24 @@ def machine():
     }
 
 
+def cpu_ticks():
+    """(all, stolen) CPU ticks since boot from /proc/stat; None where there is none. Time the
+    hypervisor gave to other guests slows every load at random, so a run reports its share."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
+
+
+def stolen_share(before, after):
+    """The share of the CPU time between two `cpu_ticks()` readings that the host took."""
+    if not before or not after or after[0] <= before[0]:
+        return "unknown"
+    return f"{(after[1] - before[1]) / (after[0] - before[0]):.1%}"
+
+
 def _first_line(command, pick=lambda out: out.strip().splitlines()[0]):
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=10)
