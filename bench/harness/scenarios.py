@@ -502,13 +502,10 @@ class Bench:
         me, headers = {"query": ME}, {"Authorization": f"Bearer {self.token}"}
         self.probe(self.user, me, headers, "me")
         self.probe(self.user, login_body("bench"), what="login")
-        alone = self.load(self.user, me, 4, headers)
-        alone_note = alone.error_note()
-        self.add(
-            5, "`me` latency alone", load=alone.params,
-            result=f"p50 {alone.p50_ms:.2f} ms, p99 {alone.p99_ms:.2f} ms ({alone.rate:,.0f} req/s)" + _note(alone_note),
-            verdict=info(alone_note),
-        )
+        # Idle before and after the storm; the lower p99 of the two is the denominator, so that a
+        # run disturbed by the host (a p99 is one spike away from 10 ms on a shared machine)
+        # makes the ratio worse, never better.
+        alone = [self._me_alone(me, headers, "before")]
         storm = wrk.Run(
             self.user, login_body("bench"), threads=self.cores, connections=16, seconds=self.seconds + 2,
             label=f"login storm {self.rate_limit_note}".strip(),
@@ -516,15 +513,28 @@ class Bench:
         time.sleep(1)
         during = self.load(self.user, me, 4, headers)
         storm = storm.result()
+        alone.append(self._me_alone(me, headers, "after"))
+        idle_p99 = min(r.p99_ms for r in alone)
         note = during.error_note() or storm.error_note()
-        ratio = during.p99_ms / alone.p99_ms if alone.p99_ms else float("inf")
+        alone_note = next((r.error_note() for r in alone if r.error_note()), "")
+        ratio = during.p99_ms / idle_p99 if idle_p99 else float("inf")
         self.add(
             5, "`me` latency during a login storm", load=f"{during.params}, beside {storm.params}",
-            result=f"p50 {during.p50_ms:.2f} ms, p99 {during.p99_ms:.2f} ms = {ratio:.1f}× idle p99; "
-            f"storm: {storm.rate:,.1f} logins/s" + _note(note),
+            result=f"p50 {during.p50_ms:.2f} ms, p99 {during.p99_ms:.2f} ms = {ratio:.1f}× idle p99 "
+            f"({idle_p99:.2f} ms, the lower of before and after); storm: {storm.rate:,.1f} logins/s" + _note(note),
             target="p99 ≤ 3× idle p99", verdict=verdict(ratio <= 3, note or alone_note),
             summary=at_most("me during a login storm", f"p99 {ratio:.1f}× idle", ratio, 3, "≤ 3× idle"),
         )
+
+    def _me_alone(self, me, headers, when):
+        alone = self.load(self.user, me, 4, headers)
+        note = alone.error_note()
+        self.add(
+            5, f"`me` latency alone, {when} the storm", load=alone.params,
+            result=f"p50 {alone.p50_ms:.2f} ms, p99 {alone.p99_ms:.2f} ms ({alone.rate:,.0f} req/s)" + _note(note),
+            verdict=info(note),
+        )
+        return alone
 
     def s6_sse(self, count=1000):
         admin = self.admin
