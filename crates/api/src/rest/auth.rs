@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::body::{Fields, Given};
@@ -17,13 +18,21 @@ use gatehouse_core::ratelimit::Limited;
 
 /// `{jwt, user}`, `{jwt, refreshToken, user}` when the domain uses refresh tokens, or
 /// `{user}` when the account must still confirm its email.
-fn session(session: &Session) -> Value {
-    let user = views::plain_user(&session.user.user);
-    match (&session.jwt, &session.refresh_token) {
-        (Some(jwt), Some(refresh_token)) => json!({ "jwt": jwt, "refreshToken": refresh_token, "user": user }),
-        (Some(jwt), None) => json!({ "jwt": jwt, "user": user }),
-        (None, _) => json!({ "user": user }),
-    }
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionAnswer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jwt: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    user: views::UserView<'a>,
+}
+
+fn session(session: &Session) -> SessionAnswer<'_> {
+    let jwt = session.jwt.as_deref();
+    // No token without a session: a refresh token is shown only beside its access token.
+    let refresh_token = jwt.and(session.refresh_token.as_deref());
+    SessionAnswer { jwt, refresh_token, user: views::plain_user(&session.user.user) }
 }
 
 /// A login's answer: in cookie mode the refresh token goes out in the cookie, not the body.
@@ -31,7 +40,8 @@ fn login_answer(call: &Call, signed_in: Session) -> Response {
     let settings = &call.caller.domain.settings;
     match signed_in.refresh_token.as_deref() {
         Some(token) if settings.refresh_http_only || call.wants_refresh_cookie => {
-            let body = json!({ "jwt": signed_in.jwt, "user": views::plain_user(&signed_in.user.user) });
+            // In the cookie, not the body.
+            let body = SessionAnswer { refresh_token: None, ..session(&signed_in) };
             let mut response = reply::ok(body);
             refresh_cookie::set(&mut response, settings, token);
             response

@@ -5,6 +5,7 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::body::Fields;
@@ -20,6 +21,27 @@ fn role_not_found() -> RestError {
     RestError::not_found("Role not found")
 }
 
+/// A role followed by what a route adds to it.
+#[derive(Serialize)]
+struct RoleWith<'a> {
+    #[serde(flatten)]
+    role: views::RoleView<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nb_users: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permissions: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct Roles<'a> {
+    roles: Vec<RoleWith<'a>>,
+}
+
+#[derive(Serialize)]
+struct OneRole<'a> {
+    role: RoleWith<'a>,
+}
+
 fn numeric(id: Result<Path<String>, PathRejection>) -> Result<RoleId, RestError> {
     id.ok().and_then(|Path(id)| RoleId::parse(&id)).ok_or_else(role_not_found)
 }
@@ -30,11 +52,18 @@ pub async fn find(State(api): State<Shared>, call: Call) -> Result<Response, Res
     call.require(core, permissions::ROLE_FIND).await?;
     let mut roles = Vec::new();
     for role in core.roles().domain_roles(&call.caller.domain).await? {
-        let mut shown = views::role(&role, &Shown::All);
-        shown["nb_users"] = json!(core.roles().role_user_count(&role).await?);
-        roles.push(shown);
+        let nb_users = core.roles().role_user_count(&role).await?;
+        roles.push((role, nb_users));
     }
-    Ok(reply::ok(json!({ "roles": roles })))
+    let roles = roles
+        .iter()
+        .map(|(role, nb_users)| RoleWith {
+            role: views::role(role, &Shown::All),
+            nb_users: Some(*nb_users),
+            permissions: None,
+        })
+        .collect();
+    Ok(reply::ok(Roles { roles }))
 }
 
 /// `GET /users-permissions/roles/:id`: `{role}` with the map of every action, those it holds
@@ -47,9 +76,9 @@ pub async fn find_one(
     let core = &api.core;
     call.require(core, permissions::ROLE_FIND_ONE).await?;
     let role = core.roles().role(&call.caller.domain, numeric(id)?).await?.ok_or_else(role_not_found)?;
-    let mut shown = views::role(&role, &Shown::All);
-    shown["permissions"] = permission_map::of(&core.roles().role_permissions(&role).await?);
-    Ok(reply::ok(json!({ "role": shown })))
+    let permissions = permission_map::of(&core.roles().role_permissions(&role).await?);
+    let shown = RoleWith { role: views::role(&role, &Shown::All), nb_users: None, permissions: Some(permissions) };
+    Ok(reply::ok(OneRole { role: shown }))
 }
 
 /// `GET /users-permissions/permissions`: the map of every action, none enabled.

@@ -39,7 +39,11 @@ async fn shown_role<'a>(
     }
 }
 
-fn user_view(user: &User, shape: &Shape, role: &Option<(Option<Role>, &views::Fields)>) -> Value {
+fn user_view<'a>(
+    user: &'a User,
+    shape: &'a Shape,
+    role: &'a Option<(Option<Role>, &views::Fields)>,
+) -> views::UserView<'a> {
     views::user(user, &shape.fields, role.as_ref().map(|(role, fields)| (role.as_ref(), *fields)))
 }
 
@@ -71,8 +75,8 @@ pub async fn find(State(api): State<Shared>, call: Call) -> Result<Response, Res
     let list = users
         .iter()
         .map(|found| views::user(&found.user, &shape.fields, role_fields.map(|fields| (found.role.as_ref(), fields))))
-        .collect();
-    Ok(reply::ok(Value::Array(list)))
+        .collect::<Vec<_>>();
+    Ok(reply::ok(list))
 }
 
 /// `GET /users/count`: a bare number.
@@ -160,10 +164,15 @@ async fn role_id(core: &Core, call: &Call, choice: RoleChoice) -> Result<Option<
 }
 
 /// The whole user with its role when the caller may read roles: what create and update answer.
-async fn written(core: &Core, call: &Call, user: &User, role: Option<&Role>) -> Result<Value, RestError> {
-    let all = views::Fields::All;
-    let role = if call.may_read_roles(core).await? { Some((role, &all)) } else { None };
-    Ok(views::user(user, &all, role))
+async fn written<'a>(
+    core: &Core,
+    call: &Call,
+    user: &'a User,
+    role: Option<&'a Role>,
+) -> Result<views::UserView<'a>, RestError> {
+    const ALL: &views::Fields = &views::Fields::All;
+    let role = if call.may_read_roles(core).await? { Some((role, ALL)) } else { None };
+    Ok(views::user(user, ALL, role))
 }
 
 /// `POST /users` (`201`). Attributes other than the user's are ignored, as Strapi ignores them.

@@ -1,7 +1,8 @@
 //! Users and roles as Strapi's REST API shows them: its keys in its order, `id` and
 //! `documentId` always, the other attributes as `fields` selects them, never a private one.
+//! Views serialise straight from the model, with no JSON tree built in between.
 
-use serde_json::{Map, Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use gatehouse_core::{Role, User, format_millis};
 
@@ -30,57 +31,83 @@ pub struct Shape {
     pub role: Option<Fields>,
 }
 
-/// Keeps `id`, `documentId` and the attributes `fields` shows, in this order.
-fn select(all: Vec<(&'static str, Value)>, fields: &Fields) -> Map<String, Value> {
-    all.into_iter()
-        .filter(|(name, _)| matches!(*name, "id" | "documentId") || fields.shows(name))
-        .map(|(name, value)| (name.to_string(), value))
-        .collect()
+/// Writes the entries `fields` shows; a value is computed only when shown.
+struct Entries<'f, M> {
+    map: M,
+    fields: &'f Fields,
+}
+
+impl<M: SerializeMap> Entries<'_, M> {
+    fn add<V: Serialize>(&mut self, name: &'static str, value: impl FnOnce() -> V) -> Result<(), M::Error> {
+        if self.fields.shows(name) { self.map.serialize_entry(name, &value()) } else { Ok(()) }
+    }
 }
 
 /// A user; with `role`, its role (`null` when it has none) as those fields show it.
-pub fn user(user: &User, fields: &Fields, role: Option<(Option<&Role>, &Fields)>) -> Value {
-    let created = format_millis(user.created_at);
-    let mut object = select(
-        vec![
-            ("id", json!(user.id.get())),
-            ("documentId", json!(user.document_id)),
-            ("username", json!(user.username)),
-            ("email", json!(user.email)),
-            ("provider", json!(user.provider)),
-            ("confirmed", json!(user.confirmed)),
-            ("blocked", json!(user.blocked)),
-            ("createdAt", json!(created)),
-            ("updatedAt", json!(format_millis(user.updated_at))),
-            // Users are never drafts: published when created.
-            ("publishedAt", json!(created)),
-        ],
-        fields,
-    );
-    if let Some((role, fields)) = role {
-        object.insert("role".into(), role.map_or(Value::Null, |role| self::role(role, fields)));
-    }
-    Value::Object(object)
+pub struct UserView<'a> {
+    user: &'a User,
+    fields: &'a Fields,
+    role: Option<(Option<&'a Role>, &'a Fields)>,
+}
+
+pub fn user<'a>(user: &'a User, fields: &'a Fields, role: Option<(Option<&'a Role>, &'a Fields)>) -> UserView<'a> {
+    UserView { user, fields, role }
 }
 
 /// A user with every attribute and without its role: what the auth routes answer.
-pub fn plain_user(user: &User) -> Value {
+pub fn plain_user(user: &User) -> UserView<'_> {
     self::user(user, &Fields::All, None)
 }
 
-pub fn role(role: &Role, fields: &Fields) -> Value {
-    let created = format_millis(role.created_at);
-    Value::Object(select(
-        vec![
-            ("id", json!(role.id.get())),
-            ("documentId", json!(role.document_id)),
-            ("name", json!(role.name)),
-            ("description", json!(role.description)),
-            ("type", json!(role.kind)),
-            ("createdAt", json!(created)),
-            ("updatedAt", json!(format_millis(role.updated_at))),
-            ("publishedAt", json!(created)),
-        ],
-        fields,
-    ))
+impl Serialize for UserView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let user = self.user;
+        let created = format_millis(user.created_at);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &user.id.get())?;
+        map.serialize_entry("documentId", &user.document_id)?;
+        let mut entries = Entries { map, fields: self.fields };
+        entries.add("username", || &user.username)?;
+        entries.add("email", || &user.email)?;
+        entries.add("provider", || &user.provider)?;
+        entries.add("confirmed", || user.confirmed)?;
+        entries.add("blocked", || user.blocked)?;
+        entries.add("createdAt", || &created)?;
+        entries.add("updatedAt", || format_millis(user.updated_at))?;
+        // Users are never drafts: published when created.
+        entries.add("publishedAt", || &created)?;
+        let mut map = entries.map;
+        if let Some((role, fields)) = self.role {
+            map.serialize_entry("role", &role.map(|role| self::role(role, fields)))?;
+        }
+        map.end()
+    }
+}
+
+/// A role as those fields show it.
+pub struct RoleView<'a> {
+    role: &'a Role,
+    fields: &'a Fields,
+}
+
+pub fn role<'a>(role: &'a Role, fields: &'a Fields) -> RoleView<'a> {
+    RoleView { role, fields }
+}
+
+impl Serialize for RoleView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let role = self.role;
+        let created = format_millis(role.created_at);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &role.id.get())?;
+        map.serialize_entry("documentId", &role.document_id)?;
+        let mut entries = Entries { map, fields: self.fields };
+        entries.add("name", || &role.name)?;
+        entries.add("description", || &role.description)?;
+        entries.add("type", || &role.kind)?;
+        entries.add("createdAt", || &created)?;
+        entries.add("updatedAt", || format_millis(role.updated_at))?;
+        entries.add("publishedAt", || &created)?;
+        entries.map.end()
+    }
 }
