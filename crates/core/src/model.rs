@@ -13,15 +13,34 @@ pub fn now_millis() -> Millis {
 
 /// RFC 3339 with milliseconds, as Strapi prints `createdAt`.
 pub fn format_millis(millis: Millis) -> String {
-    let nanos = i128::from(millis) * 1_000_000;
-    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-            ))
-            .ok()
-        })
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000) else {
+        return String::new();
+    };
+    // Every answer that shows a user or an event prints its timestamps: a listing of 50 users
+    // prints 150. `time`'s formatter interprets a format description each time; years from 0
+    // (`time` has none past 9999), all that storage ever holds, are written directly.
+    let Ok(year) = u32::try_from(t.year()) else { return format_with_time(t) };
+    let mut text = *b"0000-00-00T00:00:00.000Z";
+    let fields = [
+        (0, 4, year),
+        (5, 2, u32::from(u8::from(t.month()))),
+        (8, 2, u32::from(t.day())),
+        (11, 2, u32::from(t.hour())),
+        (14, 2, u32::from(t.minute())),
+        (17, 2, u32::from(t.second())),
+        (20, 3, u32::from(t.millisecond())),
+    ];
+    for (start, width, mut value) in fields {
+        for digit in text[start..start + width].iter_mut().rev() {
+            *digit = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    }
+    text.iter().map(|&b| char::from(b)).collect()
+}
+
+fn format_with_time(t: time::OffsetDateTime) -> String {
+    t.format(&time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"))
         .unwrap_or_default()
 }
 
@@ -47,6 +66,29 @@ impl DomainStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_print_as_rfc3339_with_milliseconds() {
+        assert_eq!(format_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_millis(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(format_millis(1_796_194_565_509), "2026-12-02T06:56:05.509Z");
+        assert_eq!(format_millis(951_782_400_007), "2000-02-29T00:00:00.007Z");
+        assert_eq!(format_millis(253_402_300_799_999), "9999-12-31T23:59:59.999Z");
+        // Before year 0, `time`'s own format; beyond ±9999, `time` has no date.
+        assert_eq!(format_millis(-62_167_219_200_001), "-0001-12-31T23:59:59.999Z");
+        assert_eq!(format_millis(253_402_300_800_000), "");
+        assert_eq!(format_millis(i64::MIN), "");
+    }
+
+    #[test]
+    fn the_direct_format_agrees_with_times_formatter() {
+        let mut millis: i64 = -62_167_219_200_000; // 0000-01-01
+        while millis < 253_402_300_800_000 {
+            let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).unwrap();
+            assert_eq!(format_millis(millis), format_with_time(t), "{millis}");
+            millis += 7_777_777_777_777 / 1000 + 123; // about three months and a few milliseconds
+        }
+    }
 
     #[test]
     fn domain_statuses_parse_only_from_their_own_text() {
