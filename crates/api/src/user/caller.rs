@@ -172,7 +172,7 @@ pub fn host_name(headers: &HeaderMap) -> Option<String> {
 /// The bearer token of the request, if it has one (`Bearer <token>`, any case).
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let mut parts = value.split_whitespace();
+    let mut parts = value.split_ascii_whitespace();
     let (scheme, token) = (parts.next()?, parts.next()?);
     (parts.next().is_none() && scheme.eq_ignore_ascii_case("bearer")).then_some(token)
 }
