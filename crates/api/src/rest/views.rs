@@ -4,7 +4,7 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use gatehouse_core::{Role, User, format_millis};
+use gatehouse_core::{Millis, Role, User, format_millis};
 
 /// Which attributes to show: all of them, or `id`, `documentId` and the named ones.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,9 +37,29 @@ struct Entries<'f, M> {
     fields: &'f Fields,
 }
 
-impl<M: SerializeMap> Entries<'_, M> {
+impl<'f, M: SerializeMap> Entries<'f, M> {
+    /// An object that starts with `id` and `documentId`, shown whatever `fields` says.
+    fn start<S>(serializer: S, id: i64, document_id: &str, fields: &'f Fields) -> Result<Self, S::Error>
+    where
+        S: Serializer<SerializeMap = M, Error = M::Error>,
+    {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &id)?;
+        map.serialize_entry("documentId", document_id)?;
+        Ok(Self { map, fields })
+    }
+
     fn add<V: Serialize>(&mut self, name: &'static str, value: impl FnOnce() -> V) -> Result<(), M::Error> {
         if self.fields.shows(name) { self.map.serialize_entry(name, &value()) } else { Ok(()) }
+    }
+
+    /// `createdAt`, `updatedAt` and `publishedAt`: users and roles are never drafts, so they
+    /// are published when created.
+    fn timestamps(&mut self, created_at: Millis, updated_at: Millis) -> Result<(), M::Error> {
+        let created = format_millis(created_at);
+        self.add("createdAt", || &created)?;
+        self.add("updatedAt", || format_millis(updated_at))?;
+        self.add("publishedAt", || &created)
     }
 }
 
@@ -62,20 +82,13 @@ pub fn plain_user(user: &User) -> UserView<'_> {
 impl Serialize for UserView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let user = self.user;
-        let created = format_millis(user.created_at);
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("id", &user.id.get())?;
-        map.serialize_entry("documentId", &user.document_id)?;
-        let mut entries = Entries { map, fields: self.fields };
+        let mut entries = Entries::start(serializer, user.id.get(), &user.document_id, self.fields)?;
         entries.add("username", || &user.username)?;
         entries.add("email", || &user.email)?;
         entries.add("provider", || &user.provider)?;
         entries.add("confirmed", || user.confirmed)?;
         entries.add("blocked", || user.blocked)?;
-        entries.add("createdAt", || &created)?;
-        entries.add("updatedAt", || format_millis(user.updated_at))?;
-        // Users are never drafts: published when created.
-        entries.add("publishedAt", || &created)?;
+        entries.timestamps(user.created_at, user.updated_at)?;
         let mut map = entries.map;
         if let Some((role, fields)) = self.role {
             map.serialize_entry("role", &role.map(|role| self::role(role, fields)))?;
@@ -97,17 +110,11 @@ pub fn role<'a>(role: &'a Role, fields: &'a Fields) -> RoleView<'a> {
 impl Serialize for RoleView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let role = self.role;
-        let created = format_millis(role.created_at);
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("id", &role.id.get())?;
-        map.serialize_entry("documentId", &role.document_id)?;
-        let mut entries = Entries { map, fields: self.fields };
+        let mut entries = Entries::start(serializer, role.id.get(), &role.document_id, self.fields)?;
         entries.add("name", || &role.name)?;
         entries.add("description", || &role.description)?;
         entries.add("type", || &role.kind)?;
-        entries.add("createdAt", || &created)?;
-        entries.add("updatedAt", || format_millis(role.updated_at))?;
-        entries.add("publishedAt", || &created)?;
+        entries.timestamps(role.created_at, role.updated_at)?;
         entries.map.end()
     }
 }
