@@ -126,7 +126,7 @@ impl UsersPermissionsRole {
     async fn permissions(
         &self,
         ctx: &Context<'_>,
-        filters: Option<UsersPermissionsPermissionFiltersInput>,
+        filters: Option<Box<UsersPermissionsPermissionFiltersInput>>,
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> ApiResult<Vec<Option<UsersPermissionsPermission>>> {
@@ -141,7 +141,7 @@ impl UsersPermissionsRole {
     async fn permissions_connection(
         &self,
         ctx: &Context<'_>,
-        filters: Option<UsersPermissionsPermissionFiltersInput>,
+        filters: Option<Box<UsersPermissionsPermissionFiltersInput>>,
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> Option<UsersPermissionsPermissionRelationResponseCollection> {
@@ -162,11 +162,11 @@ impl UsersPermissionsRole {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        filters: Option<UsersPermissionsUserFiltersInput>,
+        filters: Option<Box<UsersPermissionsUserFiltersInput>>,
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> ApiResult<Vec<Option<UsersPermissionsUser>>> {
-        let args = ListArgs::new(Subject::User, users_of(&self.0, filters.as_ref()), pagination, sort)?;
+        let args = ListArgs::new(Subject::User, users_of(&self.0, filters.as_deref()), pagination, sort)?;
         Ok(UserList(args).nodes(ctx).await?.into_iter().map(Some).collect())
     }
     #[graphql(
@@ -177,12 +177,12 @@ impl UsersPermissionsRole {
     async fn users_connection(
         &self,
         ctx: &Context<'_>,
-        filters: Option<UsersPermissionsUserFiltersInput>,
+        filters: Option<Box<UsersPermissionsUserFiltersInput>>,
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
     ) -> Option<UsersPermissionsUserRelationResponseCollection> {
         or_null(ctx, async {
-            let args = ListArgs::new(Subject::User, users_of(&self.0, filters.as_ref()), pagination, sort)?;
+            let args = ListArgs::new(Subject::User, users_of(&self.0, filters.as_deref()), pagination, sort)?;
             Ok(Some(UsersPermissionsUserRelationResponseCollection(UserList(args))))
         })
         .await

@@ -106,7 +106,7 @@ impl RoleQuery {
     async fn users_permissions_roles(
         &self,
         ctx: &Context<'_>,
-        filters: Option<UsersPermissionsRoleFiltersInput>,
+        filters: Option<Box<UsersPermissionsRoleFiltersInput>>,
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
@@ -129,7 +129,7 @@ impl RoleQuery {
     async fn users_permissions_roles_connection(
         &self,
         ctx: &Context<'_>,
-        filters: Option<UsersPermissionsRoleFiltersInput>,
+        filters: Option<Box<UsersPermissionsRoleFiltersInput>>,
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<

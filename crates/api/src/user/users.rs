@@ -86,7 +86,7 @@ impl UserQuery {
     async fn users_permissions_users(
         &self,
         ctx: &Context<'_>,
-        filters: Option<UsersPermissionsUserFiltersInput>,
+        filters: Option<Box<UsersPermissionsUserFiltersInput>>,
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
@@ -109,7 +109,7 @@ impl UserQuery {
     async fn users_permissions_users_connection(
         &self,
         ctx: &Context<'_>,
-        filters: Option<UsersPermissionsUserFiltersInput>,
+        filters: Option<Box<UsersPermissionsUserFiltersInput>>,
         #[graphql(default_with = "Some(PaginationArg::default())")] pagination: Option<PaginationArg>,
         #[graphql(default_with = "Some(Vec::new())")] sort: Option<Vec<Option<String>>>,
         #[graphql(name = "status", default_with = "Some(PublicationStatus::Published)")] _status: Option<
