@@ -30,7 +30,7 @@ struct SessionAnswer<'a> {
 
 fn session(session: &Session) -> SessionAnswer<'_> {
     let jwt = session.jwt.as_deref();
-    // No token without a session: a refresh token is shown only beside its access token.
+    // An account that must still confirm its email gets no tokens: `{user}` alone.
     let refresh_token = jwt.and(session.refresh_token.as_deref());
     SessionAnswer { jwt, refresh_token, user: views::plain_user(&session.user.user) }
 }

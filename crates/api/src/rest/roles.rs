@@ -21,25 +21,30 @@ fn role_not_found() -> RestError {
     RestError::not_found("Role not found")
 }
 
-/// A role followed by what a route adds to it.
+/// A role of the list, followed by its number of users.
 #[derive(Serialize)]
-struct RoleWith<'a> {
+struct CountedRole<'a> {
     #[serde(flatten)]
     role: views::RoleView<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    nb_users: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    permissions: Option<Value>,
+    nb_users: i64,
 }
 
 #[derive(Serialize)]
 struct Roles<'a> {
-    roles: Vec<RoleWith<'a>>,
+    roles: Vec<CountedRole<'a>>,
+}
+
+/// One role, followed by the map of every action.
+#[derive(Serialize)]
+struct RoleWithPermissions<'a> {
+    #[serde(flatten)]
+    role: views::RoleView<'a>,
+    permissions: Value,
 }
 
 #[derive(Serialize)]
 struct OneRole<'a> {
-    role: RoleWith<'a>,
+    role: RoleWithPermissions<'a>,
 }
 
 fn numeric(id: Result<Path<String>, PathRejection>) -> Result<RoleId, RestError> {
@@ -57,11 +62,7 @@ pub async fn find(State(api): State<Shared>, call: Call) -> Result<Response, Res
     }
     let roles = roles
         .iter()
-        .map(|(role, nb_users)| RoleWith {
-            role: views::role(role, &Shown::All),
-            nb_users: Some(*nb_users),
-            permissions: None,
-        })
+        .map(|(role, nb_users)| CountedRole { role: views::role(role, &Shown::All), nb_users: *nb_users })
         .collect();
     Ok(reply::ok(Roles { roles }))
 }
@@ -77,7 +78,7 @@ pub async fn find_one(
     call.require(core, permissions::ROLE_FIND_ONE).await?;
     let role = core.roles().role(&call.caller.domain, numeric(id)?).await?.ok_or_else(role_not_found)?;
     let permissions = permission_map::of(&core.roles().role_permissions(&role).await?);
-    let shown = RoleWith { role: views::role(&role, &Shown::All), nb_users: None, permissions: Some(permissions) };
+    let shown = RoleWithPermissions { role: views::role(&role, &Shown::All), permissions };
     Ok(reply::ok(OneRole { role: shown }))
 }
 
