@@ -1,11 +1,14 @@
+use std::future::Future;
+use std::hash::Hash;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use super::CachedStore;
 use crate::error::StoreResult;
+use crate::expiring::{Expiring, Read};
 use crate::model::{Domain, Millis, Role, User};
-use crate::store::RequestLookups;
+use crate::store::{RequestLookups, Store};
 use crate::types::{Action, DomainId, DomainName, RoleId, SessionId, UserId};
 
 /// Each lookup is answered from its cache when it holds a fresh entry of the domain asked
@@ -14,26 +17,26 @@ use crate::types::{Action, DomainId, DomainName, RoleId, SessionId, UserId};
 #[async_trait]
 impl RequestLookups for CachedStore {
     async fn request_domain(&self, name: &DomainName) -> StoreResult<Option<Arc<Domain>>> {
-        if let Some(hit) = self.domains.get(name) {
-            return Ok(hit);
-        }
-        let domain = self.inner.request_domain(name).await?;
-        if let Some(domain) = &domain {
-            self.learn_domain(domain);
-        }
-        self.domains.insert(name.clone(), domain.clone());
-        Ok(domain)
+        let domain_ids = self.domain_ids.clone();
+        let name = name.clone();
+        self.look_up(&self.domains, name.clone(), |_| true, |store| async move {
+            let domain = store.request_domain(&name).await?;
+            if let Some(domain) = &domain {
+                domain_ids.insert(domain.name.clone(), domain.id);
+            }
+            Ok(Some(domain))
+        })
+        .await
+        .map(Option::flatten)
     }
 
     async fn token_owner(&self, domain_id: DomainId, user_id: UserId) -> StoreResult<Option<User>> {
-        if let Some(user) = self.users.get(&user_id).filter(|user| user.domain_id == domain_id) {
-            return Ok(Some(User::clone(&user)));
-        }
-        let user = self.inner.token_owner(domain_id, user_id).await?;
-        if let Some(user) = &user {
-            self.users.insert(user_id, Arc::new(user.clone()));
-        }
-        Ok(user)
+        let user = self
+            .look_up(&self.users, user_id, |user| user.domain_id == domain_id, |store| async move {
+                Ok(store.token_owner(domain_id, user_id).await?.map(Arc::new))
+            })
+            .await?;
+        Ok(user.map(|user| User::clone(&user)))
     }
 
     async fn live_session_owner(
@@ -42,44 +45,85 @@ impl RequestLookups for CachedStore {
         id: &SessionId,
         now: Millis,
     ) -> StoreResult<Option<UserId>> {
-        if let Some((domain, owner)) = self.session_owners.get(id)
-            && domain == domain_id
-        {
-            return Ok(owner);
-        }
-        let owner = self.inner.live_session_owner(domain_id, id, now).await?;
-        self.session_owners.insert(id.clone(), (domain_id, owner));
-        Ok(owner)
+        let session = id.clone();
+        let owner = self
+            .look_up(&self.session_owners, id.clone(), |(domain, _)| *domain == domain_id, |store| async move {
+                Ok(Some((domain_id, store.live_session_owner(domain_id, &session, now).await?)))
+            })
+            .await?;
+        Ok(owner.and_then(|(_, owner)| owner))
     }
 
     async fn user_role(&self, domain_id: DomainId, role_id: RoleId) -> StoreResult<Option<Role>> {
-        if let Some(role) = self.roles.get(&role_id).filter(|role| role.domain_id == domain_id) {
-            return Ok(Some(Role::clone(&role)));
-        }
-        let role = self.inner.user_role(domain_id, role_id).await?;
-        if let Some(role) = &role {
-            self.roles.insert(role_id, Arc::new(role.clone()));
-        }
-        Ok(role)
+        let role = self
+            .look_up(&self.roles, role_id, |role| role.domain_id == domain_id, |store| async move {
+                Ok(store.user_role(domain_id, role_id).await?.map(Arc::new))
+            })
+            .await?;
+        Ok(role.map(|role| Role::clone(&role)))
     }
 
     async fn role_actions(&self, domain_id: DomainId, role_id: RoleId) -> StoreResult<Arc<[Action]>> {
-        if let Some((domain, actions)) = self.permissions.get(&role_id)
-            && domain == domain_id
-        {
-            return Ok(actions);
-        }
-        let actions = self.inner.role_actions(domain_id, role_id).await?;
-        self.permissions.insert(role_id, (domain_id, actions.clone()));
-        Ok(actions)
+        let actions = self
+            .look_up(&self.permissions, role_id, |(domain, _)| *domain == domain_id, |store| async move {
+                Ok(Some((domain_id, store.role_actions(domain_id, role_id).await?)))
+            })
+            .await?;
+        Ok(actions.map_or_else(|| Arc::from([]), |(_, actions)| actions))
     }
 
     async fn public_role(&self, domain_id: DomainId) -> StoreResult<Option<RoleId>> {
-        if let Some(role) = self.public_roles.get(&domain_id) {
-            return Ok(role);
+        let role = self
+            .look_up(&self.public_roles, domain_id, |_| true, |store| async move {
+                Ok(Some(store.public_role(domain_id).await?))
+            })
+            .await?;
+        Ok(role.flatten())
+    }
+}
+
+impl CachedStore {
+    /// The value of `key`: from `cache` when it holds a fresh one that is `usable` (of the
+    /// domain asked about), else from `load`, whose answer is kept (`None`: nothing to keep).
+    /// A value past half its lifetime is renewed by a load in the background, while the
+    /// requests go on reading it: a key in steady use is never waited for.
+    async fn look_up<K, V, Load, Loading>(
+        &self,
+        cache: &Arc<Expiring<K, V>>,
+        key: K,
+        usable: impl Fn(&V) -> bool,
+        load: Load,
+    ) -> StoreResult<Option<V>>
+    where
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+        Load: FnOnce(Arc<dyn Store>) -> Loading,
+        Loading: Future<Output = StoreResult<Option<V>>> + Send + 'static,
+    {
+        match cache.read(&key) {
+            Read::Fresh(value) if usable(&value) => return Ok(Some(value)),
+            Read::Renew(value) if usable(&value) => {
+                let (cache, generation) = (Arc::clone(cache), cache.generation());
+                let loading = load(Arc::clone(&self.inner));
+                tokio::spawn(async move {
+                    match loading.await {
+                        Ok(Some(value)) => cache.insert_loaded(key.clone(), value, generation),
+                        Ok(None) => cache.invalidate(&key),
+                        // The entry expires as it would have; a request then meets the error.
+                        Err(e) => tracing::warn!(error = %e, "cannot renew a cached lookup"),
+                    }
+                    cache.renewed(&key);
+                });
+                return Ok(Some(value));
+            }
+            Read::Renew(_) => cache.renewed(&key),
+            Read::Fresh(_) | Read::Missing => {}
         }
-        let role = self.inner.public_role(domain_id).await?;
-        self.public_roles.insert(domain_id, role);
-        Ok(role)
+        let generation = cache.generation();
+        let loaded = load(Arc::clone(&self.inner)).await?;
+        if let Some(value) = &loaded {
+            cache.insert_loaded(key, value.clone(), generation);
+        }
+        Ok(loaded)
     }
 }

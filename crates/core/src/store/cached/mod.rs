@@ -42,34 +42,37 @@ const ROLES_MAX: usize = 10_000;
 /// long enough for events to find their domain's entries, renewed by every read.
 const DOMAIN_ID_TTL: Duration = Duration::from_secs(600);
 
+/// A cache the background renewals of [`RequestLookups`](super::RequestLookups) hold too.
+type Shared<K, V> = Arc<Expiring<K, V>>;
+
 /// The store the core works with: `inner` behind short-lived caches.
 pub struct CachedStore {
     inner: Arc<dyn Store>,
     /// `None`: no domain has that name.
-    domains: Expiring<DomainName, Option<Arc<Domain>>>,
+    domains: Shared<DomainName, Option<Arc<Domain>>>,
     /// The id of each domain name read, for events, which name their domain.
-    domain_ids: Expiring<DomainName, DomainId>,
+    domain_ids: Shared<DomainName, DomainId>,
     /// Keyed by user id, unique across domains.
-    users: Expiring<UserId, Arc<User>>,
+    users: Shared<UserId, Arc<User>>,
     /// The owner of each session id presented, `None` when it is not live.
-    session_owners: Expiring<SessionId, (DomainId, Option<UserId>)>,
-    roles: Expiring<RoleId, Arc<Role>>,
-    permissions: Expiring<RoleId, (DomainId, Arc<[Action]>)>,
+    session_owners: Shared<SessionId, (DomainId, Option<UserId>)>,
+    roles: Shared<RoleId, Arc<Role>>,
+    permissions: Shared<RoleId, (DomainId, Arc<[Action]>)>,
     /// `None`: the domain has no Public role.
-    public_roles: Expiring<DomainId, Option<RoleId>>,
+    public_roles: Shared<DomainId, Option<RoleId>>,
 }
 
 impl CachedStore {
     pub fn new(inner: Arc<dyn Store>) -> Self {
         Self {
             inner,
-            domains: Expiring::new(DOMAIN_TTL, DOMAINS_MAX),
-            domain_ids: Expiring::new(DOMAIN_ID_TTL, DOMAINS_MAX),
-            users: Expiring::new(ACCOUNT_TTL, USERS_MAX),
-            session_owners: Expiring::new(ACCOUNT_TTL, SESSIONS_MAX),
-            roles: Expiring::new(ACCOUNT_TTL, ROLES_MAX),
-            permissions: Expiring::new(ACCOUNT_TTL, ROLES_MAX),
-            public_roles: Expiring::new(ACCOUNT_TTL, ROLES_MAX),
+            domains: Arc::new(Expiring::new(DOMAIN_TTL, DOMAINS_MAX)),
+            domain_ids: Arc::new(Expiring::new(DOMAIN_ID_TTL, DOMAINS_MAX)),
+            users: Arc::new(Expiring::new(ACCOUNT_TTL, USERS_MAX)),
+            session_owners: Arc::new(Expiring::new(ACCOUNT_TTL, SESSIONS_MAX)),
+            roles: Arc::new(Expiring::new(ACCOUNT_TTL, ROLES_MAX)),
+            permissions: Arc::new(Expiring::new(ACCOUNT_TTL, ROLES_MAX)),
+            public_roles: Arc::new(Expiring::new(ACCOUNT_TTL, ROLES_MAX)),
         }
     }
 
