@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use sqlx::Connection;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{MigrateError, Migrator};
 
@@ -16,6 +17,8 @@ pub use sql::SqlStore;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+/// How long a pooled connection may sit unused before it is tested as it is taken.
+const IDLE_BEFORE_TEST: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -43,6 +46,18 @@ pub async fn open(url: &str, pool_size: u32) -> anyhow::Result<Arc<SqlStore>> {
         .max_connections(pool_size.max(1))
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx tests each connection it returns to the pool; testing it again when it is taken
+        // costs every statement a second round trip. A connection is tested when it was idle
+        // long enough for the server or the network to have dropped it meanwhile.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= IDLE_BEFORE_TEST {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {

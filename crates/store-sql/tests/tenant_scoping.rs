@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use gatehouse_core::events::{Actor, EventKind, NewEvent};
 use gatehouse_core::model::{Domain, NewUser, Role, Settings, User, now_millis};
 use gatehouse_core::query::{Column, Condition, Filter, ListQuery, Scalar, Window};
 use gatehouse_core::store::{DomainStore, RoleStore, Store, TokenPurpose, UserChanges, UserStore};
@@ -100,7 +101,8 @@ async fn users_of_another_domain_are_not_changed() {
     let (user, now) = (theirs.user.id, now_millis() + 1000);
 
     store.set_password_hash(ours, user, "stolen-hash", true, now).await.unwrap();
-    store.record_login(ours, user, now).await.unwrap();
+    let login = NewEvent::new(EventKind::LoginSucceeded, &t.ours.domain.name, Actor::Anonymous);
+    store.record_login(ours, user, &login, now, "node").await.unwrap();
     let changes = UserChanges {
         username: Some("renamed".parse().unwrap()),
         email: Some("renamed@ours.test".parse().unwrap()),

@@ -13,7 +13,7 @@ use super::Auth;
 use super::{TokenRefusal, check_owner};
 use crate::events::{Actor, EventKind, NewEvent};
 use crate::expiring::Expiring;
-use crate::model::{Domain, DomainStatus, User, now_millis};
+use crate::model::{Domain, DomainStatus, User};
 use crate::password::Verdict;
 use crate::ratelimit::Limited;
 use crate::types::{UserId, Username};
@@ -106,16 +106,12 @@ impl Auth {
         };
         check_owner(domain, &user)?;
         self.credentials.0.insert(key, Verified { user_id: user.id, token_version: user.token_version });
-        if let Err(e) = self.store.record_login(domain.id, user.id, now_millis()).await {
-            tracing::warn!(error = %e, "cannot record the login time");
+        let event = NewEvent::new(EventKind::LoginSucceeded, &domain.name, crate::users::user_actor(&user, domain))
+            .user(&user.username, &domain.name)
+            .details(serde_json::json!({ "method": "basic" }));
+        if let Err(e) = self.audit.record_login(domain.id, user.id, event).await {
+            tracing::warn!(error = %e, "cannot record the login");
         }
-        self.audit
-            .record(
-                NewEvent::new(EventKind::LoginSucceeded, &domain.name, crate::users::user_actor(&user, domain))
-                    .user(&user.username, &domain.name)
-                    .details(serde_json::json!({ "method": "basic" })),
-            )
-            .await;
         Ok(user)
     }
 }

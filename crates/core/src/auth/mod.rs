@@ -249,9 +249,10 @@ impl Auth {
             let hash = self.passwords.hash(password).await?;
             self.store.set_password_hash(domain.id, user.id, &hash, false, now).await?;
         }
-        self.store.record_login(domain.id, user.id, now).await?;
         self.audit
-            .record(
+            .record_login(
+                domain.id,
+                user.id,
                 NewEvent::new(
                     EventKind::LoginSucceeded,
                     &domain.name,
@@ -259,7 +260,7 @@ impl Auth {
                 )
                 .user(&user.username, &domain.name),
             )
-            .await;
+            .await?;
         let signed_in = self.sessions.sign_in(domain, &user, client, true).await?;
         let role = self.roles.role_of(&user).await?;
         Ok(Session::signed_in(signed_in, UserWithRole { user, role }))

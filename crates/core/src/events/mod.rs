@@ -15,6 +15,7 @@ use super::metrics::Metrics;
 use super::model::{Millis, new_document_id, now_millis};
 use super::paging::KeyPage;
 use super::store::{EventFilter, Store};
+use super::types::{DomainId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -182,19 +183,37 @@ impl Audit {
     /// never turned into a failure of the operation that caused it.
     pub async fn record(&self, event: NewEvent) {
         // The caching layer forgets what the event changed as it stores it.
-        match event.kind {
+        self.count(event.kind);
+        let at = now_millis();
+        match self.store.insert_event(&event, at, &self.events.node).await {
+            Ok(id) => self.publish(id, at, event),
+            Err(e) => tracing::error!(error = %e, kind = ?event.kind, "cannot record event"),
+        }
+    }
+
+    /// Records a successful login: the user's login time and its `event`, written together.
+    pub(crate) async fn record_login(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        event: NewEvent,
+    ) -> crate::error::StoreResult<()> {
+        self.count(event.kind);
+        let at = now_millis();
+        let id = self.store.record_login(domain_id, user_id, &event, at, &self.events.node).await?;
+        self.publish(id, at, event);
+        Ok(())
+    }
+
+    fn count(&self, kind: EventKind) {
+        match kind {
             EventKind::LoginSucceeded => self.metrics.login(true),
             EventKind::LoginFailed => self.metrics.login(false),
             _ => {}
         }
-        let at = now_millis();
-        let id = match self.store.insert_event(&event, at, &self.events.node).await {
-            Ok(id) => id,
-            Err(e) => {
-                tracing::error!(error = %e, kind = ?event.kind, "cannot record event");
-                return;
-            }
-        };
+    }
+
+    fn publish(&self, id: i64, at: Millis, event: NewEvent) {
         let event = Event {
             id,
             kind: event.kind,

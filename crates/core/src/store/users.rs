@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 
 use crate::error::StoreResult;
+use crate::events::NewEvent;
 use crate::model::{Millis, NewUser, User};
 use crate::query::{Filter, ListQuery};
 use crate::types::{DomainId, Email, RoleId, UserId, Username};
@@ -59,7 +60,17 @@ pub trait UserStore: Send + Sync + 'static {
         revoke: bool,
         at: Millis,
     ) -> StoreResult<()>;
-    async fn record_login(&self, domain_id: DomainId, user_id: UserId, at: Millis) -> StoreResult<()>;
+    /// A successful login: sets the user's login time to `at` and inserts the login's `event`
+    /// as [`EventStore::insert_event`](super::EventStore::insert_event) does, together (one
+    /// round trip with PostgreSQL); the event's id.
+    async fn record_login(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        event: &NewEvent,
+        at: Millis,
+        node: &str,
+    ) -> StoreResult<i64>;
     /// Applies `changes` and returns the user as stored afterwards (`None`: no such user).
     async fn update_user(
         &self,

@@ -14,7 +14,7 @@ use gatehouse_core::error::StoreResult;
 use gatehouse_core::events::{Event, EventKind, NewEvent};
 use gatehouse_core::model::Millis;
 use gatehouse_core::store::{EventFilter, EventStore, NodeEvent};
-use gatehouse_core::types::DomainName;
+use gatehouse_core::types::{DomainId, DomainName, UserId};
 
 /// The PostgreSQL channel events are announced on.
 const CHANNEL: &str = "gatehouse_events";
@@ -41,18 +41,48 @@ fn node_event_from_row(row: &AnyRow) -> StoreResult<NodeEvent> {
     Ok(NodeEvent { event: event_from_row(row)?, node: row.try_get("node").db()? })
 }
 
-#[async_trait]
-impl EventStore for SqlStore {
-    async fn insert_event(&self, event: &NewEvent, at: Millis, node: &str) -> StoreResult<i64> {
+/// A login's user, whose login time is set with the event's insertion.
+pub(super) struct LoginOf {
+    pub(super) domain_id: DomainId,
+    pub(super) user_id: UserId,
+}
+
+impl SqlStore {
+    /// Inserts `event`, and with `login` sets that user's login time to `at` first. With
+    /// PostgreSQL it is one statement, which also wakes the other nodes when it commits: one
+    /// round trip per event, not two or three.
+    pub(super) async fn insert_event_after(
+        &self,
+        event: &NewEvent,
+        at: Millis,
+        node: &str,
+        login: Option<LoginOf>,
+    ) -> StoreResult<i64> {
         const INSERT: &str = "INSERT INTO events (type, at, domain, user_ref, actor, details, node) \
                               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
-        // With other nodes, their wake-up goes in the same statement (sent when it commits):
-        // one round trip per event, not two.
         const INSERT_AND_ANNOUNCE: &str = "WITH inserted AS (INSERT INTO events (type, at, domain, user_ref, actor, \
                                            details, node) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id) \
                                            SELECT id FROM inserted, pg_notify($8, $7)";
+        const TOUCH_INSERT_AND_ANNOUNCE: &str = "WITH touched AS (UPDATE users SET last_login_at = $2 \
+                                                 WHERE id = $9 AND domain_id = $10), \
+                                                 inserted AS (INSERT INTO events (type, at, domain, user_ref, actor, \
+                                                 details, node) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id) \
+                                                 SELECT id FROM inserted, pg_notify($8, $7)";
         let announced = self.listen_url.is_some();
-        let statement = query(if announced { INSERT_AND_ANNOUNCE } else { INSERT })
+        let login = match login {
+            // One node (SQLite, or PostgreSQL without a listener in tests): two statements.
+            Some(login) if !announced => {
+                self.touch_login(login.domain_id, login.user_id, at).await?;
+                None
+            }
+            other => other,
+        };
+        let text = match (announced, &login) {
+            (false, _) => INSERT,
+            (true, None) => INSERT_AND_ANNOUNCE,
+            (true, Some(_)) => TOUCH_INSERT_AND_ANNOUNCE,
+        };
+        let statement = query(text)
             .bind(event.kind.as_str())
             .bind(at)
             .bind(event.domain.clone())
@@ -61,8 +91,19 @@ impl EventStore for SqlStore {
             .bind(event.details.to_string())
             .bind(node);
         let statement = if announced { statement.bind(CHANNEL) } else { statement };
+        let statement = match login {
+            Some(login) => statement.bind(login.user_id.get()).bind(login.domain_id.get()),
+            None => statement,
+        };
         let row = statement.fetch_one(&self.pool).await.db()?;
         row.try_get("id").db()
+    }
+}
+
+#[async_trait]
+impl EventStore for SqlStore {
+    async fn insert_event(&self, event: &NewEvent, at: Millis, node: &str) -> StoreResult<i64> {
+        self.insert_event_after(event, at, node, None).await
     }
 
     async fn list_events(&self, filter: &EventFilter) -> StoreResult<Vec<Event>> {

@@ -8,8 +8,10 @@ use super::binds::{Bind, Binds};
 use super::filters::{count, listing};
 use super::positions::Order;
 use super::seek::{bind_seek, deep_in_id_order, users_from_position};
+use super::events::LoginOf;
 use super::{SqlResult, SqlStore, get_bool, get_id, sql};
 use gatehouse_core::error::StoreResult;
+use gatehouse_core::events::NewEvent;
 use gatehouse_core::model::{Millis, NewUser, User, new_document_id, now_millis};
 use gatehouse_core::query::{Filter, ListQuery, Subject};
 use gatehouse_core::store::{AccountStore, TokenPurpose, UserChanges, UserStore};
@@ -169,15 +171,15 @@ impl UserStore for SqlStore {
         Ok(())
     }
 
-    async fn record_login(&self, domain_id: DomainId, user_id: UserId, at: Millis) -> StoreResult<()> {
-        query("UPDATE users SET last_login_at = $1 WHERE id = $2 AND domain_id = $3")
-            .bind(at)
-            .bind(user_id.get())
-            .bind(domain_id.get())
-            .execute(&self.pool)
-            .await
-            .db()?;
-        Ok(())
+    async fn record_login(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        event: &NewEvent,
+        at: Millis,
+        node: &str,
+    ) -> StoreResult<i64> {
+        self.insert_event_after(event, at, node, Some(LoginOf { domain_id, user_id })).await
     }
 
     async fn update_user(
@@ -372,5 +374,19 @@ impl SqlStore {
     async fn one_user(&self, statement: Query<'_, Any, AnyArguments>) -> StoreResult<Option<User>> {
         let row = statement.fetch_optional(&self.pool).await.db()?;
         row.as_ref().map(user_from_row).transpose()
+    }
+}
+
+impl SqlStore {
+    /// Sets a user's login time.
+    pub(super) async fn touch_login(&self, domain_id: DomainId, user_id: UserId, at: Millis) -> StoreResult<()> {
+        query("UPDATE users SET last_login_at = $1 WHERE id = $2 AND domain_id = $3")
+            .bind(at)
+            .bind(user_id.get())
+            .bind(domain_id.get())
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(())
     }
 }

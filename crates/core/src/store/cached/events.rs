@@ -12,7 +12,7 @@ use crate::types::DomainName;
 
 impl CachedStore {
     /// What an event reporting a change makes the caches forget.
-    fn observe(&self, kind: EventKind, domain: Option<&str>) {
+    pub(super) fn observe(&self, kind: EventKind, domain: Option<&str>) {
         if !kind.may_change_accounts() {
             return;
         }

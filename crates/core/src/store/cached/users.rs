@@ -2,6 +2,7 @@ use async_trait::async_trait;
 
 use super::CachedStore;
 use crate::error::StoreResult;
+use crate::events::NewEvent;
 use crate::model::{Millis, NewUser, User};
 use crate::query::{Filter, ListQuery};
 use crate::store::{TokenPurpose, UserChanges, UserStore};
@@ -63,12 +64,20 @@ impl UserStore for CachedStore {
         written
     }
 
-    async fn record_login(&self, domain_id: DomainId, user_id: UserId, at: Millis) -> StoreResult<()> {
+    async fn record_login(
+        &self,
+        domain_id: DomainId,
+        user_id: UserId,
+        event: &NewEvent,
+        at: Millis,
+        node: &str,
+    ) -> StoreResult<i64> {
         // The cached user is kept: the login time is all this changes, and nothing answered
         // from this cache shows it (the admin API reads users from the store). Forgetting it
         // made each login cost the same user's next request a database read, which a login
         // storm on PostgreSQL turned into the `me` latency tail.
-        self.inner.record_login(domain_id, user_id, at).await
+        self.observe(event.kind, event.domain.as_deref());
+        self.inner.record_login(domain_id, user_id, event, at, node).await
     }
 
     async fn update_user(
