@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::CachedStore;
+use super::{CachedStore, Shared};
 use crate::error::StoreResult;
-use crate::expiring::{Expiring, Read};
+use crate::expiring::Read;
 use crate::model::{Domain, Millis, Role, User};
 use crate::store::{RequestLookups, Store};
 use crate::types::{Action, DomainId, DomainName, RoleId, SessionId, UserId};
@@ -17,14 +17,15 @@ use crate::types::{Action, DomainId, DomainName, RoleId, SessionId, UserId};
 #[async_trait]
 impl RequestLookups for CachedStore {
     async fn request_domain(&self, name: &DomainName) -> StoreResult<Option<Arc<Domain>>> {
-        let domain_ids = self.domain_ids.clone();
-        let name = name.clone();
-        self.look_up(&self.domains, name.clone(), |_| true, |store| async move {
-            let domain = store.request_domain(&name).await?;
-            if let Some(domain) = &domain {
-                domain_ids.insert(domain.name.clone(), domain.id);
+        self.look_up(&self.domains, name, |_| true, |store, name| {
+            let domain_ids = Arc::clone(&self.domain_ids);
+            async move {
+                let domain = store.request_domain(&name).await?;
+                if let Some(domain) = &domain {
+                    domain_ids.insert(domain.name.clone(), domain.id);
+                }
+                Ok(Some(domain))
             }
-            Ok(Some(domain))
         })
         .await
         .map(Option::flatten)
@@ -32,7 +33,7 @@ impl RequestLookups for CachedStore {
 
     async fn token_owner(&self, domain_id: DomainId, user_id: UserId) -> StoreResult<Option<User>> {
         let user = self
-            .look_up(&self.users, user_id, |user| user.domain_id == domain_id, |store| async move {
+            .look_up(&self.users, &user_id, |user| user.domain_id == domain_id, |store, user_id| async move {
                 Ok(store.token_owner(domain_id, user_id).await?.map(Arc::new))
             })
             .await?;
@@ -45,10 +46,9 @@ impl RequestLookups for CachedStore {
         id: &SessionId,
         now: Millis,
     ) -> StoreResult<Option<UserId>> {
-        let session = id.clone();
         let owner = self
-            .look_up(&self.session_owners, id.clone(), |(domain, _)| *domain == domain_id, |store| async move {
-                Ok(Some((domain_id, store.live_session_owner(domain_id, &session, now).await?)))
+            .look_up(&self.session_owners, id, |(domain, _)| *domain == domain_id, |store, id| async move {
+                Ok(Some((domain_id, store.live_session_owner(domain_id, &id, now).await?)))
             })
             .await?;
         Ok(owner.and_then(|(_, owner)| owner))
@@ -56,7 +56,7 @@ impl RequestLookups for CachedStore {
 
     async fn user_role(&self, domain_id: DomainId, role_id: RoleId) -> StoreResult<Option<Role>> {
         let role = self
-            .look_up(&self.roles, role_id, |role| role.domain_id == domain_id, |store| async move {
+            .look_up(&self.roles, &role_id, |role| role.domain_id == domain_id, |store, role_id| async move {
                 Ok(store.user_role(domain_id, role_id).await?.map(Arc::new))
             })
             .await?;
@@ -65,7 +65,7 @@ impl RequestLookups for CachedStore {
 
     async fn role_actions(&self, domain_id: DomainId, role_id: RoleId) -> StoreResult<Arc<[Action]>> {
         let actions = self
-            .look_up(&self.permissions, role_id, |(domain, _)| *domain == domain_id, |store| async move {
+            .look_up(&self.permissions, &role_id, |(domain, _)| *domain == domain_id, |store, role_id| async move {
                 Ok(Some((domain_id, store.role_actions(domain_id, role_id).await?)))
             })
             .await?;
@@ -74,7 +74,7 @@ impl RequestLookups for CachedStore {
 
     async fn public_role(&self, domain_id: DomainId) -> StoreResult<Option<RoleId>> {
         let role = self
-            .look_up(&self.public_roles, domain_id, |_| true, |store| async move {
+            .look_up(&self.public_roles, &domain_id, |_| true, |store, domain_id| async move {
                 Ok(Some(store.public_role(domain_id).await?))
             })
             .await?;
@@ -89,22 +89,22 @@ impl CachedStore {
     /// requests go on reading it: a key in steady use is never waited for.
     async fn look_up<K, V, Load, Loading>(
         &self,
-        cache: &Arc<Expiring<K, V>>,
-        key: K,
+        cache: &Shared<K, V>,
+        key: &K,
         usable: impl Fn(&V) -> bool,
         load: Load,
     ) -> StoreResult<Option<V>>
     where
         K: Eq + Hash + Clone + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
-        Load: FnOnce(Arc<dyn Store>) -> Loading,
+        Load: FnOnce(Arc<dyn Store>, K) -> Loading,
         Loading: Future<Output = StoreResult<Option<V>>> + Send + 'static,
     {
-        match cache.read(&key) {
+        match cache.read(key) {
             Read::Fresh(value) if usable(&value) => return Ok(Some(value)),
             Read::Renew(value) if usable(&value) => {
                 let (cache, generation) = (Arc::clone(cache), cache.generation());
-                let loading = load(Arc::clone(&self.inner));
+                let (loading, key) = (load(Arc::clone(&self.inner), key.clone()), key.clone());
                 tokio::spawn(async move {
                     match loading.await {
                         Ok(Some(value)) => cache.insert_loaded(key.clone(), value, generation),
@@ -116,13 +116,13 @@ impl CachedStore {
                 });
                 return Ok(Some(value));
             }
-            Read::Renew(_) => cache.renewed(&key),
+            Read::Renew(_) => cache.renewed(key),
             Read::Fresh(_) | Read::Missing => {}
         }
         let generation = cache.generation();
-        let loaded = load(Arc::clone(&self.inner)).await?;
+        let loaded = load(Arc::clone(&self.inner), key.clone()).await?;
         if let Some(value) = &loaded {
-            cache.insert_loaded(key, value.clone(), generation);
+            cache.insert_loaded(key.clone(), value.clone(), generation);
         }
         Ok(loaded)
     }
