@@ -5,10 +5,10 @@ use sqlx::query::Query;
 use sqlx::{Any, Row, query};
 
 use super::binds::{Bind, Binds};
+use super::events::LoginOf;
 use super::filters::{count, listing};
 use super::positions::Order;
 use super::seek::{bind_seek, deep_in_id_order, users_from_position};
-use super::events::LoginOf;
 use super::{SqlResult, SqlStore, get_bool, get_id, sql};
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::events::NewEvent;

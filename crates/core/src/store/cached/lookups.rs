@@ -17,25 +17,33 @@ use crate::types::{Action, DomainId, DomainName, RoleId, SessionId, UserId};
 #[async_trait]
 impl RequestLookups for CachedStore {
     async fn request_domain(&self, name: &DomainName) -> StoreResult<Option<Arc<Domain>>> {
-        self.look_up(&self.domains, name, |_| true, |store, name| {
-            let domain_ids = Arc::clone(&self.domain_ids);
-            async move {
-                let domain = store.request_domain(&name).await?;
-                if let Some(domain) = &domain {
-                    domain_ids.insert(domain.name.clone(), domain.id);
+        self.look_up(
+            &self.domains,
+            name,
+            |_| true,
+            |store, name| {
+                let domain_ids = Arc::clone(&self.domain_ids);
+                async move {
+                    let domain = store.request_domain(&name).await?;
+                    if let Some(domain) = &domain {
+                        domain_ids.insert(domain.name.clone(), domain.id);
+                    }
+                    Ok(Some(domain))
                 }
-                Ok(Some(domain))
-            }
-        })
+            },
+        )
         .await
         .map(Option::flatten)
     }
 
     async fn token_owner(&self, domain_id: DomainId, user_id: UserId) -> StoreResult<Option<User>> {
         let user = self
-            .look_up(&self.users, &user_id, |user| user.domain_id == domain_id, |store, user_id| async move {
-                Ok(store.token_owner(domain_id, user_id).await?.map(Arc::new))
-            })
+            .look_up(
+                &self.users,
+                &user_id,
+                |user| user.domain_id == domain_id,
+                |store, user_id| async move { Ok(store.token_owner(domain_id, user_id).await?.map(Arc::new)) },
+            )
             .await?;
         Ok(user.map(|user| User::clone(&user)))
     }
@@ -47,36 +55,48 @@ impl RequestLookups for CachedStore {
         now: Millis,
     ) -> StoreResult<Option<UserId>> {
         let owner = self
-            .look_up(&self.session_owners, id, |(domain, _)| *domain == domain_id, |store, id| async move {
-                Ok(Some((domain_id, store.live_session_owner(domain_id, &id, now).await?)))
-            })
+            .look_up(
+                &self.session_owners,
+                id,
+                |(domain, _)| *domain == domain_id,
+                |store, id| async move { Ok(Some((domain_id, store.live_session_owner(domain_id, &id, now).await?))) },
+            )
             .await?;
         Ok(owner.and_then(|(_, owner)| owner))
     }
 
     async fn user_role(&self, domain_id: DomainId, role_id: RoleId) -> StoreResult<Option<Role>> {
         let role = self
-            .look_up(&self.roles, &role_id, |role| role.domain_id == domain_id, |store, role_id| async move {
-                Ok(store.user_role(domain_id, role_id).await?.map(Arc::new))
-            })
+            .look_up(
+                &self.roles,
+                &role_id,
+                |role| role.domain_id == domain_id,
+                |store, role_id| async move { Ok(store.user_role(domain_id, role_id).await?.map(Arc::new)) },
+            )
             .await?;
         Ok(role.map(|role| Role::clone(&role)))
     }
 
     async fn role_actions(&self, domain_id: DomainId, role_id: RoleId) -> StoreResult<Arc<[Action]>> {
         let actions = self
-            .look_up(&self.permissions, &role_id, |(domain, _)| *domain == domain_id, |store, role_id| async move {
-                Ok(Some((domain_id, store.role_actions(domain_id, role_id).await?)))
-            })
+            .look_up(
+                &self.permissions,
+                &role_id,
+                |(domain, _)| *domain == domain_id,
+                |store, role_id| async move { Ok(Some((domain_id, store.role_actions(domain_id, role_id).await?))) },
+            )
             .await?;
         Ok(actions.map_or_else(|| Arc::from([]), |(_, actions)| actions))
     }
 
     async fn public_role(&self, domain_id: DomainId) -> StoreResult<Option<RoleId>> {
         let role = self
-            .look_up(&self.public_roles, &domain_id, |_| true, |store, domain_id| async move {
-                Ok(Some(store.public_role(domain_id).await?))
-            })
+            .look_up(
+                &self.public_roles,
+                &domain_id,
+                |_| true,
+                |store, domain_id| async move { Ok(Some(store.public_role(domain_id).await?)) },
+            )
             .await?;
         Ok(role.flatten())
     }

@@ -75,7 +75,8 @@ impl UserStore for CachedStore {
         // The cached user is kept: the login time is all this changes, and nothing answered
         // from this cache shows it (the admin API reads users from the store). Forgetting it
         // made each login cost the same user's next request a database read, which a login
-        // storm on PostgreSQL turned into the `me` latency tail.
+        // storm on PostgreSQL turned into the `me` latency tail. The event is observed as
+        // `insert_event` observes any other.
         self.observe(event.kind, event.domain.as_deref());
         self.inner.record_login(domain_id, user_id, event, at, node).await
     }
