@@ -48,10 +48,10 @@ pub(super) struct LoginOf {
 }
 
 impl SqlStore {
-    /// Inserts `event`, and with `login` sets that user's login time to `at` first. With
-    /// PostgreSQL it is one statement, which also wakes the other nodes when it commits: one
-    /// round trip per event, not two or three.
-    pub(super) async fn insert_event_after(
+    /// Inserts `event` in one statement: with other nodes, their wake-up goes in it (sent when
+    /// it commits), and with `login` (PostgreSQL only: SQLite has no `UPDATE` in a `WITH`) the
+    /// user's login time is set to `at` in it too. One round trip per event, not two or three.
+    pub(super) async fn insert_event_with(
         &self,
         event: &NewEvent,
         at: Millis,
@@ -60,29 +60,18 @@ impl SqlStore {
     ) -> StoreResult<i64> {
         const INSERT: &str = "INSERT INTO events (type, at, domain, user_ref, actor, details, node) \
                               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
-        const INSERT_AND_ANNOUNCE: &str = "WITH inserted AS (INSERT INTO events (type, at, domain, user_ref, actor, \
-                                           details, node) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id) \
-                                           SELECT id FROM inserted, pg_notify($8, $7)";
-        const TOUCH_INSERT_AND_ANNOUNCE: &str = "WITH touched AS (UPDATE users SET last_login_at = $2 \
-                                                 WHERE id = $9 AND domain_id = $10), \
-                                                 inserted AS (INSERT INTO events (type, at, domain, user_ref, actor, \
-                                                 details, node) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id) \
-                                                 SELECT id FROM inserted, pg_notify($8, $7)";
+        const INSERTED: &str = "inserted AS (INSERT INTO events (type, at, domain, user_ref, actor, details, node) \
+                                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id)";
+        const TOUCHED: &str = "touched AS (UPDATE users SET last_login_at = $2 WHERE id = $8 AND domain_id = $9)";
         let announced = self.listen_url.is_some();
-        let login = match login {
-            // One node (SQLite, or PostgreSQL without a listener in tests): two statements.
-            Some(login) if !announced => {
-                self.touch_login(login.domain_id, login.user_id, at).await?;
-                None
-            }
-            other => other,
+        // Placeholders: the event's $1 to $7, then the login's user and domain, then the channel.
+        let text = match (&login, announced) {
+            (None, false) => INSERT.to_string(),
+            (None, true) => format!("WITH {INSERTED} SELECT id FROM inserted, pg_notify($8, $7)"),
+            (Some(_), false) => format!("WITH {TOUCHED}, {INSERTED} SELECT id FROM inserted"),
+            (Some(_), true) => format!("WITH {TOUCHED}, {INSERTED} SELECT id FROM inserted, pg_notify($10, $7)"),
         };
-        let text = match (announced, &login) {
-            (false, _) => INSERT,
-            (true, None) => INSERT_AND_ANNOUNCE,
-            (true, Some(_)) => TOUCH_INSERT_AND_ANNOUNCE,
-        };
-        let statement = query(text)
+        let statement = query(sql(text))
             .bind(event.kind.as_str())
             .bind(at)
             .bind(event.domain.clone())
@@ -90,11 +79,11 @@ impl SqlStore {
             .bind(event.actor.describe())
             .bind(event.details.to_string())
             .bind(node);
-        let statement = if announced { statement.bind(CHANNEL) } else { statement };
         let statement = match login {
             Some(login) => statement.bind(login.user_id.get()).bind(login.domain_id.get()),
             None => statement,
         };
+        let statement = if announced { statement.bind(CHANNEL) } else { statement };
         let row = statement.fetch_one(&self.pool).await.db()?;
         row.try_get("id").db()
     }
@@ -103,7 +92,7 @@ impl SqlStore {
 #[async_trait]
 impl EventStore for SqlStore {
     async fn insert_event(&self, event: &NewEvent, at: Millis, node: &str) -> StoreResult<i64> {
-        self.insert_event_after(event, at, node, None).await
+        self.insert_event_with(event, at, node, None).await
     }
 
     async fn list_events(&self, filter: &EventFilter) -> StoreResult<Vec<Event>> {

@@ -10,11 +10,12 @@ use super::filters::{count, listing};
 use super::positions::Order;
 use super::seek::{bind_seek, deep_in_id_order, users_from_position};
 use super::{SqlResult, SqlStore, get_bool, get_id, sql};
+use crate::Backend;
 use gatehouse_core::error::StoreResult;
 use gatehouse_core::events::NewEvent;
 use gatehouse_core::model::{Millis, NewUser, User, new_document_id, now_millis};
 use gatehouse_core::query::{Filter, ListQuery, Subject};
-use gatehouse_core::store::{AccountStore, TokenPurpose, UserChanges, UserStore};
+use gatehouse_core::store::{AccountStore, EventStore, TokenPurpose, UserChanges, UserStore};
 use gatehouse_core::types::{DomainId, Email, RoleId, UserId, Username};
 
 pub(crate) const USER_COLUMNS: &str = "id, document_id, domain_id, username, email, provider, password_hash, \
@@ -179,7 +180,18 @@ impl UserStore for SqlStore {
         at: Millis,
         node: &str,
     ) -> StoreResult<i64> {
-        self.insert_event_after(event, at, node, Some(LoginOf { domain_id, user_id })).await
+        // SQLite has no `UPDATE` in a `WITH`: two statements there.
+        if self.backend == Backend::Postgres {
+            return self.insert_event_with(event, at, node, Some(LoginOf { domain_id, user_id })).await;
+        }
+        query("UPDATE users SET last_login_at = $1 WHERE id = $2 AND domain_id = $3")
+            .bind(at)
+            .bind(user_id.get())
+            .bind(domain_id.get())
+            .execute(&self.pool)
+            .await
+            .db()?;
+        self.insert_event(event, at, node).await
     }
 
     async fn update_user(
@@ -374,19 +386,5 @@ impl SqlStore {
     async fn one_user(&self, statement: Query<'_, Any, AnyArguments>) -> StoreResult<Option<User>> {
         let row = statement.fetch_optional(&self.pool).await.db()?;
         row.as_ref().map(user_from_row).transpose()
-    }
-}
-
-impl SqlStore {
-    /// Sets a user's login time.
-    pub(super) async fn touch_login(&self, domain_id: DomainId, user_id: UserId, at: Millis) -> StoreResult<()> {
-        query("UPDATE users SET last_login_at = $1 WHERE id = $2 AND domain_id = $3")
-            .bind(at)
-            .bind(user_id.get())
-            .bind(domain_id.get())
-            .execute(&self.pool)
-            .await
-            .db()?;
-        Ok(())
     }
 }
