@@ -1,7 +1,9 @@
 """The reference ceiling (bench/ceiling, `gatehouse-bench-ceiling`): a bare axum program that
 parses the same JSON body and verifies the same HS256 token as Gatehouse's `me`, and answers a
-`me` of the same shape. It is loaded with the same wrk settings in the same run, so that a
-hot-path figure can be read as a share of what the machine, axum and the JWT check allow."""
+`me` of the same shape; and that serves `<path>/sse` streams and sends one event to all of them
+on a POST to `<path>/event`. It is loaded with the same wrk settings and the same SSE client in
+the same run, so that a hot-path figure can be read as a share of what the machine, axum and
+the JWT check allow, and a delivery time against what the machine, axum and the kernel allow."""
 
 import os
 import queue

@@ -572,59 +572,39 @@ class Bench:
     def s12_sse_many(self, count=SSE_MANY):
         """10,000 subscribers on the admin endpoint's `/sse`: resident memory per idle stream,
         then one event (a failed login) in the middle of a `me` load: its delivery to every
-        subscriber, timed by the kernel's receive time, and `me`'s p99 against its idle p99."""
+        subscriber, timed by the kernel's receive time, and `me`'s p99 against its idle p99.
+        Then the same delivery by the reference ceiling (bench/ceiling), same client, same load."""
         admin = self.admin
         headers = {"Authorization": f"Bearer {self.token}"}
         body = {"query": ME_SHORT}
         self.probe(self.user, body, headers, "me")
         seconds = max(4, min(self.seconds, 8))
         idle = self.load(self.user, body, 4, headers, seconds=seconds)
-        rss_before = self.server.rss_mib()
-        opened = time.perf_counter()
+
+        def failed_login():
+            graphql.post(self.user, LOGIN, {"identifier": "bench", "password": "wrong-password"})
+
         try:
-            subscribers = sse.open_streams(admin, SUBSCRIBE, count)
+            delivery = self._one_event_to_many(admin, count, failed_login, self.user, body, headers, seconds, rss=True)
         except sse.StreamRefused as error:
             raise NotAvailable(f"SSE answers {error}") from None
-        open_seconds = time.perf_counter() - opened
-        try:
-            time.sleep(2)
-            rss_after = self.server.rss_mib()
-            during = wrk.Run(self.user, body, threads=self.cores, connections=4, seconds=seconds, headers=headers)
-            time.sleep(seconds / 2)
-            graphql.post(self.user, LOGIN, {"identifier": "bench", "password": "wrong-password"})
-            time.sleep(SSE_MANY_READ_AFTER_S)
-            arrivals = sse.first_events_stamped(subscribers, time.perf_counter() + 30)
-            busy = during.result()
-        finally:
-            for s in subscribers:
-                s.sock.close()
-
-        delays, lags = [], []
-        for stamp, lag, data in arrivals:
-            try:
-                event = json.loads(data)["data"]["audit"]["subscribeForEvents"]
-            except (ValueError, KeyError, TypeError):
-                continue
-            at = sse.event_epoch(event.get("at"))
-            if at is not None:
-                delays.append((stamp - at) * 1000)
-                lags.append(lag * 1000)
-        delays.sort()
-        lags.sort()
+        delays, lags, open_seconds, busy, (rss_before, rss_after) = delivery
         load = f"{count:,} SSE streams (opened in {open_seconds:.1f} s), 1 failed login during a `me` load"
         if not delays:
             self.add(12, f"SSE: one event to {count:,} subscribers", load=load, result="no subscriber got the event", verdict=FAIL)
             return
-        p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))]
+        p99 = percentile_99(delays)
+        ceiling = self.ceiling_delivery(count, body, headers, seconds)
+        versus = f"; {p99 / ceiling:.2f}× the ceiling's p99 ({ceiling:.1f} ms)" if ceiling else ""
         complete = len(delays) == count
         missing = "" if complete else f"only {len(delays):,} of {count:,} subscribers got the event"
         self.add(
             12, f"SSE: one event to {count:,} subscribers, delivery time (kernel receive time − event's `at`)", load=load,
-            result=f"p99 {p99:.1f} ms, median {delays[len(delays) // 2]:.1f} ms, last {delays[-1]:.1f} ms; "
+            result=f"p99 {p99:.1f} ms, median {delays[len(delays) // 2]:.1f} ms, last {delays[-1]:.1f} ms{versus}; "
             f"client read from {SSE_MANY_READ_AFTER_S:.1f} s after the trigger, "
             f"{lags[len(lags) // 2]:.0f} ms after arrival (median)" + _note(missing),
             target=f"p99 ≤ {SSE_MANY_P99_MS} ms", verdict=verdict(complete and p99 <= SSE_MANY_P99_MS),
-            summary=at_most(f"SSE to {count:,}", f"p99 {p99:.1f} ms" + _note(missing), p99, SSE_MANY_P99_MS, f"≤ {SSE_MANY_P99_MS} ms"),
+            summary=at_most(f"SSE to {count:,}", f"p99 {p99:.1f} ms" + versus + _note(missing), p99, SSE_MANY_P99_MS, f"≤ {SSE_MANY_P99_MS} ms"),
         )
         per_stream = (rss_after - rss_before) * 1024 / count
         self.add(
@@ -641,6 +621,71 @@ class Bench:
             target=f"≤ {SSE_MANY_ME_P99:.0f}× idle p99", verdict=verdict(ratio <= SSE_MANY_ME_P99, note),
             summary=at_most("me p99 beside SSE subscribers", f"{ratio:.2f}× idle", ratio, SSE_MANY_ME_P99, f"≤ {SSE_MANY_ME_P99:.0f}×"),
         )
+
+    def _one_event_to_many(self, stream_url, count, trigger, load_url, body, headers, seconds, rss=False):
+        """Opens `count` streams on `stream_url`, starts a `me` load (wrk -c4) on `load_url`, and
+        `trigger()`s one event in its middle. Returns the delays (kernel receive time − the
+        event's `at`, ms, sorted), the client's lags (ms, sorted), the seconds taken to open the
+        streams, the load's result, and (with `rss`) Gatehouse's RSS before and after the
+        streams opened."""
+        before = self.server.rss_mib() if rss else None
+        opened = time.perf_counter()
+        subscribers = sse.open_streams(stream_url, SUBSCRIBE, count)
+        open_seconds = time.perf_counter() - opened
+        try:
+            time.sleep(2)
+            memory = (before, self.server.rss_mib()) if rss else None
+            during = wrk.Run(load_url, body, threads=self.cores, connections=4, seconds=seconds, headers=headers)
+            time.sleep(seconds / 2)
+            trigger()
+            time.sleep(SSE_MANY_READ_AFTER_S)
+            arrivals = sse.first_events_stamped(subscribers, time.perf_counter() + 30)
+            busy = during.result()
+        finally:
+            for s in subscribers:
+                s.sock.close()
+        delays, lags = [], []
+        for stamp, lag, data in arrivals:
+            try:
+                event = json.loads(data)["data"]["audit"]["subscribeForEvents"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            at = sse.event_epoch(event.get("at"))
+            if at is not None:
+                delays.append((stamp - at) * 1000)
+                lags.append(lag * 1000)
+        return sorted(delays), sorted(lags), open_seconds, busy, memory
+
+    def ceiling_delivery(self, count, body, headers, seconds):
+        """Scenario 12's delivery by the reference ceiling (bench/ceiling: bare axum, one
+        broadcast, each stream's framing around the shared bytes), with the same client and the
+        same `me` load on the ceiling, Gatehouse idle meanwhile. Its row has no target; returns
+        its p99 in ms, or None when it could not be measured."""
+        path = urllib.parse.urlsplit(self.user).path
+        try:
+            with Ceiling(self.ceiling_binary, self.jwt_secret(), path) as ceiling:
+
+                def fire():
+                    request = urllib.request.Request(ceiling.url + "/event", data=b"", method="POST")
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        answer.read()
+
+                delays, _, open_seconds, busy, _ = self._one_event_to_many(ceiling.url, count, fire, ceiling.url, body, headers, seconds)
+        except (CeilingError, sse.StreamRefused, OSError) as error:
+            self.rows.append(Row(self.backend.name, "12", "reference ceiling: one event to many subscribers", result=f"not measured: {error}", verdict=INFO))
+            return None
+        complete = len(delays) == count
+        p99 = percentile_99(delays) if complete else None
+        self.rows.append(
+            Row(
+                self.backend.name, "12", f"reference ceiling: one event to {count:,} subscribers by bare axum (bench/ceiling), same client",
+                load=f"{count:,} streams (opened in {open_seconds:.1f} s), 1 event during {busy.params} on the ceiling",
+                result=(f"p99 {p99:.1f} ms, median {delays[len(delays) // 2]:.1f} ms, last {delays[-1]:.1f} ms" if complete
+                        else f"only {len(delays):,} of {count:,} streams got the event") + _note(busy.error_note()),
+                verdict=info(busy.error_note()),
+            )
+        )
+        return p99
 
     def s8_sse_bursts(self, count=BURST_STREAMS, bursts=BURSTS, settle_seconds=3.0):
         """Resident memory across bursts of SSE streams: each burst opens `count` subscriptions
@@ -730,6 +775,11 @@ def of_ceiling(run, ceiling):
 def info(note):
     """The verdict of a row without a target: invalid when its answers were not all data."""
     return INVALID if note else INFO
+
+
+def percentile_99(values):
+    """The 99th percentile of sorted `values`."""
+    return values[min(len(values) - 1, int(len(values) * 0.99))]
 
 
 def _note(note):

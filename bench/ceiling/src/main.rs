@@ -1,10 +1,12 @@
-//! The reference ceiling of Gatehouse's benchmark (`bench/run.sh`, scenario 1): the least an
-//! axum server must do to answer the `{ me { id username } }` request wrk sends to Gatehouse.
+//! The reference ceilings of Gatehouse's benchmark (`bench/run.sh`): the least an axum server
+//! must do to answer what the benchmark sends to Gatehouse.
 //!
-//! For a POST on the endpoint's path it parses the JSON body (`query`, `variables`,
-//! `operationName`), verifies the HS256 Bearer token exactly as Gatehouse does (same crate,
-//! same validation) and answers a `me` object of the same shape as Gatehouse's answer: no
-//! GraphQL, no storage, no cache. Gatehouse's `me` throughput is reported as a ratio to it.
+//! - Scenario 1, `me`: for a POST on the endpoint's path it parses the JSON body (`query`,
+//!   `variables`, `operationName`), verifies the HS256 Bearer token exactly as Gatehouse does
+//!   (same crate, same validation) and answers a `me` object of the same shape as Gatehouse's
+//!   answer: no GraphQL, no storage, no cache. Gatehouse's `me` throughput is reported as a
+//!   ratio to it.
+//! - Scenario 12, one event to many subscribers: see [`events`].
 //!
 //!   BENCH_JWT_SECRET=<Gatehouse's secret> gatehouse-bench-ceiling [--listen 127.0.0.1:0] [--path /graphql]
 //!
@@ -19,9 +21,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 use serde::{Deserialize, Serialize};
+
+mod events;
 
 const USAGE: &str = "usage: BENCH_JWT_SECRET=<secret> gatehouse-bench-ceiling [--listen ADDRESS] [--path PATH]";
 
@@ -146,9 +151,19 @@ fn options() -> Result<Options, String> {
 
 async fn serve(options: Options) -> std::io::Result<()> {
     let verifier = Arc::new(Verifier::new(options.secret.as_bytes()));
-    let router = Router::new().route(&options.path, post(me)).with_state(verifier);
+    let events = events::Events::new();
+    let router = Router::new()
+        .route(&options.path, post(me))
+        .with_state(verifier)
+        .route(&format!("{}/sse", options.path), get(events::subscribe))
+        .route(&format!("{}/event", options.path), post(events::fire))
+        .with_state(events);
     let listener = tokio::net::TcpListener::bind(&options.listen).await?;
     println!("ceiling http://{}{}", listener.local_addr()?, options.path);
+    // As Gatehouse's listeners do: an answer is written as soon as it is ready.
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
