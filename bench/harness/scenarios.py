@@ -9,7 +9,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from . import graphql, sse, wrk
+from . import cpu, graphql, sse, wrk
 from .backends import seed_events_sql, seed_users_sql
 from .ceiling import Ceiling, CeilingError
 from .report import FAIL, INFO, INVALID, PASS, UNAVAILABLE, Row, at_least, at_most, information, verdict
@@ -326,13 +326,17 @@ class Bench:
 
     def _login_vs_raw(self, scenario, measure, body, headers, name):
         before = self.raw_argon2_rate(scenario, "before")
+        postgres = self.backend.name == "postgres"
+        cpu_before = cpu.sample(self.server.process.pid, postgres)
         r = self.load(self.user, body, 4 * self.cores, headers=headers, label=self.rate_limit_note)
+        spent = cpu.sample(self.server.process.pid, postgres) - cpu_before
         raw = (before + self.raw_argon2_rate(scenario, "after")) / 2
         note = r.error_note()
         ratio = r.rate / raw if raw else 0.0
         self.add(
             scenario, measure, load=r.params,
-            result=f"{r.rate:,.1f} req/s = {ratio:.0%} of raw {raw:,.1f}/s, the mean of the two (p99 {r.p99_ms:.0f} ms)" + _note(note),
+            result=f"{r.rate:,.1f} req/s = {ratio:.0%} of raw {raw:,.1f}/s, the mean of the two (p99 {r.p99_ms:.0f} ms); "
+            + cpu_per_login(spent, r, raw, self.cores, postgres) + _note(note),
             target=f"≥ {LOGIN_SHARE:.0%} of raw", verdict=verdict(ratio >= LOGIN_SHARE, note),
             summary=at_least(name, f"{r.rate:,.1f} req/s = {ratio:.2f} of raw Argon2id", ratio, LOGIN_SHARE, f"≥ {LOGIN_SHARE:.2f}"),
         )
@@ -775,6 +779,24 @@ def of_ceiling(run, ceiling):
 def info(note):
     """The verdict of a row without a target: invalid when its answers were not all data."""
     return INVALID if note else INFO
+
+
+def cpu_per_login(spent, load, raw, cores, postgres):
+    """Where a login load's CPU went, per login, and the ratio to the raw rate those costs leave
+    with every core busy: the hashing's share of the CPU, times the raw hash's speed over the
+    server's."""
+    logins = load.requests
+    if not logins or not raw:
+        return "CPU per login not measured"
+    hashing, other, database = (1000 * x / logins for x in (spent.hashing, spent.other, spent.postgres))
+    raw_ms = 1000 * cores / raw
+    bound = raw_ms / (hashing + other + database)
+    busy = (spent.hashing + spent.other + spent.postgres) / load.seconds
+    database_text = f", PostgreSQL {database:.2f} ms" if postgres else ""
+    return (
+        f"CPU per login: hashing {hashing:.2f} ms (raw {raw_ms:.2f} ms), the rest of Gatehouse {other:.2f} ms"
+        f"{database_text}; {busy:.2f} of {cores} cores busy; these costs allow {bound:.2f} of raw with every core busy"
+    )
 
 
 def percentile_99(values):

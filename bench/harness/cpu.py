@@ -1,0 +1,54 @@
+"""Where a load's CPU time went, from /proc: Gatehouse's password-hashing threads, its other
+threads, and PostgreSQL's processes. A login rate compared with the raw Argon2id rate is read
+against it: the hashing's share of the CPU bounds the ratio."""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TICK = os.sysconf("SC_CLK_TCK")
+# The threads `crates/core/src/password.rs` names `gatehouse-hash-<n>` (comm keeps 15 bytes).
+HASHING = "gatehouse-hash-"
+
+
+def _seconds(stat):
+    """User plus system CPU seconds from a /proc `stat` line."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+@dataclass
+class Sample:
+    hashing: float
+    other: float
+    postgres: float
+
+    def __sub__(self, earlier):
+        return Sample(self.hashing - earlier.hashing, self.other - earlier.other, self.postgres - earlier.postgres)
+
+
+def sample(pid, postgres):
+    """CPU seconds so far: the server's hashing threads, the rest of the server (threads that
+    ended included), and (with `postgres`) every process called `postgres` on this machine."""
+    total = _seconds(Path(f"/proc/{pid}/stat").read_text())
+    hashing = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            if (task / "comm").read_text().startswith(HASHING):
+                hashing += _seconds((task / "stat").read_text())
+        except OSError:  # the thread ended meanwhile
+            continue
+    return Sample(hashing, total - hashing, _processes("postgres") if postgres else 0.0)
+
+
+def _processes(name):
+    total = 0.0
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            if (process / "comm").read_text().strip() == name:
+                total += _seconds((process / "stat").read_text())
+        except OSError:
+            continue
+    return total
