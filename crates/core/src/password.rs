@@ -203,6 +203,7 @@ fn lower_thread_priority() {
         }
     }
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
