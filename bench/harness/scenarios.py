@@ -165,13 +165,17 @@ class Bench:
             raise NotAvailable("no JWT secret in the database's meta table")
         return secret
 
+    def reference_ceiling(self):
+        """The reference ceiling (bench/ceiling), to start with `with`: Gatehouse's JWT secret, and
+        the user endpoint's path, so that its URLs differ from Gatehouse's by the port only."""
+        return Ceiling(self.ceiling_binary, self.jwt_secret(), urllib.parse.urlsplit(self.user).path)
+
     def ceiling_rate(self, body, headers):
         """The reference ceiling (bench/ceiling) under the `me` load's wrk settings: measured
         once per run, Gatehouse idle meanwhile; its row has no target and no RSS (not Gatehouse)."""
         if self.ceiling is None:
-            path = urllib.parse.urlsplit(self.user).path
             try:
-                with Ceiling(self.ceiling_binary, self.jwt_secret(), path) as ceiling:
+                with self.reference_ceiling() as ceiling:
                     self.probe(ceiling.url, body, headers, "the ceiling")
                     r = self.load(ceiling.url, body, 64, headers)
             except CeilingError as error:
@@ -665,9 +669,8 @@ class Bench:
         broadcast, each stream's framing around the shared bytes), with the same client and the
         same `me` load on the ceiling, Gatehouse idle meanwhile. Its row has no target; returns
         its p99 in ms, or None when it could not be measured."""
-        path = urllib.parse.urlsplit(self.user).path
         try:
-            with Ceiling(self.ceiling_binary, self.jwt_secret(), path) as ceiling:
+            with self.reference_ceiling() as ceiling:
 
                 def fire():
                     request = urllib.request.Request(ceiling.url + "/event", data=b"", method="POST")
