@@ -202,6 +202,44 @@ async fn a_subscriber_on_one_node_sees_the_events_of_another() {
 }
 
 #[tokio::test]
+async fn a_lone_node_announces_its_events_only_once_another_node_listens() {
+    let app = spawn_app().await;
+    if app.config.storage.url.starts_with("sqlite:") {
+        eprintln!("skipped: announcements are PostgreSQL's; SQLite serves a single node");
+        return;
+    }
+    // A listener of our own on the channel, as a database administrator would open; it is not
+    // a node, so the lone node still finds nobody to announce to.
+    let mut outside = sqlx::postgres::PgListener::connect(&app.config.storage.url).await.unwrap();
+    outside.listen("gatehouse_events").await.unwrap();
+    let add_domain = |name: &str| {
+        let body =
+            json!({ "query": format!("mutation {{ domain {{ addDomain(domain: \"{name}\") {{ domain }} }} }}") });
+        app.client.post(&app.admin_url).json(&body).send()
+    };
+    // Past the node's first look for other nodes.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(add_domain("alone.test").await.unwrap().status(), StatusCode::OK);
+    let heard = tokio::time::timeout(Duration::from_millis(500), outside.recv()).await;
+    assert!(heard.is_err(), "a lone node announced an event: {:?}", heard.map(|n| n.map(|n| n.payload().to_string())));
+    let second = App::start(&app.config).await.expect("a second node on the same database");
+    let hello = tokio::time::timeout(Duration::from_secs(5), outside.recv()).await.unwrap().unwrap();
+    assert!(hello.payload().starts_with("gatehouse-relay "), "{}", hello.payload());
+    // The first node heard the hello too: its next event is announced.
+    let mut announced = None;
+    for attempt in 0..20 {
+        assert_eq!(add_domain(&format!("together{attempt}.test")).await.unwrap().status(), StatusCode::OK);
+        if let Ok(heard) = tokio::time::timeout(Duration::from_millis(100), outside.recv()).await {
+            announced = Some(heard.unwrap().payload().to_string());
+            break;
+        }
+    }
+    let announced = announced.expect("no event announced with two nodes listening");
+    assert!(!announced.starts_with("gatehouse-relay "), "{announced}");
+    second.stop(Duration::ZERO).await;
+}
+
+#[tokio::test]
 async fn a_token_revoked_on_one_node_is_refused_on_another() {
     let app = spawn_app().await;
     if app.config.storage.url.starts_with("sqlite:") {

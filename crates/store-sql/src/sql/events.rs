@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -6,7 +7,6 @@ use async_trait::async_trait;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use sqlx::any::AnyRow;
-use sqlx::postgres::PgListener;
 use sqlx::{Row, query};
 
 use super::{SqlResult, SqlStore, sql};
@@ -48,8 +48,8 @@ pub(super) struct LoginOf {
 }
 
 impl SqlStore {
-    /// Inserts `event` in one statement: with other nodes, their wake-up goes in it (sent when
-    /// it commits), and with `login` (PostgreSQL only: SQLite has no `UPDATE` in a `WITH`) the
+    /// Inserts `event` in one statement: while other nodes listen, their wake-up goes in it
+    /// (sent when it commits), and with `login` (PostgreSQL only: SQLite has no `UPDATE` in a `WITH`) the
     /// user's login time is set to `at` in it too. One round trip per event, not two or three.
     pub(super) async fn insert_event_with(
         &self,
@@ -63,7 +63,7 @@ impl SqlStore {
         const INSERTED: &str = "inserted AS (INSERT INTO events (type, at, domain, user_ref, actor, details, node) \
                                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id)";
         const TOUCHED: &str = "touched AS (UPDATE users SET last_login_at = $2 WHERE id = $8 AND domain_id = $9)";
-        let announced = self.listen_url.is_some();
+        let announced = self.listen_url.is_some() && self.listeners.others_listen();
         // Placeholders: the event's $1 to $7, then the login's user and domain, then the channel.
         let text = match (&login, announced) {
             (None, false) => INSERT.to_string(),
@@ -199,13 +199,14 @@ impl EventStore for SqlStore {
 
     async fn event_announcements(&self) -> StoreResult<Option<BoxStream<'static, String>>> {
         let Some(url) = &self.listen_url else { return Ok(None) };
-        let mut listener = PgListener::connect(url).await.db()?;
-        listener.listen(CHANNEL).await.db()?;
+        let listener = self.listeners.listen(url, CHANNEL, &self.pool).await?;
         // `recv` reconnects by itself; when it cannot, wait and try again.
-        let stream = futures_util::stream::unfold(listener, |mut listener| async move {
+        let heard = (listener, Arc::clone(&self.listeners));
+        let stream = futures_util::stream::unfold(heard, |(mut listener, listeners)| async move {
             loop {
                 match listener.recv().await {
-                    Ok(notification) => return Some((notification.payload().to_string(), listener)),
+                    Ok(notification) if listeners.hears(notification.payload()) => {}
+                    Ok(notification) => return Some((notification.payload().to_string(), (listener, listeners))),
                     Err(e) => {
                         tracing::warn!(error = %e, "event announcements: connection lost, retrying");
                         tokio::time::sleep(Duration::from_secs(1)).await;

@@ -7,6 +7,7 @@ mod bulk;
 mod domains;
 mod events;
 mod filters;
+mod listeners;
 mod meta;
 mod numbering;
 mod positions;
@@ -34,6 +35,8 @@ pub struct SqlStore {
     backend: Backend,
     /// PostgreSQL: where event announcements are listened for (a dedicated connection).
     listen_url: Option<String>,
+    /// PostgreSQL: whether other nodes listen, for events to be announced to.
+    listeners: Arc<listeners::Listeners>,
     /// SQLite has one writer: the hot write transactions queue here rather than in SQLite's
     /// busy handler, which sleeps between its retries.
     write_gate: Arc<tokio::sync::Mutex<()>>,
@@ -49,6 +52,7 @@ impl SqlStore {
             pool,
             backend,
             listen_url: None,
+            listeners: Default::default(),
             write_gate: Arc::default(),
             rotations: OnceLock::new(),
             positions: Default::default(),
