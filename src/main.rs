@@ -157,6 +157,7 @@ fn main() -> ExitCode {
     // headroom on top of that bound, not the guarantee.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_stack_size(8 << 20)
+        .on_thread_start(gatehouse_server::limits::ask_for_short_turns)
         .enable_all()
         .build()
         .expect("tokio runtime");
