@@ -83,6 +83,8 @@ async fn look_for_others(pool: AnyPool, name: String, others: Weak<AtomicBool>) 
                           WHERE datname = current_database() AND application_name LIKE $1 AND application_name <> $2) AS others";
     let pattern = format!("{NAME_PREFIX}%");
     let mut timer = tokio::time::interval(LOOK_EVERY);
+    // A look that waited on an unreachable database is not followed by a burst of them.
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         timer.tick().await;
         let Some(others) = others.upgrade() else { return };
