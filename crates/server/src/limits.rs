@@ -22,38 +22,27 @@ pub fn raise_file_limit() -> std::io::Result<u64> {
 /// Asks the scheduler for short turns for the calling thread (Linux 6.12+, EEVDF's custom
 /// slice): a request thread that wakes while a longer-sliced thread runs (a database backend,
 /// a load generator, a client on the same host) gets the core at once instead of at the end
-/// of that thread's turn, so requests wait less behind other work. Ignored where the kernel
-/// has no custom slices.
+/// of that thread's turn, so requests wait less behind other work. Its share of the CPU is
+/// unchanged. Ignored where the kernel has no custom slices.
 pub fn ask_for_short_turns() {
     #[cfg(target_os = "linux")]
     {
-        /// `struct sched_attr` (include/uapi/linux/sched/types.h), first version.
-        #[repr(C)]
-        struct SchedAttr {
-            size: u32,
-            policy: u32,
-            flags: u64,
-            nice: i32,
-            priority: u32,
-            /// For `SCHED_OTHER`: the slice, in nanoseconds.
-            runtime: u64,
-            deadline: u64,
-            period: u64,
-        }
         const SLICE_NS: u64 = 100_000;
-        let attr = SchedAttr {
-            size: std::mem::size_of::<SchedAttr>() as u32,
-            policy: libc::SCHED_OTHER as u32,
-            flags: 0,
-            nice: 0,
-            priority: 0,
-            runtime: SLICE_NS,
-            deadline: 0,
-            period: 0,
-        };
-        // SAFETY: sched_setattr on the calling thread (pid 0) reads the struct passed to it.
+        // SAFETY: getpriority reads the calling thread's nice value; sched_setattr on the
+        // calling thread (pid 0) reads the struct passed to it.
         unsafe {
-            libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const SchedAttr, 0);
+            let attr = libc::sched_attr {
+                size: size_of::<libc::sched_attr>() as u32,
+                sched_policy: libc::SCHED_OTHER as u32,
+                sched_flags: 0,
+                // Kept as it is (a `nice` the operator started the server with).
+                sched_nice: libc::getpriority(libc::PRIO_PROCESS, 0),
+                sched_priority: 0,
+                sched_runtime: SLICE_NS,
+                sched_deadline: 0,
+                sched_period: 0,
+            };
+            libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const libc::sched_attr, 0);
         }
     }
 }
