@@ -49,8 +49,9 @@ pub(super) struct LoginOf {
 
 impl SqlStore {
     /// Inserts `event` in one statement: while other nodes listen, their wake-up goes in it
-    /// (sent when it commits), and with `login` (PostgreSQL only: SQLite has no `UPDATE` in a `WITH`) the
-    /// user's login time is set to `at` in it too. One round trip per event, not two or three.
+    /// (sent when it commits), and with `login` (PostgreSQL only: SQLite has no `UPDATE` in a
+    /// `WITH`) the user's login time is set to `at` in it too. One round trip per event, not two
+    /// or three.
     pub(super) async fn insert_event_with(
         &self,
         event: &NewEvent,
