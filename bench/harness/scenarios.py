@@ -621,8 +621,7 @@ class Bench:
             target=f"≤ {SSE_MANY_KIB} KiB", verdict=verdict(per_stream <= SSE_MANY_KIB),
             summary=at_most("memory per SSE subscriber", f"{per_stream:.1f} KiB", per_stream, SSE_MANY_KIB, f"≤ {SSE_MANY_KIB} KiB"),
         )
-        ratio = busy.p99_ms / idle.p99_ms if idle.p99_ms else float("inf")
-        note = busy.error_note() or (idle.error_note() and f"idle: {idle.error_note()}")
+        ratio, note = p99_against_idle(busy, idle)
         beside = f"; the ceiling's, beside its own delivery: {ceiling_me:.2f}×" if ceiling_me else ""
         self.add(
             12, f"`me` p99 while {count:,} subscribers are open and the event is delivered, vs idle", load=busy.params,
@@ -687,8 +686,8 @@ class Bench:
             return None, None
         complete = len(delays) == count
         p99 = percentile_99(delays) if complete else None
-        note = busy.error_note() or (idle.error_note() and f"idle: {idle.error_note()}")
-        me_ratio = busy.p99_ms / idle.p99_ms if idle.p99_ms and not note else None
+        ratio, note = p99_against_idle(busy, idle)
+        me_ratio = ratio if idle.p99_ms and not note else None
         me = f"; its `me` p99 meanwhile {busy.p99_ms:.2f} ms vs {idle.p99_ms:.2f} ms idle" + (f": {me_ratio:.2f}×" if me_ratio else "")
         self.rows.append(
             Row(
@@ -812,6 +811,12 @@ def cpu_per_login(spent, load, raw, cores, postgres):
 def percentile_99(values):
     """The 99th percentile of sorted `values`."""
     return values[min(len(values) - 1, int(len(values) * 0.99))]
+
+
+def p99_against_idle(busy, idle):
+    """A load's p99 as a multiple of the same load's idle p99, and what made either invalid."""
+    ratio = busy.p99_ms / idle.p99_ms if idle.p99_ms else float("inf")
+    return ratio, busy.error_note() or (idle.error_note() and f"idle: {idle.error_note()}")
 
 
 def _note(note):

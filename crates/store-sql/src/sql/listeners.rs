@@ -31,12 +31,12 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 pub(super) struct Listeners {
     name: String,
     /// Until the first look: yes, as announcing when nobody listens is only wasted work.
-    others: Arc<AtomicBool>,
+    others: AtomicBool,
 }
 
 impl Default for Listeners {
     fn default() -> Self {
-        Self { name: format!("{NAME_PREFIX}{}", new_document_id()), others: Arc::new(AtomicBool::new(true)) }
+        Self { name: format!("{NAME_PREFIX}{}", new_document_id()), others: AtomicBool::new(true) }
     }
 }
 
@@ -49,7 +49,7 @@ impl Listeners {
     /// Opens this node's listening connection on `channel`, says hello on it, and starts
     /// looking for the other nodes' connections through `pool` (until this store is dropped
     /// or the pool closed).
-    pub(super) async fn listen(&self, url: &str, channel: &str, pool: &AnyPool) -> StoreResult<PgListener> {
+    pub(super) async fn listen(self: &Arc<Self>, url: &str, channel: &str, pool: &AnyPool) -> StoreResult<PgListener> {
         let options = PgConnectOptions::from_str(url).db()?.application_name(&self.name);
         // A pool of one, which `PgListener` reconnects through when the connection is lost.
         let listening = PgPoolOptions::new()
@@ -63,7 +63,7 @@ impl Listeners {
         listener.ignore_pool_close_event(true);
         listener.listen(channel).await.db()?;
         query("SELECT pg_notify($1, $2)").bind(channel).bind(&self.name).execute(pool).await.db()?;
-        tokio::spawn(look_for_others(pool.clone(), self.name.clone(), Arc::downgrade(&self.others)));
+        tokio::spawn(look_for_others(pool.clone(), Arc::downgrade(self)));
         Ok(listener)
     }
 
@@ -78,7 +78,7 @@ impl Listeners {
     }
 }
 
-async fn look_for_others(pool: AnyPool, name: String, others: Weak<AtomicBool>) {
+async fn look_for_others(pool: AnyPool, listeners: Weak<Listeners>) {
     const OTHERS: &str = "SELECT EXISTS (SELECT 1 FROM pg_stat_activity \
                           WHERE datname = current_database() AND application_name LIKE $1 AND application_name <> $2) AS others";
     let pattern = format!("{NAME_PREFIX}%");
@@ -87,13 +87,13 @@ async fn look_for_others(pool: AnyPool, name: String, others: Weak<AtomicBool>) 
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         timer.tick().await;
-        let Some(others) = others.upgrade() else { return };
+        let Some(listeners) = listeners.upgrade() else { return };
         if pool.is_closed() {
             return;
         }
         let seen = match query(OTHERS)
             .bind(&pattern)
-            .bind(&name)
+            .bind(&listeners.name)
             .fetch_one(&pool)
             .await
             .and_then(|row| row.try_get::<bool, _>("others"))
@@ -104,6 +104,6 @@ async fn look_for_others(pool: AnyPool, name: String, others: Weak<AtomicBool>) 
                 true
             }
         };
-        others.store(seen, Ordering::Relaxed);
+        listeners.others.store(seen, Ordering::Relaxed);
     }
 }
