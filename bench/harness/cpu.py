@@ -41,6 +41,37 @@ def sample(pid, postgres):
     return Sample(hashing, total - hashing, _processes("postgres") if postgres else 0.0)
 
 
+@dataclass
+class Split:
+    """User and system CPU seconds."""
+
+    user: float
+    system: float
+
+    def __sub__(self, earlier):
+        return Split(self.user - earlier.user, self.system - earlier.system)
+
+    @property
+    def total(self):
+        return self.user + self.system
+
+
+def split(pid):
+    """User and system CPU seconds so far of the process's live threads but its hashing ones:
+    what it spent serving, the kernel's share apart."""
+    user = system = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            if (task / "comm").read_text().startswith(HASHING):
+                continue
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        user += int(fields[11])
+        system += int(fields[12])
+    return Split(user / TICK, system / TICK)
+
+
 def _processes(name):
     total = 0.0
     for process in Path("/proc").iterdir():

@@ -621,6 +621,10 @@ class Bench:
             target=f"≤ {SSE_MANY_KIB} KiB", verdict=verdict(per_stream <= SSE_MANY_KIB),
             summary=at_most("memory per SSE subscriber", f"{per_stream:.1f} KiB", per_stream, SSE_MANY_KIB, f"≤ {SSE_MANY_KIB} KiB"),
         )
+        try:
+            self.quiet_delivery_row("Gatehouse", admin, count, failed_login, self.server.process.pid)
+        except sse.StreamRefused as error:
+            self.rows.append(Row(self.backend.name, "12", "Gatehouse: one event with nothing else running", result=f"not measured: {error}", verdict=INFO))
         ratio, note = p99_against_idle(busy, idle)
         beside = f"; the ceiling's, beside its own delivery: {ceiling_me:.2f}×" if ceiling_me else ""
         self.add(
@@ -652,17 +656,42 @@ class Bench:
         finally:
             for s in subscribers:
                 s.sock.close()
-        delays, lags = [], []
-        for stamp, lag, data in arrivals:
-            try:
-                event = json.loads(data)["data"]["audit"]["subscribeForEvents"]
-            except (ValueError, KeyError, TypeError):
-                continue
-            at = sse.event_epoch(event.get("at"))
-            if at is not None:
-                delays.append((stamp - at) * 1000)
-                lags.append(lag * 1000)
-        return sorted(delays), sorted(lags), open_seconds, busy, memory
+        delays, lags = _delays(arrivals)
+        return delays, lags, open_seconds, busy, memory
+
+    def _quiet_delivery(self, stream_url, count, trigger, pid):
+        """Opens `count` fresh streams on `stream_url` and `trigger()`s one event with nothing
+        else running. Returns its delays (ms, sorted) and the CPU the process at `pid` spent
+        meanwhile, its password-hashing threads left out (a failed login's hash)."""
+        subscribers = sse.open_streams(stream_url, SUBSCRIBE, count)
+        try:
+            time.sleep(1)
+            before = cpu.split(pid)
+            trigger()
+            time.sleep(SSE_MANY_READ_AFTER_S)
+            spent = cpu.split(pid) - before
+            arrivals = sse.first_events_stamped(subscribers, time.perf_counter() + 30)
+        finally:
+            for s in subscribers:
+                s.sock.close()
+        return _delays(arrivals)[0], spent
+
+    def quiet_delivery_row(self, who, stream_url, count, trigger, pid):
+        """Scenario 12's delivery with no `me` load: where its time goes. Each stream costs one
+        write, and the kernel's part of it (TCP over loopback, the client's receiving side
+        included) is what no server can take away; the row has no target."""
+        delays, spent = self._quiet_delivery(stream_url, count, trigger, pid)
+        if len(delays) < count or spent.total <= 0:
+            result = f"only {len(delays):,} of {count:,} streams got the event" if len(delays) < count else "no CPU time seen"
+        else:
+            result = (
+                f"p99 {percentile_99(delays):.1f} ms; CPU {spent.total / count * 1e6:.1f} µs per subscriber "
+                f"({spent.total * 1000:.0f} ms in all, /proc's 10 ms ticks), {spent.system / spent.total:.0%} of it in the kernel"
+            )
+        self.rows.append(
+            Row(self.backend.name, "12", f"{who}: one event to {count:,} subscribers with nothing else running, and its CPU",
+                load=f"{count:,} streams, 1 event, no `me` load", result=result, verdict=INFO)
+        )
 
     def ceiling_delivery(self, count, body, headers, seconds):
         """Scenario 12's delivery by the reference ceiling (bench/ceiling: bare axum, one
@@ -681,6 +710,7 @@ class Bench:
 
                 idle = self.load(ceiling.url, body, 4, headers, seconds=seconds)
                 delays, _, open_seconds, busy, _ = self._one_event_to_many(ceiling.url, count, fire, ceiling.url, body, headers, seconds)
+                self.quiet_delivery_row("reference ceiling", ceiling.url, count, fire, ceiling.process.pid)
         except (CeilingError, sse.StreamRefused, OSError) as error:
             self.rows.append(Row(self.backend.name, "12", "reference ceiling: one event to many subscribers", result=f"not measured: {error}", verdict=INFO))
             return None, None
@@ -817,6 +847,22 @@ def p99_against_idle(busy, idle):
     """A load's p99 as a multiple of the same load's idle p99, and what made either invalid."""
     ratio = busy.p99_ms / idle.p99_ms if idle.p99_ms else float("inf")
     return ratio, busy.error_note() or (idle.error_note() and f"idle: {idle.error_note()}")
+
+
+def _delays(arrivals):
+    """Scenario 12's arrivals as delays (kernel receive time − the event's `at`) and client
+    lags, both in ms and sorted."""
+    delays, lags = [], []
+    for stamp, lag, data in arrivals:
+        try:
+            event = json.loads(data)["data"]["audit"]["subscribeForEvents"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        at = sse.event_epoch(event.get("at"))
+        if at is not None:
+            delays.append((stamp - at) * 1000)
+            lags.append(lag * 1000)
+    return sorted(delays), sorted(lags)
 
 
 def _note(note):
