@@ -2,7 +2,8 @@
 //! first hit and lasts the interval; every hit in it counts, and past `max` the key is refused
 //! until the window ends. The one limiter of the server: the auth mutations, Basic
 //! credentials and failed admin logins all count here. With PostgreSQL the windows are kept in
-//! the database, one statement per hit, so a cluster allows what one node would; with SQLite
+//! the database, one statement per hit (a login's counted in its user lookup's, see
+//! [`RateLimits::shared_hit`]), so a cluster allows what one node would; with SQLite
 //! (one node) they are kept in memory.
 
 use std::collections::HashMap;
@@ -60,6 +61,11 @@ impl Quota {
     pub fn new(max: u32, interval_seconds: u32) -> Self {
         Self { max, interval: Duration::from_secs(u64::from(interval_seconds.max(1))) }
     }
+
+    /// The domain's limit on its auth operations.
+    fn of(domain: &Domain) -> Self {
+        Self::new(domain.settings.rate_limit_max, domain.settings.rate_limit_interval_seconds)
+    }
 }
 
 /// Where the windows are counted.
@@ -82,14 +88,7 @@ impl RateLimits {
             return Ok(());
         }
         if let Some(store) = &self.shared {
-            if self.local.hits.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = store.sweep_windows().await {
-                        tracing::warn!(error = %e, "cannot sweep ended rate-limit windows");
-                    }
-                });
-            }
+            self.sweep_now_and_then(store);
             match store.hit_window(key, quota.interval.as_millis() as i64).await {
                 Ok(window) => return refused_past(window, quota),
                 // Limited on this node alone rather than not at all.
@@ -99,6 +98,29 @@ impl RateLimits {
             }
         }
         self.local.hit_at(key, quota, Instant::now())
+    }
+
+    /// Every [`SWEEP_EVERY`] hits on the shared windows, deletes the ended ones.
+    fn sweep_now_and_then(&self, store: &Arc<dyn RateStore>) {
+        if self.local.hits.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            let store = store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.sweep_windows().await {
+                    tracing::warn!(error = %e, "cannot sweep ended rate-limit windows");
+                }
+            });
+        }
+    }
+
+    /// The hit [`RateLimits::check_rate_limit`] would count, for its caller to count in a
+    /// statement of its own (with [`SharedHit::judge`] on the window it gets back); `None`
+    /// when the limit is off or this node counts in memory, where `check_rate_limit` costs no
+    /// trip to the store.
+    pub fn shared_hit(&self, domain: &Domain, operation: Limited, ip: IpAddr, identifier: &str) -> Option<SharedHit> {
+        let quota = Quota::of(domain);
+        let store = self.shared.as_ref().filter(|_| quota.max > 0)?;
+        self.sweep_now_and_then(store);
+        Some(SharedHit { key: limit_key(domain, operation, ip, identifier), quota })
     }
 
     /// Whether `key` has used its quota already, without counting a hit (for limits that count
@@ -183,10 +205,33 @@ impl RateLimits {
         ip: IpAddr,
         identifier: &str,
     ) -> CoreResult<()> {
-        let settings = &domain.settings;
-        let key = format!("{}\n{}\n{}\n{}", domain.name, operation.name(), ip, identifier.trim().to_lowercase());
-        let quota = Quota::new(settings.rate_limit_max, settings.rate_limit_interval_seconds);
-        self.hit(&key, quota).await.map_err(|_| CoreError::RateLimited)
+        self.hit(&limit_key(domain, operation, ip, identifier), Quota::of(domain))
+            .await
+            .map_err(|_| CoreError::RateLimited)
+    }
+}
+
+/// The window an attempt at `operation` counts in: per domain, client address and identifier
+/// (lower-cased).
+fn limit_key(domain: &Domain, operation: Limited, ip: IpAddr, identifier: &str) -> String {
+    format!("{}\n{}\n{}\n{}", domain.name, operation.name(), ip, identifier.trim().to_lowercase())
+}
+
+/// A hit on a shared window, counted by the caller (see [`RateLimits::shared_hit`]).
+pub struct SharedHit {
+    pub key: String,
+    quota: Quota,
+}
+
+impl SharedHit {
+    /// The window's length, in milliseconds.
+    pub fn interval_ms(&self) -> i64 {
+        self.quota.interval.as_millis() as i64
+    }
+
+    /// Refuses the attempt when its hit, counted in `window`, is past the quota.
+    pub fn judge(&self, window: SharedWindow) -> CoreResult<()> {
+        refused_past(window, self.quota).map_err(|_| CoreError::RateLimited)
     }
 }
 

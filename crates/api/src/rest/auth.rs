@@ -60,14 +60,16 @@ fn key<'a>(body: &'a Value, name: &str) -> &'a str {
 pub async fn login(State(api): State<Shared>, call: Call) -> Result<Response, RestError> {
     let (core, domain, ip) = (&api.core, &call.caller.domain, call.caller.ip);
     call.require_attempt(core, &auth_action("callback")).await?;
-    core.rate_limits().check_rate_limit(domain, Limited::Login, ip, key(&call.body, "identifier")).await?;
+    // The identifier counted is the one signed in with: `required_text` gives the same text,
+    // or refuses a body whose identifier is not text.
+    let attempt = core.auth().login_attempt(domain, ip, key(&call.body, "identifier")).await?;
     let mut fields = Fields::of(&call.body)?;
-    let identifier = fields.required_text("identifier");
+    fields.required_text("identifier");
     let password = fields.required_text("password");
     let given = fields.finish()?;
     let device_id = call.body.get("deviceId").and_then(Value::as_str).filter(|id| !id.is_empty());
     let client = call.caller.client(device_id.map(str::to_string));
-    let signed_in = core.auth().login(domain, &identifier, &password, &client).await.map_err(|e| given.answer(e))?;
+    let signed_in = core.auth().login(domain, attempt, &password, &client).await.map_err(|e| given.answer(e))?;
     Ok(login_answer(&call, signed_in))
 }
 

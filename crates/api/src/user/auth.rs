@@ -48,18 +48,12 @@ impl AuthMutation {
         input: UsersPermissionsLoginInput,
     ) -> ApiResult<UsersPermissionsLoginPayload> {
         let (core, caller) = parts(ctx);
-        core.rate_limits()
-            .check_rate_limit(&caller.domain, Limited::Login, caller.ip, &input.identifier)
-            .await
-            .or_strapi()?;
+        let attempt = core.auth().login_attempt(&caller.domain, caller.ip, &input.identifier).await.or_strapi()?;
         if input.provider != "local" {
             return Err(CoreError::refused("This provider is disabled")).or_strapi();
         }
-        let session = core
-            .auth()
-            .login(&caller.domain, &input.identifier, &input.password, &caller.client(None))
-            .await
-            .or_strapi()?;
+        let session =
+            core.auth().login(&caller.domain, attempt, &input.password, &caller.client(None)).await.or_strapi()?;
         Ok(UsersPermissionsLoginPayload::from(session))
     }
 

@@ -5,6 +5,7 @@ mod basic;
 pub mod policy;
 mod recovery;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use basic::CredentialCache;
@@ -14,7 +15,7 @@ use super::events::{Actor, Audit, EventKind, NewEvent};
 use super::mail::Emails;
 use super::model::{Domain, DomainStatus, NewUser, User, UserWithRole, now_millis};
 use super::password::{PasswordHasher, Verdict};
-use super::ratelimit::RateLimits;
+use super::ratelimit::{Limited, RateLimits};
 use super::roles::Roles;
 use super::sessions::{EndReason, SessionClient, Sessions, SignedIn};
 use super::store::{SessionScope, Store};
@@ -51,6 +52,13 @@ pub struct Registration {
     /// refused unless `register_allowed_fields` lists them. Users have no custom attributes,
     /// so an allowed one changes nothing.
     pub other_fields: Vec<String>,
+}
+
+/// A login attempt, counted against the rate limit, with the user its identifier names.
+#[derive(Debug)]
+pub struct LoginAttempt {
+    identifier: String,
+    found: Option<User>,
 }
 
 /// Why a presented token was refused; each maps to an HTTP 401 message.
@@ -195,15 +203,47 @@ impl Auth {
         Ok(Session::signed_in(signed_in, UserWithRole { user, role: Some(role) }))
     }
 
+    /// Counts a login attempt from `ip` against the domain's rate limit (refused past it) and
+    /// finds the user `identifier` names, for [`Auth::login`]: where the windows are kept in
+    /// the database (PostgreSQL), both in one statement. Called first, before the request's own
+    /// checks, as every limited operation is counted.
+    pub async fn login_attempt(&self, domain: &Domain, ip: IpAddr, identifier: &str) -> CoreResult<LoginAttempt> {
+        let found = if identifier.is_empty() {
+            // No one is named by nothing: `login` refuses it before any lookup.
+            self.rate_limits.check_rate_limit(domain, Limited::Login, ip, identifier).await?;
+            None
+        } else {
+            self.count_and_find(domain, ip, identifier).await?
+        };
+        Ok(LoginAttempt { identifier: identifier.to_string(), found })
+    }
+
+    async fn count_and_find(&self, domain: &Domain, ip: IpAddr, identifier: &str) -> CoreResult<Option<User>> {
+        let email = identifier.to_lowercase();
+        if let Some(hit) = self.rate_limits.shared_hit(domain, Limited::Login, ip, identifier) {
+            match self.store.user_by_login_counted(domain.id, identifier, &email, &hit.key, hit.interval_ms()).await {
+                Ok((found, window)) => return hit.judge(window).map(|()| found),
+                // Then the parts one at a time, as below: the limit falls back to this node's
+                // memory if the database still does not answer, and the lookup fails if it fails.
+                Err(e) => tracing::warn!(error = %e, "a login's counted lookup failed; trying its parts one at a time"),
+            }
+        }
+        self.rate_limits.check_rate_limit(domain, Limited::Login, ip, identifier).await?;
+        Ok(self.store.user_by_login(domain.id, identifier, &email).await?)
+    }
+
+    /// Signs in with the password of the user `attempt` names (see [`Auth::login_attempt`]).
     #[instrument(skip_all, level = "info", fields(domain = %domain.name), err(level = "debug"))]
     pub async fn login(
         &self,
         domain: &Domain,
-        identifier: &str,
+        attempt: LoginAttempt,
         password: &str,
         client: &SessionClient,
     ) -> CoreResult<Session> {
         ensure_enabled(domain)?;
+        let LoginAttempt { identifier, found } = attempt;
+        let identifier = identifier.as_str();
         let mut errors = FieldErrors::default();
         if identifier.is_empty() {
             errors.push(FieldError::new("identifier", "identifier is a required field", identifier));
@@ -212,7 +252,6 @@ impl Auth {
             errors.push(FieldError::secret("password", "password is a required field"));
         }
         errors.finish()?;
-        let found = self.store.user_by_login(domain.id, identifier, &identifier.to_lowercase()).await?;
         // Unknown user, no password, wrong password: the same answer after the same work.
         let (user, verdict) = match found {
             Some(user) if user.password_hash.is_some() => {

@@ -6,6 +6,7 @@ mod bulk;
 mod cached;
 mod domains;
 mod events;
+mod logins;
 mod lookups;
 mod rates;
 mod roles;
@@ -18,6 +19,7 @@ pub use bulk::{BulkStore, BulkUser, ExportedUser, ImportedRole, NumberedTable};
 pub use cached::CachedStore;
 pub use domains::{DomainStore, StartingRole};
 pub use events::{EventFilter, EventStore, NodeEvent};
+pub use logins::LoginLookup;
 pub use lookups::RequestLookups;
 pub use rates::{RateStore, SharedWindow};
 pub use roles::RoleStore;
@@ -42,6 +44,7 @@ pub trait Store:
     + RateStore
     + SessionStore
     + RequestLookups
+    + LoginLookup
 {
 }
 
@@ -56,7 +59,8 @@ impl<
         + BulkStore
         + RateStore
         + SessionStore
-        + RequestLookups,
+        + RequestLookups
+        + LoginLookup,
 > Store for T
 {
 }

@@ -8,6 +8,7 @@ mod domains;
 mod events;
 mod filters;
 mod listeners;
+mod logins;
 mod meta;
 mod numbering;
 mod positions;

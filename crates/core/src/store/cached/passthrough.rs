@@ -4,10 +4,10 @@ use async_trait::async_trait;
 
 use super::CachedStore;
 use crate::error::StoreResult;
-use crate::model::{Millis, Role};
+use crate::model::{Millis, Role, User};
 use crate::store::{
-    AccountStore, BulkStore, BulkUser, ExportedUser, ImportedRole, MetaStore, NumberedTable, RateStore, SharedWindow,
-    StoredTemplate, TemplateStore, UserCounts,
+    AccountStore, BulkStore, BulkUser, ExportedUser, ImportedRole, LoginLookup, MetaStore, NumberedTable, RateStore,
+    SharedWindow, StoredTemplate, TemplateStore, UserCounts,
 };
 use crate::types::{DomainId, Email, UserId, Username};
 
@@ -121,5 +121,19 @@ impl RateStore for CachedStore {
 
     async fn sweep_windows(&self) -> StoreResult<()> {
         self.inner.sweep_windows().await
+    }
+}
+
+#[async_trait]
+impl LoginLookup for CachedStore {
+    async fn user_by_login_counted(
+        &self,
+        domain_id: DomainId,
+        username: &str,
+        email: &str,
+        key: &str,
+        interval_ms: i64,
+    ) -> StoreResult<(Option<User>, SharedWindow)> {
+        self.inner.user_by_login_counted(domain_id, username, email, key, interval_ms).await
     }
 }
