@@ -19,8 +19,5 @@ pub trait LoginLookup: UserStore + RateStore {
         email: &str,
         key: &str,
         interval_ms: i64,
-    ) -> StoreResult<(Option<User>, SharedWindow)> {
-        let window = self.hit_window(key, interval_ms).await?;
-        Ok((self.user_by_login(domain_id, username, email).await?, window))
-    }
+    ) -> StoreResult<(Option<User>, SharedWindow)>;
 }

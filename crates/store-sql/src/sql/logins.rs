@@ -23,6 +23,7 @@ impl LoginLookup for SqlStore {
         key: &str,
         interval_ms: i64,
     ) -> StoreResult<(Option<User>, SharedWindow)> {
+        // Not called on SQLite, which counts in memory; answered all the same, in two trips.
         if self.backend != Backend::Postgres {
             let window = self.hit_window(key, interval_ms).await?;
             return Ok((self.user_by_login(domain_id, username, email).await?, window));
