@@ -116,7 +116,13 @@ impl RateLimits {
     /// statement of its own (with [`SharedHit::judge`] on the window it gets back); `None`
     /// when the limit is off or this node counts in memory, where `check_rate_limit` costs no
     /// trip to the store.
-    pub fn shared_hit(&self, domain: &Domain, operation: Limited, ip: IpAddr, identifier: &str) -> Option<SharedHit> {
+    pub(crate) fn shared_hit(
+        &self,
+        domain: &Domain,
+        operation: Limited,
+        ip: IpAddr,
+        identifier: &str,
+    ) -> Option<SharedHit> {
         let quota = Quota::of(domain);
         let store = self.shared.as_ref().filter(|_| quota.max > 0)?;
         self.sweep_now_and_then(store);
@@ -218,19 +224,19 @@ fn limit_key(domain: &Domain, operation: Limited, ip: IpAddr, identifier: &str) 
 }
 
 /// A hit on a shared window, counted by the caller (see [`RateLimits::shared_hit`]).
-pub struct SharedHit {
-    pub key: String,
+pub(crate) struct SharedHit {
+    pub(crate) key: String,
     quota: Quota,
 }
 
 impl SharedHit {
     /// The window's length, in milliseconds.
-    pub fn interval_ms(&self) -> i64 {
+    pub(crate) fn interval_ms(&self) -> i64 {
         self.quota.interval.as_millis() as i64
     }
 
     /// Refuses the attempt when its hit, counted in `window`, is past the quota.
-    pub fn judge(&self, window: SharedWindow) -> CoreResult<()> {
+    pub(crate) fn judge(&self, window: SharedWindow) -> CoreResult<()> {
         refused_past(window, self.quota).map_err(|_| CoreError::RateLimited)
     }
 }
