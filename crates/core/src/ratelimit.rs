@@ -3,7 +3,7 @@
 //! until the window ends. The one limiter of the server: the auth mutations, Basic
 //! credentials and failed admin logins all count here. With PostgreSQL the windows are kept in
 //! the database, one statement per hit (a login's counted in its user lookup's, see
-//! [`RateLimits::shared_hit`]), so a cluster allows what one node would; with SQLite
+//! [`crate::auth::Auth::login_attempt`]), so a cluster allows what one node would; with SQLite
 //! (one node) they are kept in memory.
 
 use std::collections::HashMap;
