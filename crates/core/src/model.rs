@@ -91,6 +91,32 @@ mod tests {
     }
 
     #[test]
+    fn a_printed_user_never_shows_its_password_hash() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+        let user = User {
+            id: UserId::new(7),
+            document_id: "doc".into(),
+            domain_id: DomainId::new(1),
+            username: Username::from_stored("alice"),
+            email: Email::from_stored("alice@example.com"),
+            provider: "local".into(),
+            password_hash: Some(hash.into()),
+            confirmed: true,
+            blocked: false,
+            role_id: None,
+            token_version: 0,
+            created_at: 0,
+            updated_at: 0,
+            last_login_at: None,
+        };
+        let printed = format!("{user:?}");
+        assert!(!printed.contains("argon2") && !printed.contains("aGFzaGhhc2hoYXNo"), "{printed}");
+        assert!(printed.contains("password_hash: Some(\"<hidden>\")") && printed.contains("alice"), "{printed}");
+        let printed = format!("{:?}", UserWithRole { user, role: None });
+        assert!(!printed.contains("argon2"), "{printed}");
+    }
+
+    #[test]
     fn domain_statuses_parse_only_from_their_own_text() {
         assert_eq!(DomainStatus::parse("ENABLED"), Some(DomainStatus::Enabled));
         assert_eq!(DomainStatus::parse("DISABLED"), Some(DomainStatus::Disabled));
@@ -226,7 +252,7 @@ pub struct Role {
     pub updated_at: Millis,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct User {
     pub id: UserId,
     pub document_id: String,
@@ -243,6 +269,29 @@ pub struct User {
     pub created_at: Millis,
     pub updated_at: Millis,
     pub last_login_at: Option<Millis>,
+}
+
+/// Every field but the password hash, which no log or error message should ever hold: a
+/// user printed with `{:?}` shows only whether it has one.
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("document_id", &self.document_id)
+            .field("domain_id", &self.domain_id)
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("provider", &self.provider)
+            .field("password_hash", &self.password_hash.as_ref().map(|_| "<hidden>"))
+            .field("confirmed", &self.confirmed)
+            .field("blocked", &self.blocked)
+            .field("role_id", &self.role_id)
+            .field("token_version", &self.token_version)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("last_login_at", &self.last_login_at)
+            .finish()
+    }
 }
 
 /// A user together with its role, as most answers need both.
