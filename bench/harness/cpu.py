@@ -11,10 +11,19 @@ TICK = os.sysconf("SC_CLK_TCK")
 HASHING = "gatehouse-hash-"
 
 
-def _seconds(stat):
-    """User plus system CPU seconds from a /proc `stat` line."""
+def _times(stat):
+    """User and system CPU seconds from a /proc `stat` line."""
     fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
+
+
+def _threads(pid):
+    """(whether it hashes passwords, its user and system CPU seconds) per live thread of `pid`."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            yield (task / "comm").read_text().startswith(HASHING), _times((task / "stat").read_text())
+        except OSError:  # the thread ended meanwhile
+            continue
 
 
 @dataclass
@@ -30,14 +39,8 @@ class Sample:
 def sample(pid, postgres):
     """CPU seconds so far: the server's hashing threads, the rest of the server (threads that
     ended included), and (with `postgres`) every process called `postgres` on this machine."""
-    total = _seconds(Path(f"/proc/{pid}/stat").read_text())
-    hashing = 0.0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            if (task / "comm").read_text().startswith(HASHING):
-                hashing += _seconds((task / "stat").read_text())
-        except OSError:  # the thread ended meanwhile
-            continue
+    total = sum(_times(Path(f"/proc/{pid}/stat").read_text()))
+    hashing = sum(sum(times) for hashes, times in _threads(pid) if hashes)
     return Sample(hashing, total - hashing, _processes("postgres") if postgres else 0.0)
 
 
@@ -59,17 +62,8 @@ class Split:
 def split(pid):
     """User and system CPU seconds so far of the process's live threads but its hashing ones:
     what it spent serving, the kernel's share apart."""
-    user = system = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            if (task / "comm").read_text().startswith(HASHING):
-                continue
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the thread ended meanwhile
-            continue
-        user += int(fields[11])
-        system += int(fields[12])
-    return Split(user / TICK, system / TICK)
+    serving = [times for hashes, times in _threads(pid) if not hashes]
+    return Split(sum(user for user, _ in serving), sum(system for _, system in serving))
 
 
 def _processes(name):
@@ -79,7 +73,7 @@ def _processes(name):
             continue
         try:
             if (process / "comm").read_text().strip() == name:
-                total += _seconds((process / "stat").read_text())
+                total += sum(_times((process / "stat").read_text()))
         except OSError:
             continue
     return total

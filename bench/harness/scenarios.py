@@ -642,9 +642,8 @@ class Bench:
         streams opened."""
         before = self.server.rss_mib() if rss else None
         opened = time.perf_counter()
-        subscribers = sse.open_streams(stream_url, SUBSCRIBE, count)
-        open_seconds = time.perf_counter() - opened
-        try:
+        with sse.open_streams(stream_url, SUBSCRIBE, count) as subscribers:
+            open_seconds = time.perf_counter() - opened
             time.sleep(2)
             memory = (before, self.server.rss_mib()) if rss else None
             during = wrk.Run(load_url, body, threads=self.cores, connections=4, seconds=seconds, headers=headers)
@@ -653,9 +652,6 @@ class Bench:
             time.sleep(SSE_MANY_READ_AFTER_S)
             arrivals = sse.first_events_stamped(subscribers, time.perf_counter() + 30)
             busy = during.result()
-        finally:
-            for s in subscribers:
-                s.sock.close()
         delays, lags = _delays(arrivals)
         return delays, lags, open_seconds, busy, memory
 
@@ -663,17 +659,13 @@ class Bench:
         """Opens `count` fresh streams on `stream_url` and `trigger()`s one event with nothing
         else running. Returns its delays (ms, sorted) and the CPU the process at `pid` spent
         meanwhile, its password-hashing threads left out (a failed login's hash)."""
-        subscribers = sse.open_streams(stream_url, SUBSCRIBE, count)
-        try:
+        with sse.open_streams(stream_url, SUBSCRIBE, count) as subscribers:
             time.sleep(1)
             before = cpu.split(pid)
             trigger()
             time.sleep(SSE_MANY_READ_AFTER_S)
             spent = cpu.split(pid) - before
             arrivals = sse.first_events_stamped(subscribers, time.perf_counter() + 30)
-        finally:
-            for s in subscribers:
-                s.sock.close()
         return _delays(arrivals)[0], spent
 
     def quiet_delivery_row(self, who, stream_url, count, trigger, pid):
@@ -681,8 +673,10 @@ class Bench:
         write, and the kernel's part of it (TCP over loopback, the client's receiving side
         included) is what no server can take away; the row has no target."""
         delays, spent = self._quiet_delivery(stream_url, count, trigger, pid)
-        if len(delays) < count or spent.total <= 0:
-            result = f"only {len(delays):,} of {count:,} streams got the event" if len(delays) < count else "no CPU time seen"
+        if len(delays) < count:
+            result = f"only {len(delays):,} of {count:,} streams got the event"
+        elif spent.total <= 0:
+            result = "no CPU time seen"
         else:
             result = (
                 f"p99 {percentile_99(delays):.1f} ms; CPU {spent.total / count * 1e6:.1f} µs per subscriber "

@@ -16,6 +16,7 @@ import struct
 import threading
 import time
 import urllib.parse
+from contextlib import contextmanager
 from datetime import datetime
 
 
@@ -142,17 +143,18 @@ def first_events(subscribers, deadline):
     return [(perf, wall, event) for (perf, wall), event in arrivals]
 
 
+@contextmanager
 def open_streams(url, query, count):
-    """`count` streams whose arrivals carry the kernel's receive time."""
+    """`count` streams whose arrivals carry the kernel's receive time, for a `with` block that
+    closes them all however it ends."""
     subscribers = []
     try:
         for _ in range(count):
             subscribers.append(subscribe(url, query, kernel_stamps=True))
-    except BaseException:
+        yield subscribers
+    finally:
         for s in subscribers:
             s.sock.close()
-        raise
-    return subscribers
 
 
 def first_events_stamped(subscribers, deadline):
