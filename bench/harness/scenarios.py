@@ -56,9 +56,10 @@ CHANGE_RATE_LIMIT = 'mutation { domain { updateDomainSettings(domain: "localhost
 BURSTS, BURST_STREAMS, BURST_MARGIN_MIB = 8, 2000, 30
 # Scenario 12: many idle subscribers, one event to all of them, `me` served meanwhile.
 SSE_MANY, SSE_MANY_P99_MS, SSE_MANY_KIB, SSE_MANY_ME_P99 = 10_000, 50, 20, 2.0
-# Scenario 12's client reads the streams this long after the trigger: on the server's 2 cores,
-# its parsing of 10,000 streams would take the CPU the server delivers with. The kernel's
-# receive times keep the figures exact.
+# Scenario 12's client reads the streams of a quiet delivery this long after the trigger (and
+# those of a delivery beside a load, after the load): on the server's 2 cores, its parsing of
+# 10,000 streams would take the CPU the server delivers with. The kernel's receive times keep
+# the figures exact.
 SSE_MANY_READ_AFTER_S = 1.0
 # Scenario 11: slow connections held on the user listener while the `me` load runs.
 SLOW_CLIENTS, SLOW_SHARE = 5000, 0.8
@@ -609,8 +610,7 @@ class Bench:
         self.add(
             12, f"SSE: one event to {count:,} subscribers, delivery time (kernel receive time − event's `at`)", load=load,
             result=f"p99 {p99:.1f} ms, median {delays[len(delays) // 2]:.1f} ms, last {delays[-1]:.1f} ms{versus}; "
-            f"client read from {SSE_MANY_READ_AFTER_S:.1f} s after the trigger, "
-            f"{lags[len(lags) // 2]:.0f} ms after arrival (median)" + _note(missing),
+            f"client read after the load, {lags[len(lags) // 2]:.0f} ms after arrival (median)" + _note(missing),
             target=f"p99 ≤ {SSE_MANY_P99_MS} ms", verdict=verdict(complete and p99 <= SSE_MANY_P99_MS),
             summary=at_most(f"SSE to {count:,}", f"p99 {p99:.1f} ms" + versus + _note(missing), p99, SSE_MANY_P99_MS, f"≤ {SSE_MANY_P99_MS} ms"),
         )
@@ -635,8 +635,8 @@ class Bench:
         )
 
     def _one_event_to_many(self, stream_url, count, trigger, load_url, body, headers, seconds, rss=False):
-        """Opens `count` streams on `stream_url`, starts a `me` load (wrk -c4) on `load_url`, and
-        `trigger()`s one event in its middle. Returns the delays (kernel receive time − the
+        """Opens `count` streams on `stream_url`, starts a `me` load (wrk -c4) on `load_url`,
+        `trigger()`s one event in its middle, and reads the streams after the load. Returns the delays (kernel receive time − the
         event's `at`, ms, sorted), the client's lags (ms, sorted), the seconds taken to open the
         streams, the load's result, and (with `rss`) Gatehouse's RSS before and after the
         streams opened."""
@@ -649,9 +649,10 @@ class Bench:
             during = wrk.Run(load_url, body, threads=self.cores, connections=4, seconds=seconds, headers=headers)
             time.sleep(seconds / 2)
             trigger()
-            time.sleep(SSE_MANY_READ_AFTER_S)
-            arrivals = sse.first_events_stamped(subscribers, time.perf_counter() + 30)
+            # The client reads the streams once the load is over: its parsing of 10,000 streams
+            # takes a core for a second, which subscribers on other machines would not take.
             busy = during.result()
+            arrivals = sse.first_events_stamped(subscribers, time.perf_counter() + 30)
         delays, lags = _delays(arrivals)
         return delays, lags, open_seconds, busy, memory
 
