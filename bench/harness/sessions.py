@@ -65,10 +65,11 @@ def run(bench):
     session_jwt = rest_post(base, "/auth/local", LOGIN, DOMAIN)["jwt"]
 
     if bench.backend.name == "postgres":
-        # PostgreSQL caches each statement's plan once it has run a few times. Made while the
-        # tables hold a few rows, that plan reads them whole, and keeps doing so as the load
-        # grows them, until autovacuum's first ANALYZE (within its first minute) has it made
-        # again: the first seconds of new tables are shown, and judged after that ANALYZE.
+        # PostgreSQL keeps each statement's plan once it has run a few times. Made on new
+        # tables, without statistics or with those of a few rows, those plans walk far more
+        # than the row at hand as the load grows the tables, until autovacuum's first pass
+        # (within its first minute) has them made again: the first seconds of new tables are
+        # shown, and the loads judged after what that pass does.
         cold = rotations(bench, base)
         bench.add(
             13, "`POST /api/auth/refresh`: rotations/s on new tables, before PostgreSQL's first statistics",
