@@ -636,10 +636,10 @@ class Bench:
 
     def _one_event_to_many(self, stream_url, count, trigger, load_url, body, headers, seconds, rss=False):
         """Opens `count` streams on `stream_url`, starts a `me` load (wrk -c4) on `load_url`,
-        `trigger()`s one event in its middle, and reads the streams after the load. Returns the delays (kernel receive time − the
-        event's `at`, ms, sorted), the client's lags (ms, sorted), the seconds taken to open the
-        streams, the load's result, and (with `rss`) Gatehouse's RSS before and after the
-        streams opened."""
+        `trigger()`s one event in its middle, and reads the streams after the load. Returns the
+        delays (kernel receive time − the event's `at`, ms, sorted), the client's lags (ms,
+        sorted), the seconds taken to open the streams, the load's result, and (with `rss`)
+        Gatehouse's RSS before and after the streams opened."""
         before = self.server.rss_mib() if rss else None
         opened = time.perf_counter()
         with sse.open_streams(stream_url, SUBSCRIBE, count) as subscribers:
@@ -649,8 +649,6 @@ class Bench:
             during = wrk.Run(load_url, body, threads=self.cores, connections=4, seconds=seconds, headers=headers)
             time.sleep(seconds / 2)
             trigger()
-            # The client reads the streams once the load is over: its parsing of 10,000 streams
-            # takes a core for a second, which subscribers on other machines would not take.
             busy = during.result()
             arrivals = sse.first_events_stamped(subscribers, time.perf_counter() + 30)
         delays, lags = _delays(arrivals)

@@ -76,8 +76,8 @@ def run(bench):
             load=cold.params, result=f"{cold.rate:,.0f} rotations/s (p50 {cold.p50_ms:.2f} ms, p99 {cold.p99_ms:.2f} ms)",
             verdict=INVALID if cold.error_note() else INFO,
         )
-        bench.backend.execute("ANALYZE sessions")
-        bench.backend.execute("ANALYZE session_tokens")
+        bench.backend.after_bulk_load("sessions")
+        bench.backend.after_bulk_load("session_tokens")
     figures = measure(bench, base, session_jwt, "")
     started = time.perf_counter()
     now = int(time.time() * 1000)
